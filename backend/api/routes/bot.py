@@ -1,0 +1,59 @@
+"""What the action server may ask of the backend (authenticated by BOT_API_TOKEN)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from pydantic import BaseModel, Field
+
+from backend.api.deps import SessionDep, require_bot
+from backend.models import Contact, Event
+
+router = APIRouter(prefix="/bot", tags=["bot"], dependencies=[Depends(require_bot)])
+
+
+def get_contact(session: SessionDep, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown contact")
+    return contact
+
+
+@router.get("/contacts/{contact_id}")
+def conversation_context(contact_id: int, session: SessionDep) -> dict[str, Any]:
+    """Who is writing. Only a first name leaves the backend: actions need no more to greet."""
+    contact = get_contact(session, contact_id)
+    beneficiary = contact.beneficiary
+    return {
+        "contact": {
+            "id": contact.id,
+            "channel": contact.channel,
+            "status": contact.status,
+            "verified": contact.verified,
+        },
+        "beneficiary": (
+            {"id": beneficiary.id, "first_name": beneficiary.first_name} if beneficiary else None
+        ),
+    }
+
+
+class EventIn(BaseModel):
+    kind: str = Field(min_length=1, max_length=50, pattern=r"^[a-z_][a-z0-9_.]*$")
+    data: dict[str, Any] = Field(default_factory=dict)
+    message_id: int | None = None
+
+
+@router.post("/contacts/{contact_id}/events", status_code=status.HTTP_201_CREATED)
+def record_event(contact_id: int, body: EventIn, session: SessionDep) -> dict[str, int]:
+    contact = get_contact(session, contact_id)
+    event = Event(
+        kind=body.kind,
+        contact_id=contact.id,
+        beneficiary_id=contact.beneficiary_id,
+        message_id=body.message_id,
+        data=body.data,
+    )
+    session.add(event)
+    session.flush()
+    return {"id": event.id}

@@ -1,0 +1,59 @@
+"""The simulator: the real pipeline, nothing sent to a provider, replies as the channel shows them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, Field, field_validator
+from starlette.concurrency import run_in_threadpool
+
+from channels.base import Inbound
+from channels.identity import InvalidAddress, normalise_address
+from channels.pipeline import simulate
+from channels.rasa_client import RasaUnavailable
+
+router = APIRouter(tags=["simulator"])
+
+
+class SimulateIn(BaseModel):
+    contact: str = Field(min_length=1, max_length=100, examples=["+33612345678"])
+    channel: Literal["sms", "whatsapp", "telegram", "web"] = "sms"
+    text: str = Field(max_length=2000, examples=["bonjour"])
+
+    @field_validator("contact")
+    @classmethod
+    def strip_contact(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("contact is empty")
+        return value
+
+
+class Reply(BaseModel):
+    text: str
+    encoding: Literal["GSM-7", "UCS-2"]
+    segments: int
+    buttons: list[dict[str, str]]
+
+
+class SimulateOut(BaseModel):
+    replies: list[Reply]
+
+
+@router.post("/simulate", response_model=SimulateOut)
+async def simulate_message(body: SimulateIn) -> SimulateOut:
+    try:
+        address = normalise_address(body.channel, body.contact)
+    except InvalidAddress as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+    inbound = Inbound(channel=body.channel, address=address, text=body.text)
+    try:
+        replies = await run_in_threadpool(simulate, inbound)
+    except RasaUnavailable as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "the assistant is not reachable, try again"
+        ) from exc
+    except TimeoutError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return SimulateOut(replies=[Reply(**r.as_dict()) for r in replies])

@@ -1,0 +1,33 @@
+"""Settings from environment variables (documented in README.md)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT_DIR = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    database_url: str = f"sqlite:///{ROOT_DIR / 'data' / 'parcours.db'}"
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055"
+    # Shared secret the action server presents to the backend API.
+    bot_api_token: str = "dev-bot-token"
+    secret_key: str = "dev-secret-change-me"
+    public_base_url: str = "http://127.0.0.1:8000"
+    default_phone_region: str = "FR"
+    timezone: str = "Europe/Paris"
+    # How long one turn may wait for Rasa before the message is retried later.
+    rasa_timeout_seconds: float = 30.0
+    # Set by `make run`: the worker is a separate process. Tests may run it in-process.
+    worker_poll_seconds: float = 0.2
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,52 @@
+"""The web process: parcours API, channel webhooks, web chat and staff pages."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.templating import Jinja2Templates
+
+from backend.api.main import api_router
+from backend.api.routes import health
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Parcours assistant backend",
+        version="1.0",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+    )
+    app.include_router(health.router)
+    app.include_router(api_router)
+
+    @app.get("/chat", response_class=HTMLResponse, include_in_schema=False)
+    def chat(request: Request) -> HTMLResponse:
+        return TEMPLATES.TemplateResponse(request, "chat.html", {})
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # A program sending bad input gets a 422 naming each field and what is wrong.
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"][1:]) or "body", "problem": e["msg"]}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": "invalid request", "errors": errors}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error")
+        return JSONResponse({"detail": "internal error, it was logged"}, status_code=500)
+
+    return app
+
+
+app = create_app()

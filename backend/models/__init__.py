@@ -1,0 +1,39 @@
+"""All tables; importing this package registers them on ``Base.metadata``."""
+
+from .base import Base, utcnow
+from .messaging import Event, KeyLease, Message, Task
+from .parcours import Appointment, AppointmentStatus, CallbackRequest, SituationUpdate
+from .people import Account, Beneficiary, ChannelName, Consent, Contact, ContactStatus, Role, Structure
+from .prediagnostic import (
+    DeclarationStatus,
+    Prediagnostic,
+    PrediagnosticAnswer,
+    ProfessionalProject,
+    SituationItem,
+)
+
+__all__ = [
+    "Account",
+    "Appointment",
+    "AppointmentStatus",
+    "Base",
+    "Beneficiary",
+    "CallbackRequest",
+    "ChannelName",
+    "Consent",
+    "Contact",
+    "ContactStatus",
+    "DeclarationStatus",
+    "Event",
+    "KeyLease",
+    "Message",
+    "Prediagnostic",
+    "PrediagnosticAnswer",
+    "ProfessionalProject",
+    "Role",
+    "SituationItem",
+    "SituationUpdate",
+    "Structure",
+    "Task",
+    "utcnow",
+]

@@ -1,0 +1,157 @@
+"""A persistent task queue on the backend database (SQLite or PostgreSQL).
+
+Safe with several workers: a task is claimed by a conditional UPDATE, and tasks sharing a
+``key`` (one contact's inbound messages, say) run one at a time and in id order, guarded by a
+row in ``key_leases`` whose INSERT is the lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from backend.models import KeyLease, Task, utcnow
+
+logger = logging.getLogger(__name__)
+
+LEASE_SECONDS = 120
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    key: str | None = None,
+    run_at: datetime | None = None,
+    dedupe_key: str | None = None,
+    max_attempts: int = 5,
+) -> Task | None:
+    """Add a task; with a ``dedupe_key`` already queued, returns None and adds nothing."""
+    if dedupe_key is not None:
+        existing = session.scalar(select(Task).where(Task.dedupe_key == dedupe_key))
+        if existing is not None:
+            return None
+    task = Task(
+        kind=kind,
+        payload=payload,
+        key=key,
+        run_at=run_at or utcnow(),
+        dedupe_key=dedupe_key,
+        max_attempts=max_attempts,
+    )
+    if dedupe_key is None:
+        session.add(task)
+        session.flush()
+        return task
+    try:
+        with session.begin_nested():
+            session.add(task)
+        return task
+    except IntegrityError:  # another process queued it first
+        return None
+
+
+def acquire_lease(session: Session, key: str, owner: str, seconds: int = LEASE_SECONDS) -> bool:
+    now = utcnow()
+    session.execute(delete(KeyLease).where(KeyLease.key == key, KeyLease.expires_at < now))
+    try:
+        with session.begin_nested():
+            session.add(KeyLease(key=key, owner=owner, expires_at=now + timedelta(seconds=seconds)))
+        session.commit()
+        return True
+    except IntegrityError:
+        session.rollback()
+        return False
+
+
+def release_lease(session: Session, key: str, owner: str) -> None:
+    session.execute(delete(KeyLease).where(KeyLease.key == key, KeyLease.owner == owner))
+    session.commit()
+
+
+def recover_stale(session: Session) -> int:
+    """Put back tasks whose worker died mid-run (their lock expired)."""
+    result = session.execute(
+        update(Task)
+        .where(Task.status == "running", Task.locked_until < utcnow())
+        .values(status="pending", locked_by=None, locked_until=None)
+    )
+    session.commit()
+    return result.rowcount or 0
+
+
+def claim_next(session: Session, worker_id: str, kinds: set[str] | None = None) -> Task | None:
+    now = utcnow()
+    older = aliased(Task)
+    blocked_by_older = exists().where(
+        and_(
+            older.key == Task.key,
+            older.id < Task.id,
+            older.status.in_(("pending", "running")),
+        )
+    )
+    query = (
+        select(Task)
+        .where(Task.status == "pending", Task.run_at <= now)
+        .where((Task.key.is_(None)) | ~blocked_by_older)
+        .order_by(Task.run_at, Task.id)
+        .limit(20)
+    )
+    if kinds:
+        query = query.where(Task.kind.in_(kinds))
+    for task in session.scalars(query).all():
+        if task.key and not acquire_lease(session, task.key, worker_id):
+            continue
+        claimed = session.execute(
+            update(Task)
+            .where(Task.id == task.id, Task.status == "pending")
+            .values(
+                status="running",
+                locked_by=worker_id,
+                locked_until=now + timedelta(seconds=LEASE_SECONDS),
+                attempts=Task.attempts + 1,
+            )
+        )
+        session.commit()
+        if claimed.rowcount == 1:
+            session.refresh(task)
+            return task
+        if task.key:
+            release_lease(session, task.key, worker_id)
+    return None
+
+
+def complete(session: Session, task: Task, worker_id: str) -> None:
+    task.status = "done"
+    task.finished_at = utcnow()
+    task.locked_by = None
+    task.locked_until = None
+    session.commit()
+    if task.key:
+        release_lease(session, task.key, worker_id)
+
+
+def fail(
+    session: Session, task: Task, worker_id: str, error: str, retry_in: float | None = None
+) -> None:
+    """Retry with exponential backoff, or give up after ``max_attempts``."""
+    task.last_error = error[:2000]
+    task.locked_by = None
+    task.locked_until = None
+    if task.attempts >= task.max_attempts:
+        task.status = "failed"
+        task.finished_at = utcnow()
+        logger.error("task %s (%s) failed for good: %s", task.id, task.kind, error)
+    else:
+        delay = retry_in if retry_in is not None else min(2 ** task.attempts, 300)
+        task.status = "pending"
+        task.run_at = utcnow() + timedelta(seconds=delay)
+    session.commit()
+    if task.key:
+        release_lease(session, task.key, worker_id)

@@ -1,0 +1,23 @@
+"""Task handlers of the worker, one small function per kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.worker import handler
+from channels import outbound, pipeline
+
+
+@handler(pipeline.PROCESS_TASK)
+def process_inbound(payload: dict[str, Any]) -> None:
+    pipeline.process_inbound(int(payload["message_id"]))
+
+
+@handler(f"{pipeline.PROCESS_TASK}:failed")
+def inbound_failed_for_good(payload: dict[str, Any]) -> None:
+    pipeline.apologise(int(payload["message_id"]))
+
+
+@handler(pipeline.SEND_TASK)
+def send_message(payload: dict[str, Any]) -> None:
+    outbound.send_message(int(payload["message_id"]))

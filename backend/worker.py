@@ -1,0 +1,130 @@
+"""The background worker: runs queued tasks (inbound turns, sends, reminders).
+
+Start one or several: ``python -m backend.worker``. Tasks of one contact run in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from backend.core.config import get_settings
+from backend.core.db import session_scope
+from backend.services import queue
+
+logger = logging.getLogger("worker")
+
+Handler = Callable[[dict[str, Any]], None]
+_handlers: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    def register(function: Handler) -> Handler:
+        _handlers[kind] = function
+        return function
+
+    return register
+
+
+def load_handlers() -> dict[str, Handler]:
+    # Importing the modules registers their handlers.
+    from backend import tasks  # noqa: F401
+
+    return _handlers
+
+
+def run_task(task_id: int, worker_id: str) -> None:
+    from backend.models import Task
+
+    with session_scope() as session:
+        task = session.get(Task, task_id)
+        assert task is not None
+        kind, payload = task.kind, dict(task.payload)
+    error: str | None = None
+    retry_in: float | None = None
+    try:
+        _handlers[kind](payload)
+    except Exception as exc:  # one task's failure must not stop the worker
+        error = f"{exc.__class__.__name__}: {exc}"
+        retry_in = getattr(exc, "retry_in", None)
+        logger.warning("task %s (%s) failed: %s", task_id, kind, error)
+    with session_scope() as session:
+        task = session.get(Task, task_id)
+        assert task is not None
+        if error is None:
+            queue.complete(session, task, worker_id)
+        else:
+            queue.fail(session, task, worker_id, error, retry_in)
+            if task.status == "failed":
+                on_final_failure(kind, payload)
+
+
+def on_final_failure(kind: str, payload: dict[str, Any]) -> None:
+    failure = _handlers.get(f"{kind}:failed")
+    if failure is not None:
+        try:
+            failure(payload)
+        except Exception:  # pragma: no cover - logged, nothing else to do
+            logger.exception("failure handler of %s", kind)
+
+
+def run_pending(worker_id: str, max_tasks: int = 1000) -> int:
+    """Run ready tasks one after another until none is left; returns how many ran."""
+    load_handlers()
+    done = 0
+    while done < max_tasks:
+        with session_scope() as session:
+            task = queue.claim_next(session, worker_id, set(_handlers))
+            task_id = task.id if task else None
+        if task_id is None:
+            return done
+        run_task(task_id, worker_id)
+        done += 1
+    return done
+
+
+def serve(threads: int = 4) -> None:
+    """Poll the queue; several threads so that contacts are served in parallel."""
+    load_handlers()
+    settings = get_settings()
+    stop = threading.Event()
+    base_id = f"{socket.gethostname()}-{os.getpid()}"
+
+    def loop(index: int) -> None:
+        worker_id = f"{base_id}-{index}"
+        while not stop.is_set():
+            try:
+                if index == 0:
+                    with session_scope() as session:
+                        queue.recover_stale(session)
+                ran = run_pending(worker_id, max_tasks=50)
+            except Exception:
+                logger.exception("worker loop")
+                ran = 0
+            if not ran:
+                stop.wait(settings.worker_poll_seconds)
+
+    def shutdown(*_: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    logger.info("worker started with %d threads", threads)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for i in range(threads):
+            pool.submit(loop, i)
+        while not stop.is_set():
+            time.sleep(0.2)
+    logger.info("worker stopped")
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    serve(int(os.environ.get("WORKER_THREADS", "4")))

@@ -1,0 +1,232 @@
+"""The one path every message takes, whatever its channel:
+
+persist inbound -> (ack the provider) -> in order per contact: Rasa -> persist replies ->
+render for the channel -> deliver (queue a send task, or hand back to the simulator).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.core.db import session_scope
+from backend.models import Contact, Message, utcnow
+from backend.services import queue
+
+from .base import Inbound
+from .rasa_client import RasaUnavailable, send_to_rasa
+from .rendering import Rendered, render, resolve_choice
+
+logger = logging.getLogger(__name__)
+
+PROCESS_TASK = "process_inbound"
+SEND_TASK = "send_message"
+
+
+def contact_key(contact_id: int) -> str:
+    return f"contact:{contact_id}"
+
+
+def find_or_create_contact(session: Session, channel: str, address: str) -> Contact:
+    query = select(Contact).where(Contact.channel == channel, Contact.address == address)
+    contact = session.scalar(query)
+    if contact is not None:
+        return contact
+    try:
+        with session.begin_nested():
+            contact = Contact(channel=channel, address=address)
+            session.add(contact)
+        return contact
+    except IntegrityError:  # created meanwhile by a concurrent request
+        return session.scalars(query).one()
+
+
+def persist_inbound(
+    session: Session, inbound: Inbound, *, simulated: bool = False
+) -> tuple[Message, bool]:
+    """Store the message (committed before anyone acknowledges it).
+
+    Returns (message, created); a provider retry of a known provider id is not stored twice.
+    """
+    if inbound.provider_id:
+        existing = session.scalar(
+            select(Message).where(
+                Message.channel == inbound.channel,
+                Message.direction == "in",
+                Message.provider_id == inbound.provider_id,
+            )
+        )
+        if existing is not None:
+            return existing, False
+    contact = find_or_create_contact(session, inbound.channel, inbound.address)
+    contact.last_inbound_at = utcnow()
+    message = Message(
+        contact_id=contact.id,
+        direction="in",
+        channel=inbound.channel,
+        text=inbound.text,
+        payload=inbound.payload,
+        provider_id=inbound.provider_id,
+        status="received",
+        simulated=simulated,
+    )
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:  # the same provider id raced in on another request
+        duplicate = session.scalars(
+            select(Message).where(
+                Message.channel == inbound.channel,
+                Message.direction == "in",
+                Message.provider_id == inbound.provider_id,
+            )
+        ).one()
+        return duplicate, False
+    session.commit()
+    return message, True
+
+
+def enqueue_processing(session: Session, message: Message) -> None:
+    queue.enqueue(
+        session,
+        PROCESS_TASK,
+        {"message_id": message.id},
+        key=contact_key(message.contact_id),
+        dedupe_key=f"inbound:{message.id}",
+    )
+    session.commit()
+
+
+def last_buttons(session: Session, contact_id: int, before_id: int) -> list[dict[str, str]]:
+    """Buttons of the last bot message before this inbound one, for '1', '2'... answers."""
+    last_out = session.scalar(
+        select(Message)
+        .where(Message.contact_id == contact_id, Message.direction == "out", Message.id < before_id)
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    return list((last_out.payload or {}).get("buttons") or []) if last_out else []
+
+
+def process_inbound(message_id: int) -> list[Rendered]:
+    """Run one inbound message through Rasa and persist the replies. The caller holds the
+    contact's lease, so a contact's messages are handled one at a time and in order."""
+    with session_scope() as session:
+        message = session.get(Message, message_id)
+        if message is None or message.status != "received":
+            return []  # already handled (a retried task after a crash, say)
+        contact = session.get(Contact, message.contact_id)
+        assert contact is not None
+        text = resolve_choice(message.text or "", last_buttons(session, contact.id, message.id))
+        metadata: dict[str, Any] = {
+            "contact_id": contact.id,
+            "channel": message.channel,
+            "message_id": message.id,
+            "simulated": message.simulated,
+        }
+        sender_id = str(contact.id)
+        simulated = message.simulated
+        channel = message.channel
+
+    # No database transaction is held while Rasa (and the actions, which call the backend) run.
+    bot_messages = send_to_rasa(sender_id, text, metadata)
+    replies = render(bot_messages, channel)
+
+    with session_scope() as session:
+        message = session.get(Message, message_id)
+        assert message is not None
+        contact = session.get(Contact, message.contact_id)
+        assert contact is not None
+        for reply in replies:
+            outbound = Message(
+                contact_id=contact.id,
+                direction="out",
+                channel=channel,
+                text=reply.text,
+                payload={"buttons": reply.buttons} if reply.buttons else {},
+                status="simulated" if simulated else "queued",
+                encoding=reply.encoding,
+                segments=reply.segments,
+                simulated=simulated,
+                in_reply_to_id=message.id,
+            )
+            session.add(outbound)
+            session.flush()
+            if not simulated:
+                queue.enqueue(
+                    session,
+                    SEND_TASK,
+                    {"message_id": outbound.id},
+                    key=contact_key(contact.id),
+                    dedupe_key=f"send:{outbound.id}",
+                )
+        message.status = "processed"
+    return replies
+
+
+def mark_failed(message_id: int, error: str) -> None:
+    with session_scope() as session:
+        message = session.get(Message, message_id)
+        if message is not None and message.status == "received":
+            message.status = "failed"
+            message.error_detail = error[:2000]
+
+
+def simulate(inbound: Inbound, wait_seconds: float = 60.0) -> list[Rendered]:
+    """The simulator: the same pipeline, inline, and nothing is sent to a provider."""
+    owner = f"simulator-{uuid.uuid4().hex[:8]}"
+    with session_scope() as session:
+        message, _created = persist_inbound(session, inbound, simulated=True)
+        message_id, key = message.id, contact_key(message.contact_id)
+    deadline = time.monotonic() + wait_seconds
+    with session_scope() as session:
+        while not queue.acquire_lease(session, key, owner):
+            if time.monotonic() > deadline:
+                raise TimeoutError("this contact is busy, try again")
+            time.sleep(0.05)
+    try:
+        return process_inbound(message_id)
+    except RasaUnavailable as exc:
+        mark_failed(message_id, str(exc))
+        raise
+    finally:
+        with session_scope() as session:
+            queue.release_lease(session, key, owner)
+
+
+APOLOGY = "Désolé, j'ai un souci technique. Merci de réessayer plus tard."
+
+
+def apologise(message_id: int) -> None:
+    """Rasa stayed unreachable through every retry: tell the person instead of going silent."""
+    mark_failed(message_id, "assistant unreachable after retries")
+    with session_scope() as session:
+        message = session.get(Message, message_id)
+        if message is None or message.simulated:
+            return
+        [reply] = render([{"text": APOLOGY}], message.channel)
+        outbound = Message(
+            contact_id=message.contact_id,
+            direction="out",
+            channel=message.channel,
+            text=reply.text,
+            status="queued",
+            encoding=reply.encoding,
+            segments=reply.segments,
+            in_reply_to_id=message.id,
+        )
+        session.add(outbound)
+        session.flush()
+        queue.enqueue(
+            session,
+            SEND_TASK,
+            {"message_id": outbound.id},
+            key=contact_key(message.contact_id),
+            dedupe_key=f"send:{outbound.id}",
+        )
