@@ -1,0 +1,46 @@
+# Two commands matter: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+APP_PY := .venv/bin/python
+BOT_PY := .venv-bot/bin/python
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONPATH := $(ROOT)
+
+.PHONY: run test setup venvs model migrate seed lint validate nlu-eval bench clean
+
+run: setup model
+	$(APP_PY) scripts/run_all.py
+
+setup: venvs migrate seed
+
+# .venv: backend + channels (Python 3.11). .venv-bot: Rasa 3.6.21 (Python 3.10, it pins
+# SQLAlchemy 1.4 and pydantic 1). Rebuilt only when pyproject.toml changes.
+venvs:
+	@scripts/ensure_venvs.sh
+
+migrate: venvs
+	@mkdir -p data
+	.venv/bin/alembic upgrade head
+
+seed: migrate
+	$(APP_PY) -m backend.seed
+
+model: venvs
+	$(APP_PY) scripts/ensure_model.py
+
+validate: venvs
+	.venv-bot/bin/rasa data validate --config config.yml --domain bot/domain --data bot/data --fail-on-warnings
+
+lint: venvs
+	.venv/bin/ruff check .
+
+test: venvs model
+	$(APP_PY) -m pytest -q -ra
+
+nlu-eval: venvs model
+	$(APP_PY) scripts/nlu_eval.py
+
+clean:
+	rm -rf models data .pytest_cache

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Create or refresh the two virtual environments when pyproject.toml changed (content hash,
+# not mtime, so fresh clones and worktrees reuse an up-to-date environment).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+hash=$(sha256sum pyproject.toml | cut -c1-16)
+
+find_python() {
+  local version=$1
+  command -v "python$version" 2>/dev/null && return
+  command -v pyenv >/dev/null 2>&1 && pyenv prefix "$version" >/dev/null 2>&1 \
+    && { echo "$(pyenv prefix "$version" | head -1)/bin/python$version"; return; }
+  ls /root/.pyenv/versions/"$version".*/bin/python"$version" 2>/dev/null | tail -1
+}
+
+ensure() {  # dir python-version extras
+  local dir=$1 version=$2 extras=$3
+  [ -f "$dir/.pyproject-$hash" ] && return
+  local py
+  py=$(find_python "$version")
+  [ -n "$py" ] || { echo "Python $version not found (pyenv or PATH)" >&2; exit 1; }
+  [ -x "$dir/bin/python" ] || { echo "creating $dir with $py"; "$py" -m venv "$dir"; }
+  echo "installing $extras into $dir (Rasa takes about 4 minutes the first time)..."
+  "$dir/bin/python" -m pip install -q --upgrade "pip<24.1"
+  "$dir/bin/python" -m pip install -q -e ".[$extras]"
+  rm -f "$dir"/.pyproject-*
+  touch "$dir/.pyproject-$hash"
+}
+
+ensure .venv 3.11 app,dev
+ensure .venv-bot 3.10 bot

@@ -1,0 +1,11 @@
+"""`make run`: start action server, Rasa, backend and worker; Ctrl-C stops them all."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from stack import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())

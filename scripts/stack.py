@@ -1,0 +1,193 @@
+"""Start and stop the whole stack: action server, Rasa server, backend (uvicorn), worker.
+
+Used by `make run` (scripts/run_all.py) and by the end-to-end tests, so both exercise the
+same processes with the same command lines.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+BOT_BIN = ROOT / ".venv-bot" / "bin"
+APP_PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def current_model() -> Path:
+    name = (ROOT / "models" / "CURRENT").read_text().strip()
+    return ROOT / "models" / name
+
+
+@dataclass
+class Stack:
+    backend_port: int = 8000
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    database_url: str = f"sqlite:///{ROOT / 'data' / 'parcours.db'}"
+    tracker_db: str = str(ROOT / "data" / "rasa_tracker.db")
+    log_dir: Path | None = None  # None: inherit the terminal
+    with_worker: bool = True
+    extra_env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def backend_url(self) -> str:
+        return f"http://127.0.0.1:{self.backend_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}"
+
+    def env(self) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": self.database_url,
+            "RASA_URL": self.rasa_url,
+            "ACTION_SERVER_URL": self.actions_url,
+            "BACKEND_URL": self.backend_url,
+            "RASA_TRACKER_DB": self.tracker_db,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONWARNINGS": "ignore",
+        }
+        env.setdefault("BOT_API_TOKEN", "dev-bot-token")
+        env.update(self.extra_env)
+        return env
+
+    def _spawn(self, name: str, args: list[str]) -> None:
+        output = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - kept open
+        self.processes[name] = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=self.env(),
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            start_new_session=True,  # its own process group, so Ctrl-C is ours to relay
+        )
+
+    def start(self, model: Path | None = None) -> None:
+        Path(self.tracker_db).parent.mkdir(parents=True, exist_ok=True)
+        self._spawn(
+            "actions",
+            [str(BOT_BIN / "rasa"), "run", "actions", "--actions", "bot.actions",
+             "--port", str(self.actions_port)],
+        )
+        self._spawn(
+            "rasa",
+            [str(BOT_BIN / "rasa"), "run", "--enable-api",
+             "--model", str(model or current_model()),
+             "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+             "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
+        )
+        self._spawn(
+            "backend",
+            [str(APP_PYTHON), "-m", "uvicorn", "backend.main:app",
+             "--host", "127.0.0.1", "--port", str(self.backend_port)],
+        )
+        if self.with_worker:
+            self._spawn("worker", [str(APP_PYTHON), "-m", "backend.worker"])
+
+    def wait_ready(self, timeout: float = 180) -> None:
+        checks = {
+            "backend": f"{self.backend_url}/healthz",
+            "actions": f"{self.actions_url}/health",
+            "rasa": f"{self.rasa_url}/status",
+        }
+        deadline = time.monotonic() + timeout
+        pending = dict(checks)
+        while pending:
+            for name, url in list(pending.items()):
+                process = self.processes.get(name)
+                if process is not None and process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with code {process.returncode}")
+                try:
+                    response = httpx.get(url, timeout=2)
+                    # Rasa answers /status before its model is loaded: wait for the model.
+                    if response.status_code == 200 and (
+                        name != "rasa" or response.json().get("model_file")
+                    ):
+                        del pending[name]
+                except httpx.HTTPError:
+                    pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
+            time.sleep(0.5)
+
+    def stop(self, timeout: float = 15) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in self.processes.values():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.processes.clear()
+
+
+def stack_from_env() -> Stack:
+    stack = Stack(
+        backend_port=int(os.environ.get("BACKEND_PORT", 8000)),
+        rasa_port=int(os.environ.get("RASA_PORT", 5005)),
+        actions_port=int(os.environ.get("ACTIONS_PORT", 5055)),
+    )
+    if os.environ.get("DATABASE_URL"):
+        stack.database_url = os.environ["DATABASE_URL"]
+    return stack
+
+
+def main() -> int:
+    stack = stack_from_env()
+    stack.start()
+    try:
+        stack.wait_ready()
+        print(
+            "\nParcours assistant is running:\n"
+            f"  web chat (try the bot)   {stack.backend_url}/chat\n"
+            f"  API docs (OpenAPI)       {stack.backend_url}/api/v1/docs\n"
+            f"  readiness                {stack.backend_url}/readyz\n"
+            f"  Rasa server              {stack.rasa_url}\n"
+            f"  action server            {stack.actions_url}\n"
+            "Press Ctrl-C to stop everything.\n",
+            flush=True,
+        )
+        while all(p.poll() is None for p in stack.processes.values()):
+            time.sleep(0.5)
+        dead = [n for n, p in stack.processes.items() if p.poll() is not None]
+        print(f"stopped because {', '.join(dead)} exited", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping...", flush=True)
+        return 0
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
