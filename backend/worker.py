@@ -126,5 +126,8 @@ def serve(threads: int = 4) -> None:
 
 
 if __name__ == "__main__":
+    # Run the imported module, not this __main__ copy, so there is one handler registry.
+    from backend import worker
+
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
-    serve(int(os.environ.get("WORKER_THREADS", "4")))
+    worker.serve(int(os.environ.get("WORKER_THREADS", "4")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 
 # The GSM-7 default alphabet (one septet each) and its extension table (two septets each).
@@ -15,16 +16,58 @@ GSM7_EXTENSION = set("^{}\\[~]|€\f")
 # Characters people and templates often use that GSM-7 lacks, folded to the nearest look-alike.
 # é è à ù are in GSM-7 and kept; the rest of the French accents are not.
 _FOLD = {
-    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'",
-    "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"', "\u201e": '"',
-    "\u2026": "...", "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ",
-    "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2022": "-", "\u00b7": "-",
-    "œ": "oe", "Œ": "OE", "ç": "c",
-    "â": "a", "ê": "e", "î": "i", "ô": "o", "û": "u", "ë": "e", "ï": "i", "ÿ": "y",
-    "À": "A", "Â": "A", "È": "E", "Ê": "E", "Ë": "E", "Î": "I", "Ï": "I", "Ô": "O",
-    "Ù": "U", "Û": "U", "Ÿ": "Y", "á": "a", "í": "i", "ó": "o", "ú": "u",
-    "\u200b": "", "\ufe0f": "",
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u02bc": "'",
+    "\u00b4": "'",
+    "`": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u201e": '"',
+    "\u2026": "...",
+    "\u00a0": " ",
+    "\u202f": " ",
+    "\u2009": " ",
+    "\u2007": " ",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
+    "\u2022": "-",
+    "\u00b7": "-",
+    "œ": "oe",
+    "Œ": "OE",
+    "ç": "c",
+    "â": "a",
+    "ê": "e",
+    "î": "i",
+    "ô": "o",
+    "û": "u",
+    "ë": "e",
+    "ï": "i",
+    "ÿ": "y",
+    "À": "A",
+    "Â": "A",
+    "È": "E",
+    "Ê": "E",
+    "Ë": "E",
+    "Î": "I",
+    "Ï": "I",
+    "Ô": "O",
+    "Ù": "U",
+    "Û": "U",
+    "Ÿ": "Y",
+    "á": "a",
+    "í": "i",
+    "ó": "o",
+    "ú": "u",
+    "\u200b": "",
+    "\ufe0f": "",
 }
+
+
+_GUILLEMETS = re.compile(r"«[\s\u00a0\u202f]*|[\s\u00a0\u202f]*»")
 
 
 def is_gsm7(text: str) -> bool:
@@ -33,6 +76,7 @@ def is_gsm7(text: str) -> bool:
 
 def fold_to_gsm7(text: str) -> str:
     """Replace what GSM-7 cannot carry; characters with no look-alike are dropped."""
+    text = _GUILLEMETS.sub('"', text)  # « mot » -> "mot"
     out: list[str] = []
     for ch in text:
         if ch in GSM7_BASIC or ch in GSM7_EXTENSION:

@@ -43,8 +43,9 @@ def _render_one(message: dict[str, Any], channel: str) -> Rendered:
         if buttons:
             text = f"{text}\n{numbered_options(buttons)}" if text else numbered_options(buttons)
         text = fold_to_gsm7(text)
-    return Rendered(text=text, encoding=encoding_of(text), segments=segment_count(text),
-                    buttons=buttons)
+    return Rendered(
+        text=text, encoding=encoding_of(text), segments=segment_count(text), buttons=buttons
+    )
 
 
 def render(messages: list[dict[str, Any]], channel: str) -> list[Rendered]:
@@ -58,8 +59,9 @@ def render(messages: list[dict[str, Any]], channel: str) -> list[Rendered]:
             last = merged[-1]
             joined = f"{last.text}\n{item.text}"
             if segment_count(joined) <= last.segments + item.segments:
-                merged[-1] = Rendered(joined, encoding_of(joined), segment_count(joined),
-                                      last.buttons + item.buttons)
+                merged[-1] = Rendered(
+                    joined, encoding_of(joined), segment_count(joined), last.buttons + item.buttons
+                )
                 continue
         merged.append(item)
     return merged

@@ -20,7 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = [ROOT / "config.yml", ROOT / "bot" / "domain", ROOT / "bot" / "data"]
 RASA = ROOT / ".venv-bot" / "bin" / "rasa"
-CACHE = Path(os.environ.get("MODEL_CACHE_DIR", Path.home() / ".cache" / "parcours-assistant" / "models"))
+CACHE = Path(
+    os.environ.get("MODEL_CACHE_DIR", Path.home() / ".cache" / "parcours-assistant" / "models")
+)
 
 
 def input_files() -> list[Path]:
@@ -55,12 +57,18 @@ def ensure_model(force: bool = False) -> Path:
         started = time.monotonic()
         subprocess.run(
             [
-                str(RASA), "train",
-                "--config", "config.yml",
-                "--domain", "bot/domain",
-                "--data", "bot/data",
-                "--out", "models",
-                "--fixed-model-name", key,
+                str(RASA),
+                "train",
+                "--config",
+                "config.yml",
+                "--domain",
+                "bot/domain",
+                "--data",
+                "bot/data",
+                "--out",
+                "models",
+                "--fixed-model-name",
+                key,
             ],
             cwd=ROOT,
             check=True,

@@ -3,7 +3,8 @@
 # not mtime, so fresh clones and worktrees reuse an up-to-date environment).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-hash=$(sha256sum pyproject.toml | cut -c1-16)
+# Only the dependency lists count: editing tool settings in pyproject.toml reinstalls nothing.
+hash=$(sed -n '/^\[project\]/,/^\[build-system\]/p' pyproject.toml | sha256sum | cut -c1-16)
 
 find_python() {
   local version=$1

@@ -93,20 +93,46 @@ class Stack:
         Path(self.tracker_db).parent.mkdir(parents=True, exist_ok=True)
         self._spawn(
             "actions",
-            [str(BOT_BIN / "rasa"), "run", "actions", "--actions", "bot.actions",
-             "--port", str(self.actions_port)],
+            [
+                str(BOT_BIN / "rasa"),
+                "run",
+                "actions",
+                "--actions",
+                "bot.actions",
+                "--port",
+                str(self.actions_port),
+            ],
         )
         self._spawn(
             "rasa",
-            [str(BOT_BIN / "rasa"), "run", "--enable-api",
-             "--model", str(model or current_model()),
-             "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
-             "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
+            [
+                str(BOT_BIN / "rasa"),
+                "run",
+                "--enable-api",
+                "--model",
+                str(model or current_model()),
+                "--endpoints",
+                "bot/endpoints.yml",
+                "--credentials",
+                "bot/credentials.yml",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+            ],
         )
         self._spawn(
             "backend",
-            [str(APP_PYTHON), "-m", "uvicorn", "backend.main:app",
-             "--host", "127.0.0.1", "--port", str(self.backend_port)],
+            [
+                str(APP_PYTHON),
+                "-m",
+                "uvicorn",
+                "backend.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.backend_port),
+            ],
         )
         if self.with_worker:
             self._spawn("worker", [str(APP_PYTHON), "-m", "backend.worker"])

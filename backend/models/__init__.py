@@ -3,7 +3,16 @@
 from .base import Base, utcnow
 from .messaging import Event, KeyLease, Message, Task
 from .parcours import Appointment, AppointmentStatus, CallbackRequest, SituationUpdate
-from .people import Account, Beneficiary, ChannelName, Consent, Contact, ContactStatus, Role, Structure
+from .people import (
+    Account,
+    Beneficiary,
+    ChannelName,
+    Consent,
+    Contact,
+    ContactStatus,
+    Role,
+    Structure,
+)
 from .prediagnostic import (
     DeclarationStatus,
     Prediagnostic,

@@ -70,7 +70,9 @@ class Task(Timestamped, Base):
     # Unique when set: enqueueing the same job twice (e.g. one reminder) is a no-op.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending/running/done/failed
+    status: Mapped[str] = mapped_column(
+        String(20), default="pending"
+    )  # pending/running/done/failed
     run_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=5)

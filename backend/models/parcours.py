@@ -35,9 +35,7 @@ class Appointment(Timestamped, Base):
     place: Mapped[str | None] = mapped_column(String(300))
     with_whom: Mapped[str | None] = mapped_column(String(200))
     motif: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[AppointmentStatus] = mapped_column(
-        String(20), default=AppointmentStatus.unknown
-    )
+    status: Mapped[AppointmentStatus] = mapped_column(String(20), default=AppointmentStatus.unknown)
     external_source: Mapped[str | None] = mapped_column(String(50))
     external_id: Mapped[str | None] = mapped_column(String(100), index=True)
     confirmed_at: Mapped[datetime | None]

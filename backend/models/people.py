@@ -65,7 +65,9 @@ class Beneficiary(Timestamped, Base):
     referent_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     # identified: known to a structure; pending: an unknown number that started a conversation.
     identification: Mapped[str] = mapped_column(String(20), default="identified")
-    external_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)  # e.g. {"rdv_solidarites": 42}
+    external_ids: Mapped[dict[str, Any]] = mapped_column(
+        default=dict
+    )  # e.g. {"rdv_solidarites": 42}
 
     structure: Mapped[Structure | None] = relationship()
     referent: Mapped[Account | None] = relationship()

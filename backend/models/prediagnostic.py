@@ -69,7 +69,9 @@ class SituationItem(Timestamped, Base):
     theme_key: Mapped[str] = mapped_column(String(50))
     label: Mapped[str] = mapped_column(String(300))
     detail: Mapped[str | None] = mapped_column(Text)  # free text ("other")
-    status: Mapped[DeclarationStatus] = mapped_column(String(20), default=DeclarationStatus.declared)
+    status: Mapped[DeclarationStatus] = mapped_column(
+        String(20), default=DeclarationStatus.declared
+    )
     source: Mapped[dict[str, Any]] = mapped_column(default=dict)  # channel, message ids
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("situation_items.id"))
     acted_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
@@ -85,7 +87,9 @@ class ProfessionalProject(Timestamped, Base):
     mobility_radius_km: Mapped[int | None]
     contract_types: Mapped[list[Any]] = mapped_column(default=list)
     employment_type: Mapped[str | None] = mapped_column(String(20))  # full_time / part_time
-    status: Mapped[DeclarationStatus] = mapped_column(String(20), default=DeclarationStatus.declared)
+    status: Mapped[DeclarationStatus] = mapped_column(
+        String(20), default=DeclarationStatus.declared
+    )
     source: Mapped[dict[str, Any]] = mapped_column(default=dict)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("professional_projects.id"))
     acted_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))

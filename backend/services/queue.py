@@ -149,7 +149,7 @@ def fail(
         task.finished_at = utcnow()
         logger.error("task %s (%s) failed for good: %s", task.id, task.kind, error)
     else:
-        delay = retry_in if retry_in is not None else min(2 ** task.attempts, 300)
+        delay = retry_in if retry_in is not None else min(2**task.attempts, 300)
         task.status = "pending"
         task.run_at = utcnow() + timedelta(seconds=delay)
     session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -55,7 +56,7 @@ class ActionHandleFallback(Action):
         message = tracker.latest_message
         ranking = message.get("intent_ranking") or []
         best_guess = next((i for i in ranking if i.get("name") != "nlu_fallback"), {})
-        try:
+        with contextlib.suppress(BackendError):
             client().record_event(
                 contact_id(tracker),
                 "nlu_fallback",
@@ -65,7 +66,5 @@ class ActionHandleFallback(Action):
                     "confidence": best_guess.get("confidence"),
                 },
             )
-        except BackendError:
-            pass
         dispatch_menu(dispatcher, "Je n'ai pas compris. Je peux vous aider pour :")
         return []

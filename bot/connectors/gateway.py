@@ -4,7 +4,7 @@ Rasa's RestInput drops the request's ``metadata``; the actions need it (contact 
 gateway message id) to write declarations with their source.
 """
 
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 from rasa.core.channels.rest import RestInput
 from sanic.request import Request
@@ -12,10 +12,10 @@ from sanic.request import Request
 
 class GatewayInput(RestInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "gateway"
 
-    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
         body = request.json or {}
         metadata = body.get("metadata")
         return metadata if isinstance(metadata, dict) else None

@@ -20,7 +20,9 @@ def visible_beneficiary(session: SessionDep, beneficiary_id: int, account: Accou
     if beneficiary is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown beneficiary")
     if beneficiary.structure_id != account.structure_id:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this person is followed by another structure")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "this person is followed by another structure"
+        )
     return beneficiary
 
 

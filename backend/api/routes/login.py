@@ -19,9 +19,13 @@ router = APIRouter(tags=["login"])
 def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep
 ) -> dict[str, str]:
-    account = session.scalar(select(Account).where(func.lower(Account.email) == form.username.lower()))
-    if account is None or not account.is_active or not verify_password(
-        form.password, account.password_hash
+    account = session.scalar(
+        select(Account).where(func.lower(Account.email) == form.username.lower())
+    )
+    if (
+        account is None
+        or not account.is_active
+        or not verify_password(form.password, account.password_hash)
     ):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password")
     return {"access_token": create_token(str(account.id)), "token_type": "bearer"}

@@ -46,7 +46,7 @@ async def simulate_message(body: SimulateIn) -> SimulateOut:
     try:
         address = normalise_address(body.channel, body.contact)
     except InvalidAddress as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     inbound = Inbound(channel=body.channel, address=address, text=body.text)
     try:
         replies = await run_in_threadpool(simulate, inbound)

@@ -1,0 +1,104 @@
+"""The real stack for end-to-end tests: Rasa server, action server, backend and worker,
+started once per test run on free ports against a fresh, migrated and seeded SQLite file.
+
+Tests talk HTTP to ``stack.backend_url`` and read the same database file directly.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.database import migrate, reset_caches
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+_phones = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Iterator[object]:
+    from stack import Stack, free_port
+
+    model = (
+        subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "ensure_model.py")],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    workdir = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{workdir / 'parcours.db'}"
+    migrate(url)
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    subprocess.run(
+        [sys.executable, "-m", "backend.seed"], check=True, env=env, cwd=ROOT, capture_output=True
+    )
+    running = Stack(
+        backend_port=free_port(),
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        database_url=url,
+        tracker_db=str(workdir / "tracker.db"),
+        log_dir=ARTIFACTS / "logs",
+    )
+    running.start(Path(model))
+    try:
+        running.wait_ready(timeout=240)
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def e2e_db(stack, monkeypatch) -> Iterator[None]:
+    """This test process reads the stack's database (for assertions on what it stored)."""
+    monkeypatch.setenv("DATABASE_URL", stack.database_url)
+    reset_caches()
+    yield
+    reset_caches()
+
+
+@pytest.fixture
+def new_phone() -> str:
+    """A valid French mobile number no other test uses: each test is a new person."""
+    return f"+3376{os.getpid() % 100:02d}{next(_phones):05d}"
+
+
+class Chat:
+    """A person texting the bot through the simulator."""
+
+    def __init__(self, base_url: str, contact: str, channel: str = "sms") -> None:
+        self.client = httpx.Client(base_url=base_url, timeout=60)
+        self.contact = contact
+        self.channel = channel
+
+    def say(self, text: str) -> list[dict]:
+        response = self.client.post(
+            "/api/v1/simulate",
+            json={"contact": self.contact, "channel": self.channel, "text": text},
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["replies"]
+
+    def say_text(self, text: str) -> str:
+        return "\n".join(reply["text"] for reply in self.say(text))
+
+
+@pytest.fixture
+def chat(stack, new_phone):
+    def open_chat(contact: str | None = None, channel: str = "sms") -> Chat:
+        return Chat(stack.backend_url, contact or new_phone, channel)
+
+    return open_chat

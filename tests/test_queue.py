@@ -1,0 +1,100 @@
+"""The persistent task queue, on SQLite and PostgreSQL."""
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from backend.core.db import session_scope
+from backend.models import Task, utcnow
+from backend.services import queue
+
+
+def test_dedupe_key_queues_a_job_once(db):
+    assert queue.enqueue(db, "reminder", {"a": 1}, dedupe_key="rdv:1:48h") is not None
+    assert queue.enqueue(db, "reminder", {"a": 1}, dedupe_key="rdv:1:48h") is None
+    db.commit()
+    assert len(db.scalars(select(Task)).all()) == 1
+
+
+def test_tasks_of_one_key_run_in_order_and_one_at_a_time(db):
+    for n in range(3):
+        queue.enqueue(db, "turn", {"n": n}, key="contact:1")
+    queue.enqueue(db, "turn", {"n": 9}, key="contact:2")
+    db.commit()
+    first = queue.claim_next(db, "w1")
+    assert first.payload == {"n": 0}
+    # While contact 1's first task runs, another worker gets contact 2, never contact 1.
+    second = queue.claim_next(db, "w2")
+    assert second.payload == {"n": 9}
+    assert queue.claim_next(db, "w3") is None
+    queue.complete(db, first, "w1")
+    assert queue.claim_next(db, "w3").payload == {"n": 1}
+
+
+def test_failure_retries_with_backoff_then_gives_up(db):
+    task = queue.enqueue(db, "send", {}, max_attempts=2)
+    db.commit()
+    claimed = queue.claim_next(db, "w")
+    queue.fail(db, claimed, "w", "timeout")
+    db.refresh(task)
+    assert task.status == "pending" and task.run_at > utcnow()
+    assert queue.claim_next(db, "w") is None  # not before its retry time
+    task.run_at = utcnow() - timedelta(seconds=1)
+    db.commit()
+    claimed = queue.claim_next(db, "w")
+    queue.fail(db, claimed, "w", "timeout again")
+    db.refresh(task)
+    assert (task.status, task.attempts, task.last_error) == ("failed", 2, "timeout again")
+
+
+def test_a_later_task_waits_for_an_earlier_one_being_retried(db):
+    first = queue.enqueue(db, "turn", {"n": 0}, key="contact:7")
+    queue.enqueue(db, "turn", {"n": 1}, key="contact:7")
+    db.commit()
+    claimed = queue.claim_next(db, "w")
+    queue.fail(db, claimed, "w", "rasa down")
+    assert queue.claim_next(db, "w") is None
+    db.refresh(first)
+    assert first.status == "pending"
+
+
+def test_stale_running_tasks_are_recovered(db):
+    task = queue.enqueue(db, "send", {})
+    db.commit()
+    claimed = queue.claim_next(db, "dead-worker")
+    claimed.locked_until = utcnow() - timedelta(seconds=1)
+    db.commit()
+    assert queue.recover_stale(db) == 1
+    db.refresh(task)
+    assert task.status == "pending"
+
+
+def test_concurrent_workers_never_run_a_task_twice(database_url):
+    with session_scope() as session:
+        for n in range(40):
+            queue.enqueue(session, "job", {"n": n}, key=f"contact:{n % 5}")
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def work(worker_id: str) -> None:
+        while True:
+            with session_scope() as session:
+                task = queue.claim_next(session, worker_id)
+                if task is None:
+                    if not session.scalar(select(Task).where(Task.status != "done")):
+                        return
+                    continue
+                with lock:
+                    seen.append(task.payload["n"])
+                queue.complete(session, task, worker_id)
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(seen) == list(range(40))
+    for key in range(5):  # each contact's tasks ran in their own order
+        order = [n for n in seen if n % 5 == key]
+        assert order == sorted(order)

@@ -1,0 +1,58 @@
+from channels.gsm7 import encoding_of, fold_to_gsm7, segment_count
+from channels.rendering import render, resolve_choice
+
+BUTTONS = [
+    {"title": "Oui", "payload": "/affirm"},
+    {"title": "Non", "payload": "/deny"},
+    {"title": "Je ne sais pas", "payload": "nsp"},
+]
+
+
+def test_fold_keeps_gsm7_accents_and_replaces_the_rest():
+    text = "L’hôtel « Œuvre » coûte… rien\u00a0: été, très, là, où, ça"
+    folded = fold_to_gsm7(text)
+    assert folded == 'L\'hotel "OEuvre" coute... rien : été, très, là, où, ca'
+    assert encoding_of(folded) == "GSM-7"
+
+
+def test_segment_counts_follow_gsm7_and_ucs2_limits():
+    assert segment_count("a" * 160) == 1
+    assert segment_count("a" * 161) == 2
+    assert segment_count("a" * 306) == 2
+    assert segment_count("a" * 307) == 3
+    assert segment_count("€" * 80) == 1  # extension characters take two septets
+    assert segment_count("€" * 81) == 2
+    assert segment_count("ê" * 70) == 1  # UCS-2
+    assert segment_count("ê" * 71) == 2
+    assert segment_count("ê" * 134) == 2
+    assert segment_count("ê" * 135) == 3
+
+
+def test_sms_numbers_the_buttons_in_the_same_message():
+    [reply] = render([{"text": "Vous travaillez ?", "buttons": BUTTONS}], "sms")
+    assert reply.text == "Vous travaillez ?\n1 Oui\n2 Non\n3 Je ne sais pas\nRépondez 1, 2 ou 3"
+    assert (reply.encoding, reply.segments) == ("GSM-7", 1)
+    assert [b["payload"] for b in reply.buttons] == ["/affirm", "/deny", "nsp"]
+
+
+def test_telegram_keeps_buttons_and_unicode():
+    [reply] = render([{"text": "C’est noté", "buttons": BUTTONS}], "telegram")
+    assert reply.text == "C’est noté"
+    assert reply.encoding == "UCS-2"
+    assert len(reply.buttons) == 3
+
+
+def test_sms_merges_short_messages_of_one_turn_but_not_when_it_costs_more():
+    short = render([{"text": "Merci."}, {"text": "Question suivante."}], "sms")
+    assert [r.text for r in short] == ["Merci.\nQuestion suivante."]
+    long = render([{"text": "a" * 155}, {"text": "b" * 155}], "sms")
+    assert len(long) == 2 and sum(r.segments for r in long) == 2
+
+
+def test_digits_and_titles_map_back_to_payloads():
+    assert resolve_choice("2", BUTTONS) == "/deny"
+    assert resolve_choice(" 3. ", BUTTONS) == "nsp"
+    assert resolve_choice("oui", BUTTONS) == "/affirm"
+    assert resolve_choice("7", BUTTONS) == "7"
+    assert resolve_choice("1", []) == "1"
+    assert resolve_choice("1 et 3", BUTTONS) == "1 et 3"
