@@ -27,7 +27,9 @@ def send_message(message_id: int) -> None:
             return
         contact = session.get(Contact, message.contact_id)
         assert contact is not None
-        if contact.status == ContactStatus.stopped:
+        # A stopped contact gets nothing we start (reminders...), but a reply to what the
+        # person just wrote is still sent: writing to us is their choice.
+        if contact.status == ContactStatus.stopped and message.in_reply_to_id is None:
             message.status = "suppressed"
             return
         channel = get_channel(message.channel)

@@ -16,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.core.db import session_scope
-from backend.models import Contact, Message, utcnow
+from backend.models import Contact, ContactStatus, Event, Message, utcnow
 from backend.services import queue
 
 from .base import Inbound
+from .optout import RESTARTED_REPLY, STOPPED_REPLY, is_opt_in, is_opt_out
 from .rasa_client import RasaUnavailable, send_to_rasa
 from .rendering import Rendered, render, resolve_choice
 
@@ -114,6 +115,65 @@ def last_buttons(session: Session, contact_id: int, before_id: int) -> list[dict
     return list((last_out.payload or {}).get("buttons") or []) if last_out else []
 
 
+def store_replies(
+    session: Session, message: Message, replies: list[Rendered], kind: str | None = None
+) -> None:
+    """Persist the replies to an inbound message and, off the simulator, queue their sending."""
+    for reply in replies:
+        payload: dict[str, Any] = {"buttons": reply.buttons} if reply.buttons else {}
+        if kind:
+            payload["kind"] = kind
+        outbound = Message(
+            contact_id=message.contact_id,
+            direction="out",
+            channel=message.channel,
+            text=reply.text,
+            payload=payload,
+            status="simulated" if message.simulated else "queued",
+            encoding=reply.encoding,
+            segments=reply.segments,
+            simulated=message.simulated,
+            in_reply_to_id=message.id,
+        )
+        session.add(outbound)
+        session.flush()
+        if not message.simulated:
+            queue.enqueue(
+                session,
+                SEND_TASK,
+                {"message_id": outbound.id},
+                key=contact_key(message.contact_id),
+                dedupe_key=f"send:{outbound.id}",
+            )
+
+
+def handle_keywords(session: Session, message: Message, contact: Contact) -> list[Rendered] | None:
+    """STOP / START are the gateway's, not the dialogue's: answered once, Rasa not involved."""
+    text = message.text or ""
+    if is_opt_out(text):
+        contact.status = ContactStatus.stopped
+        contact.stopped_at = utcnow()
+        kind, reply_text = "opt_out", STOPPED_REPLY
+    elif is_opt_in(text):
+        contact.status = ContactStatus.active
+        contact.stopped_at = None
+        kind, reply_text = "opt_in", RESTARTED_REPLY
+    else:
+        return None
+    session.add(
+        Event(
+            kind=f"contact_{kind}",
+            contact_id=contact.id,
+            beneficiary_id=contact.beneficiary_id,
+            message_id=message.id,
+        )
+    )
+    replies = render([{"text": reply_text}], message.channel)
+    store_replies(session, message, replies, kind=kind)
+    message.status = "processed"
+    return replies
+
+
 def process_inbound(message_id: int) -> list[Rendered]:
     """Run one inbound message through Rasa and persist the replies. The caller holds the
     contact's lease, so a contact's messages are handled one at a time and in order."""
@@ -123,6 +183,9 @@ def process_inbound(message_id: int) -> list[Rendered]:
             return []  # already handled (a retried task after a crash, say)
         contact = session.get(Contact, message.contact_id)
         assert contact is not None
+        keyword_replies = handle_keywords(session, message, contact)
+        if keyword_replies is not None:
+            return keyword_replies
         text = resolve_choice(message.text or "", last_buttons(session, contact.id, message.id))
         metadata: dict[str, Any] = {
             "contact_id": contact.id,
@@ -131,7 +194,6 @@ def process_inbound(message_id: int) -> list[Rendered]:
             "simulated": message.simulated,
         }
         sender_id = str(contact.id)
-        simulated = message.simulated
         channel = message.channel
 
     # No database transaction is held while Rasa (and the actions, which call the backend) run.
@@ -141,31 +203,7 @@ def process_inbound(message_id: int) -> list[Rendered]:
     with session_scope() as session:
         message = session.get(Message, message_id)
         assert message is not None
-        contact = session.get(Contact, message.contact_id)
-        assert contact is not None
-        for reply in replies:
-            outbound = Message(
-                contact_id=contact.id,
-                direction="out",
-                channel=channel,
-                text=reply.text,
-                payload={"buttons": reply.buttons} if reply.buttons else {},
-                status="simulated" if simulated else "queued",
-                encoding=reply.encoding,
-                segments=reply.segments,
-                simulated=simulated,
-                in_reply_to_id=message.id,
-            )
-            session.add(outbound)
-            session.flush()
-            if not simulated:
-                queue.enqueue(
-                    session,
-                    SEND_TASK,
-                    {"message_id": outbound.id},
-                    key=contact_key(contact.id),
-                    dedupe_key=f"send:{outbound.id}",
-                )
+        store_replies(session, message, replies)
         message.status = "processed"
     return replies
 
@@ -210,23 +248,4 @@ def apologise(message_id: int) -> None:
         message = session.get(Message, message_id)
         if message is None or message.simulated:
             return
-        [reply] = render([{"text": APOLOGY}], message.channel)
-        outbound = Message(
-            contact_id=message.contact_id,
-            direction="out",
-            channel=message.channel,
-            text=reply.text,
-            status="queued",
-            encoding=reply.encoding,
-            segments=reply.segments,
-            in_reply_to_id=message.id,
-        )
-        session.add(outbound)
-        session.flush()
-        queue.enqueue(
-            session,
-            SEND_TASK,
-            {"message_id": outbound.id},
-            key=contact_key(message.contact_id),
-            dedupe_key=f"send:{outbound.id}",
-        )
+        store_replies(session, message, render([{"text": APOLOGY}], message.channel), "apology")
