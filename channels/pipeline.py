@@ -115,36 +115,58 @@ def last_buttons(session: Session, contact_id: int, before_id: int) -> list[dict
     return list((last_out.payload or {}).get("buttons") or []) if last_out else []
 
 
+def queue_outbound(
+    session: Session,
+    contact: Contact,
+    reply: Rendered,
+    *,
+    kind: str | None = None,
+    in_reply_to: Message | None = None,
+    simulated: bool = False,
+) -> Message:
+    """Persist one rendered outbound message and, unless simulated, queue its sending.
+
+    Proactive messages (reminders...) pass no ``in_reply_to``: the sender then skips stopped
+    contacts. Render first with ``render([{"text": ..., "buttons": [...]}], contact.channel)``.
+    """
+    payload: dict[str, Any] = {"buttons": reply.buttons} if reply.buttons else {}
+    if kind:
+        payload["kind"] = kind
+    outbound = Message(
+        contact_id=contact.id,
+        direction="out",
+        channel=contact.channel,
+        text=reply.text,
+        payload=payload,
+        status="simulated" if simulated else "queued",
+        encoding=reply.encoding,
+        segments=reply.segments,
+        simulated=simulated,
+        in_reply_to_id=in_reply_to.id if in_reply_to else None,
+    )
+    session.add(outbound)
+    session.flush()
+    if not simulated:
+        queue.enqueue(
+            session,
+            SEND_TASK,
+            {"message_id": outbound.id},
+            key=contact_key(contact.id),
+            dedupe_key=f"send:{outbound.id}",
+        )
+    return outbound
+
+
 def store_replies(
     session: Session, message: Message, replies: list[Rendered], kind: str | None = None
 ) -> None:
     """Persist the replies to an inbound message and, off the simulator, queue their sending."""
+    contact = session.get(Contact, message.contact_id)
+    assert contact is not None
     for reply in replies:
-        payload: dict[str, Any] = {"buttons": reply.buttons} if reply.buttons else {}
-        if kind:
-            payload["kind"] = kind
-        outbound = Message(
-            contact_id=message.contact_id,
-            direction="out",
-            channel=message.channel,
-            text=reply.text,
-            payload=payload,
-            status="simulated" if message.simulated else "queued",
-            encoding=reply.encoding,
-            segments=reply.segments,
-            simulated=message.simulated,
-            in_reply_to_id=message.id,
+        queue_outbound(
+            session, contact, reply, kind=kind, in_reply_to=message, simulated=message.simulated
         )
-        session.add(outbound)
-        session.flush()
-        if not message.simulated:
-            queue.enqueue(
-                session,
-                SEND_TASK,
-                {"message_id": outbound.id},
-                key=contact_key(message.contact_id),
-                dedupe_key=f"send:{outbound.id}",
-            )
 
 
 def handle_keywords(session: Session, message: Message, contact: Contact) -> list[Rendered] | None:
