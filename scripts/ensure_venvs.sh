@@ -6,12 +6,14 @@ cd "$(dirname "$0")/.."
 # Only the dependency lists count: editing tool settings in pyproject.toml reinstalls nothing.
 hash=$(sed -n '/^\[project\]/,/^\[build-system\]/p' pyproject.toml | sha256sum | cut -c1-16)
 
-find_python() {
-  local version=$1
-  command -v "python$version" 2>/dev/null && return
-  command -v pyenv >/dev/null 2>&1 && pyenv prefix "$version" >/dev/null 2>&1 \
-    && { echo "$(pyenv prefix "$version" | head -1)/bin/python$version"; return; }
-  ls /root/.pyenv/versions/"$version".*/bin/python"$version" 2>/dev/null | tail -1
+find_python() {  # an interpreter of that version that really runs (pyenv shims may not)
+  local version=$1 candidate
+  for candidate in \
+      "$(command -v pyenv >/dev/null 2>&1 && pyenv root 2>/dev/null)/versions/$version"*/bin/python"$version" \
+      /root/.pyenv/versions/"$version".*/bin/python"$version" \
+      "$(command -v "python$version" 2>/dev/null)"; do
+    [ -x "$candidate" ] && "$candidate" -c "import sys" >/dev/null 2>&1 && { echo "$candidate"; return; }
+  done
 }
 
 ensure() {  # dir python-version extras
@@ -23,7 +25,11 @@ ensure() {  # dir python-version extras
   [ -x "$dir/bin/python" ] || { echo "creating $dir with $py"; "$py" -m venv "$dir"; }
   echo "installing $extras into $dir (Rasa takes about 4 minutes the first time)..."
   "$dir/bin/python" -m pip install -q --upgrade "pip<24.1"
-  "$dir/bin/python" -m pip install -q -e ".[$extras]"
+  local log="$dir/install.log"
+  if ! "$dir/bin/python" -m pip install -q -e ".[$extras]" >"$log" 2>&1; then
+    grep -v "is ignored: it is neither" "$log" >&2
+    exit 1
+  fi
   rm -f "$dir"/.pyproject-*
   touch "$dir/.pyproject-$hash"
 }
