@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
@@ -28,7 +29,7 @@ from telegram.request import HTTPXRequest
 from backend.core.config import Settings
 from backend.core.db import session_scope
 from backend.core.security import constant_time_equals
-from backend.models import Contact, Message
+from backend.models import Contact, ContactStatus, Event, Message
 from backend.services import queue
 
 from .base import Inbound, SendResult
@@ -127,6 +128,21 @@ def parse_update(data: Any) -> TelegramUpdate:
     return result
 
 
+def stopped_by_block(session: Session, contact: Contact) -> bool:
+    """Was the contact stopped because they blocked the bot (not because they wrote STOP)?"""
+    last = session.scalar(
+        select(Event)
+        .where(
+            Event.contact_id == contact.id,
+            Event.kind.in_(("contact_opt_out", "contact_opt_in")),
+        )
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
+    source = str((last.data or {}).get("source", "")) if last is not None else ""
+    return last is not None and last.kind == "contact_opt_out" and source.startswith("telegram")
+
+
 def accept_update(parsed: TelegramUpdate) -> int:
     """Persist the update (deduplicated on update_id), link the account when it brings a
     deep-link token or the sender's own contact card, queue its processing."""
@@ -135,6 +151,19 @@ def accept_update(parsed: TelegramUpdate) -> int:
     def prepare(session: Session, message: Message) -> None:
         contact = session.get(Contact, message.contact_id)
         assert contact is not None
+        if contact.status == ContactStatus.stopped and stopped_by_block(session, contact):
+            # Writing to a bot unblocks it: they are reachable again (a STOP stays a STOP).
+            contact.status = ContactStatus.active
+            contact.stopped_at = None
+            session.add(
+                Event(
+                    kind="contact_opt_in",
+                    contact_id=contact.id,
+                    beneficiary_id=contact.beneficiary_id,
+                    message_id=message.id,
+                    data={"source": "telegram unblocked"},
+                )
+            )
         payload = dict(message.payload or {})
         if parsed.start_token:
             outcome = consume_telegram_token(session, parsed.start_token, contact)

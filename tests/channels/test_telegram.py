@@ -165,6 +165,21 @@ def test_a_blocked_bot_marks_the_contact_stopped(app, telegram):
     assert (message.status, message.error_code) == ("failed", "403")
     assert BLOCKED in message.error_detail
     assert contact_of(5007).status == ContactStatus.stopped
+    # Writing to the bot again means they unblocked it: reachable again.
+    post(app, telegram.message_update(5007, "bonjour"))
+    assert contact_of(5007).status == ContactStatus.active
+
+
+def test_a_stop_keyword_is_not_undone_by_the_next_message(app, telegram):
+    post(app, telegram.message_update(5014, "STOP"))
+    run_worker()
+    reminder = new_outbound(5014, "Rappel : RDV demain")
+    run_worker()
+    assert get_message(reminder).status == "suppressed"
+    post(app, telegram.message_update(5014, "bonjour"))
+    assert contact_of(5014).status == ContactStatus.stopped
+    [confirmation] = [m for m in telegram.sent if m["chat"]["id"] == 5014]
+    assert confirmation["text"].startswith("C'est noté, vous ne recevrez plus")
 
 
 def test_flood_control_waits_what_telegram_says_then_sends(app, telegram):
