@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from stack import APP_PYTHON, free_port  # noqa: E402
+
 from tests.fakes.twilio import FakeTwilio  # noqa: E402
 from tests.support.database import migrate  # noqa: E402
 

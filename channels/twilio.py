@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -41,6 +42,11 @@ WHATSAPP_WINDOW = timedelta(hours=24)
 # https://www.twilio.com/docs/api/errors
 OPTED_OUT = {21610}  # "Attempt to send to unsubscribed recipient"
 THROTTLED = {20429, 14107}  # too many requests / SMS send rate limit exceeded
+# Retrying cannot help: not a valid or reachable number, region not enabled, WhatsApp session
+# closed. Every other failure is retried (SEND_MAX_RETRIES), then stays visible as failed.
+PERMANENT = {21211, 21214, 21408, 21612, 21614, 63016}
+TWILIO_API = "https://api.twilio.com"
+HTTP_TIMEOUT = 10.0
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
@@ -77,7 +83,7 @@ def public_url(settings: Settings, request: Request) -> str:
     return f"{url}?{request.url.query}" if request.url.query else url
 
 
-def signature_is_valid(settings: Settings, request: Request, form: dict | object) -> bool:
+def signature_is_valid(settings: Settings, request: Request, form: Any) -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature or not settings.twilio_auth_token:
         return False
@@ -94,9 +100,8 @@ def classify_error(exc: Exception) -> SendResult:
             return SendResult(None, "failed", str(code), detail, contact_stopped=True)
         if exc.status == 429 or code in THROTTLED:
             return SendResult(None, "failed", str(code or 429), detail, retry=True, throttled=True)
-        if exc.status >= 500:
-            return SendResult(None, "failed", str(code or exc.status), detail, retry=True)
-        return SendResult(None, "failed", str(code or exc.status), detail)
+        retry = code not in PERMANENT
+        return SendResult(None, "failed", str(code or exc.status), detail, retry=retry)
     if isinstance(exc, requests.RequestException):
         return SendResult(None, "failed", "network", str(exc)[:500], retry=True)
     raise exc
@@ -109,10 +114,14 @@ class TwilioChannel:
 
     def __init__(self, settings: Settings, client: Client | None = None) -> None:
         self.settings = settings
+        base_url = settings.twilio_api_base_url.rstrip("/")
+        http_client = (
+            TwilioHttpClient(timeout=HTTP_TIMEOUT)
+            if base_url == TWILIO_API
+            else RedirectingHttpClient(base_url, HTTP_TIMEOUT)
+        )
         self.client = client or Client(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token,
-            http_client=RedirectingHttpClient(settings.twilio_api_base_url),
+            settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
         )
 
     @property

@@ -250,6 +250,16 @@ def test_server_errors_are_retried_three_times_then_stay_visible_as_failed(app, 
     assert twilio.sent_to("+33611223356") == []
 
 
+def test_an_invalid_number_is_not_retried(app, twilio):
+    twilio.fail_next(400, 21211, "The 'To' number +33611223399 is not a valid phone number.")
+    message_id = new_outbound("+33611223399", "Bonjour")
+    run_worker()
+    message = get_message(message_id)
+    assert (message.status, message.error_code) == ("failed", "21211")
+    assert "not a valid phone number" in message.error_detail
+    assert twilio.attempts == 1
+
+
 # --- WhatsApp ----------------------------------------------------------------------------
 
 
@@ -348,3 +358,14 @@ def test_an_unknown_number_stays_pending_identification(seeded, twilio):
     with session_scope() as session:
         contact = session.scalar(select(Contact).where(Contact.address == "+33611223362"))
         assert contact.beneficiary_id is None and not contact.verified
+
+
+def test_every_rest_call_of_the_official_client_goes_to_twilio_api_base_url(app, twilio):
+    from channels.registry import get_channel
+
+    new_outbound("+33611223363", "Bonjour")
+    run_worker()
+    [sent] = twilio.sent_to("+33611223363")
+    client = get_channel("sms").client
+    fetched = client.messages(sent["sid"]).fetch()  # another endpoint, same redirection
+    assert (fetched.sid, fetched.status, fetched.to) == (sent["sid"], "queued", "+33611223363")
