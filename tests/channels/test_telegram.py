@@ -301,3 +301,14 @@ def test_make_telegram_webhook_registers_the_webhook_with_the_secret(channels_en
     assert telegram.webhook["url"] == channels_env["PUBLIC_BASE_URL"] + WEBHOOK
     assert telegram.webhook["secret_token"] == SECRET
     assert "edited_message" in telegram.webhook["allowed_updates"]
+
+
+def test_a_share_contact_button_asks_telegram_for_the_persons_own_number():
+    from channels.telegram import SHARE_CONTACT, reply_markup
+
+    markup = reply_markup([{"title": "Partager mon numéro", "payload": SHARE_CONTACT}])
+    [[button]] = markup.keyboard
+    assert (button.text, button.request_contact) == ("Partager mon numéro", True)
+    [[plain]] = reply_markup([{"title": "Oui", "payload": "/affirm"}]).keyboard
+    assert not plain.request_contact
+    assert reply_markup([]) is None
