@@ -8,7 +8,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(ROOT)
 
-.PHONY: run test setup venvs model migrate seed lint validate nlu-eval bench clean
+.PHONY: run test setup venvs model migrate seed lint validate nlu-eval bench clean telegram-webhook
 
 run: setup model
 	$(APP_PY) scripts/run_all.py
@@ -32,6 +32,11 @@ model: venvs
 
 validate: venvs
 	.venv-bot/bin/rasa data validate --config config.yml --domain bot/domain --data bot/data --fail-on-warnings
+
+# Point the Telegram bot at PUBLIC_BASE_URL with TELEGRAM_WEBHOOK_SECRET (`make run` does it
+# too when TELEGRAM_BOT_TOKEN is set); nothing to do without a token.
+telegram-webhook: venvs
+	$(APP_PY) scripts/telegram_webhook.py
 
 lint: venvs
 	.venv/bin/ruff check .

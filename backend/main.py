@@ -12,6 +12,8 @@ from fastapi.templating import Jinja2Templates
 
 from backend.api.main import api_router
 from backend.api.routes import health
+from channels.routes import router as channels_router
+from channels.setup import configure_channels
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +27,10 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
     )
+    configure_channels()  # the channels whose credentials are set
     app.include_router(health.router)
     app.include_router(api_router)
+    app.include_router(channels_router)
 
     @app.get("/chat", response_class=HTMLResponse, include_in_schema=False)
     def chat(request: Request) -> HTMLResponse:

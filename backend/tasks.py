@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from backend.worker import handler
-from channels import outbound, pipeline
+from channels import outbound, pipeline, telegram
+from channels.registry import get_channel
 
 
 @handler(pipeline.PROCESS_TASK)
@@ -21,3 +22,15 @@ def inbound_failed_for_good(payload: dict[str, Any]) -> None:
 @handler(pipeline.SEND_TASK)
 def send_message(payload: dict[str, Any]) -> None:
     outbound.send_message(int(payload["message_id"]))
+
+
+@handler(f"{pipeline.SEND_TASK}:failed")
+def send_gave_up(payload: dict[str, Any]) -> None:
+    outbound.gave_up(int(payload["message_id"]))
+
+
+@handler(telegram.ANSWER_CALLBACK_TASK)
+def answer_callback_query(payload: dict[str, Any]) -> None:
+    channel = get_channel("telegram")
+    if isinstance(channel, telegram.TelegramChannel):
+        channel.answer_callback(str(payload["callback_query_id"]))

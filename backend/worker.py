@@ -36,7 +36,9 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 def load_handlers() -> dict[str, Handler]:
     # Importing the modules registers their handlers.
     from backend import tasks  # noqa: F401
+    from channels.setup import configure_channels
 
+    configure_channels()  # a no-op unless the settings changed (tests switch them)
     return _handlers
 
 

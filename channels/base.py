@@ -32,7 +32,10 @@ class SendResult:
     error_code: str | None = None
     error_detail: str | None = None
     retry: bool = False  # a transient failure (throttled, timeout): try again later
+    throttled: bool = False  # the provider asked us to slow down: retried without a cap
+    retry_in: float | None = None  # the provider said when to try again (seconds)
     contact_stopped: bool = False  # the provider says the person opted out or blocked us
+    sent_as: str | None = None  # how it went out when not as asked (WhatsApp template, SMS)
 
 
 class Channel(Protocol):

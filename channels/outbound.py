@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import random
 
+from backend.core.config import get_settings
 from backend.core.db import session_scope
-from backend.models import Contact, ContactStatus, Message, utcnow
+from backend.models import Contact, ContactStatus, Event, Message, utcnow
 
+from .base import SendResult
 from .registry import get_channel
 
 logger = logging.getLogger(__name__)
@@ -37,17 +40,65 @@ def send_message(message_id: int) -> None:
             message.status = "failed"
             message.error_detail = f"channel {message.channel} is not configured"
             return
-        result = channel.send(contact, message)
+        try:
+            result = channel.send(contact, message)
+        except Exception as exc:  # a bug or an unforeseen provider answer: counted as a failure
+            logger.exception("sending message %s", message_id)
+            result = SendResult(None, "failed", "error", f"{exc.__class__.__name__}: {exc}")
+            result.retry = True
         message.provider_id = result.provider_id or message.provider_id
         message.error_code = result.error_code
         message.error_detail = result.error_detail
+        payload = dict(message.payload or {})
+        if result.sent_as:
+            payload["sent_as"] = result.sent_as
         if result.contact_stopped:
             contact.status = ContactStatus.stopped
             contact.stopped_at = utcnow()
+            session.add(
+                Event(
+                    kind="contact_opt_out",
+                    contact_id=contact.id,
+                    beneficiary_id=contact.beneficiary_id,
+                    message_id=message.id,
+                    data={"source": f"{message.channel} error {result.error_code}"},
+                )
+            )
             message.status = "failed"
+            message.payload = payload
             return
         if result.retry:
+            delay = _retry_delay(payload, result)
+            message.payload = payload
+            if delay is None:  # retried enough: it stays visible as failed
+                message.status = "failed"
+                return
             message.status = "retrying"
             session.commit()
-            raise RetryLater(result.error_detail or result.error_code or "retry")
+            raise RetryLater(result.error_detail or result.error_code or "retry", retry_in=delay)
+        message.payload = payload
         message.status = result.status
+
+
+def _retry_delay(payload: dict, result: SendResult) -> float | None:
+    """Seconds until the next try (counts kept on the message), or None to give up.
+
+    Throttling (429) is the provider asking us to slow down: retried with backoff, without a
+    cap of its own. Other transient failures get SEND_MAX_RETRIES retries.
+    """
+    counter = "throttled" if result.throttled else "failures"
+    count = payload[counter] = int(payload.get(counter, 0)) + 1
+    if not result.throttled and count > get_settings().send_max_retries:
+        return None
+    if result.retry_in is not None:
+        return result.retry_in
+    return min(2.0**count, 300.0) * random.uniform(1.0, 1.25)
+
+
+def gave_up(message_id: int) -> None:
+    """The queue stopped retrying the task (many 429s, say): make the failure visible."""
+    with session_scope() as session:
+        message = session.get(Message, message_id)
+        if message is not None and message.status in ("queued", "retrying"):
+            message.status = "failed"
+            message.error_detail = (message.error_detail or "") + " (gave up after retries)"

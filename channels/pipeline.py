@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +21,8 @@ from backend.models import Contact, ContactStatus, Event, Message, utcnow
 from backend.services import queue
 
 from .base import Inbound
+from .identity import PHONE_CHANNELS
+from .linking import phone_owner
 from .optout import RESTARTED_REPLY, STOPPED_REPLY, is_opt_in, is_opt_out
 from .rasa_client import RasaUnavailable, send_to_rasa
 from .rendering import Rendered, render, resolve_choice
@@ -28,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 PROCESS_TASK = "process_inbound"
 SEND_TASK = "send_message"
+SEND_MAX_ATTEMPTS = 30
 
 
 def contact_key(contact_id: int) -> str:
@@ -35,13 +39,22 @@ def contact_key(contact_id: int) -> str:
 
 
 def find_or_create_contact(session: Session, channel: str, address: str) -> Contact:
+    """The contact for this address. A new SMS or WhatsApp number that a beneficiary's phone
+    contact already has is linked to that beneficiary; any other new contact stays unlinked
+    (a person pending identification, who never sees appointment details)."""
     query = select(Contact).where(Contact.channel == channel, Contact.address == address)
     contact = session.scalar(query)
     if contact is not None:
         return contact
+    owner = phone_owner(session, address) if channel in PHONE_CHANNELS else None
     try:
         with session.begin_nested():
-            contact = Contact(channel=channel, address=address)
+            contact = Contact(
+                channel=channel,
+                address=address,
+                beneficiary_id=owner.beneficiary_id if owner else None,
+                verified=owner.verified if owner else False,
+            )
             session.add(contact)
         return contact
     except IntegrityError:  # created meanwhile by a concurrent request
@@ -104,6 +117,23 @@ def enqueue_processing(session: Session, message: Message) -> None:
     session.commit()
 
 
+def accept_inbound(
+    inbound: Inbound, prepare: Callable[[Session, Message], None] | None = None
+) -> tuple[int, bool]:
+    """What a webhook does before it answers: persist (deduplicated), let the channel add what
+    it knows (``prepare``, first delivery only), queue the processing. Returns (id, created).
+
+    Queueing is idempotent, so a provider retry after a crash between the two commits still
+    gets its message processed, once."""
+    with session_scope() as session:
+        message, created = persist_inbound(session, inbound)
+        if created and prepare is not None:
+            prepare(session, message)
+            session.commit()
+        enqueue_processing(session, message)
+        return message.id, created
+
+
 def last_buttons(session: Session, contact_id: int, before_id: int) -> list[dict[str, str]]:
     """Buttons of the last bot message before this inbound one, for '1', '2'... answers."""
     last_out = session.scalar(
@@ -153,6 +183,8 @@ def queue_outbound(
             {"message_id": outbound.id},
             key=contact_key(contact.id),
             dedupe_key=f"send:{outbound.id}",
+            # The message counts its own failures (outbound.py); many throttled retries are fine.
+            max_attempts=SEND_MAX_ATTEMPTS,
         )
     return outbound
 
@@ -196,6 +228,35 @@ def handle_keywords(session: Session, message: Message, contact: Contact) -> lis
     return replies
 
 
+# What the gateway answers itself (GSM-7 clean: they go out by SMS too).
+NOTICES = {
+    "media": "Je ne peux pas lire les photos, vocaux ou fichiers. "
+    "Merci d'écrire votre message en quelques mots.",
+    "empty": "Votre message est vide. Écrivez par exemple AIDE pour savoir ce que je peux faire.",
+    "telegram_linked": "C'est fait : votre compte Telegram est relié à votre dossier.",
+    "link_invalid": "Ce lien ne marche plus (déjà utilisé ou trop ancien). "
+    "Demandez un nouveau lien à votre conseiller.",
+    "contact_linked": "Merci, votre numéro est relié à votre dossier.",
+    "contact_unknown": "Merci. Ce numéro n'est pas encore connu : votre conseiller fera le lien.",
+    "contact_not_own": "Merci d'envoyer votre propre numéro, avec le bouton prévu.",
+}
+# Commands people send that mean an intent ("/start" opens every Telegram conversation).
+COMMAND_ALIASES = {"/start": "/greet"}
+
+
+def gateway_notice(message: Message) -> tuple[str | None, str | None]:
+    """(notice to send first, text for Rasa); no text for Rasa means the notice is the answer.
+
+    The channel's webhook may set ``payload["notice"]`` / ``payload["rasa_text"]``.
+    """
+    payload = message.payload or {}
+    notice = payload.get("notice")
+    text = payload.get("rasa_text") or (message.text or "").strip()
+    if not text:
+        return notice or ("media" if payload.get("media") else "empty"), None
+    return notice, COMMAND_ALIASES.get(text.lower(), text)
+
+
 def process_inbound(message_id: int) -> list[Rendered]:
     """Run one inbound message through Rasa and persist the replies. The caller holds the
     contact's lease, so a contact's messages are handled one at a time and in order."""
@@ -208,7 +269,13 @@ def process_inbound(message_id: int) -> list[Rendered]:
         keyword_replies = handle_keywords(session, message, contact)
         if keyword_replies is not None:
             return keyword_replies
-        text = resolve_choice(message.text or "", last_buttons(session, contact.id, message.id))
+        notice, rasa_text = gateway_notice(message)
+        if rasa_text is None:  # nothing for the dialogue: a photo, an empty message...
+            replies = render([{"text": NOTICES[notice or "empty"]}], message.channel)
+            store_replies(session, message, replies, kind=notice)
+            message.status = "processed"
+            return replies
+        text = resolve_choice(rasa_text, last_buttons(session, contact.id, message.id))
         metadata: dict[str, Any] = {
             "contact_id": contact.id,
             "channel": message.channel,
@@ -220,7 +287,9 @@ def process_inbound(message_id: int) -> list[Rendered]:
 
     # No database transaction is held while Rasa (and the actions, which call the backend) run.
     bot_messages = send_to_rasa(sender_id, text, metadata)
-    replies = render(bot_messages, channel)
+    # A gateway notice (Telegram account linked...) comes first, in the same turn.
+    notices = [{"text": NOTICES[notice]}] if notice else []
+    replies = render(notices + bot_messages, channel)
 
     with session_scope() as session:
         message = session.get(Message, message_id)

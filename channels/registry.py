@@ -1,4 +1,4 @@
-"""Which channel modules are active: web always, the others when their credentials are set."""
+"""Which channel modules are active: those whose credentials are set (see setup.py)."""
 
 from __future__ import annotations
 
@@ -17,3 +17,10 @@ def get_channel(name: str) -> Channel | None:
 
 def active_channels() -> list[str]:
     return sorted(_channels)
+
+
+def clear() -> list[Channel]:
+    """Unregister every channel; returns them so that the caller can close them."""
+    removed = list(_channels.values())
+    _channels.clear()
+    return removed

@@ -12,7 +12,10 @@ from typing import Any
 
 from .gsm7 import encoding_of, fold_to_gsm7, segment_count
 
-TEXT_CHANNELS = {"sms"}  # no buttons at all: options are numbered in the text
+TEXT_CHANNELS = {"sms"}  # GSM-7 only, billed per segment: folded, short messages merged
+# No buttons at all: options are numbered in the text. (WhatsApp free text through Twilio has
+# no buttons either: interactive ones need an approved Content template per question.)
+NUMBERED_CHANNELS = {"sms", "whatsapp"}
 
 
 @dataclass
@@ -39,9 +42,9 @@ def _render_one(message: dict[str, Any], channel: str) -> Rendered:
         {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
         for b in message.get("buttons") or []
     ]
+    if channel in NUMBERED_CHANNELS and buttons:
+        text = f"{text}\n{numbered_options(buttons)}" if text else numbered_options(buttons)
     if channel in TEXT_CHANNELS:
-        if buttons:
-            text = f"{text}\n{numbered_options(buttons)}" if text else numbered_options(buttons)
         text = fold_to_gsm7(text)
     return Rendered(
         text=text, encoding=encoding_of(text), segments=segment_count(text), buttons=buttons

@@ -163,6 +163,17 @@ class Stack:
                 raise TimeoutError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
             time.sleep(0.5)
 
+    def register_telegram_webhook(self) -> None:
+        """`make telegram-webhook`, when a bot token is set; a refusal is reported, not fatal."""
+        if not self.env().get("TELEGRAM_BOT_TOKEN"):
+            return
+        subprocess.run(
+            [str(APP_PYTHON), str(ROOT / "scripts" / "telegram_webhook.py")],
+            cwd=ROOT,
+            env=self.env(),
+            timeout=60,
+        )
+
     def stop(self, timeout: float = 15) -> None:
         for process in self.processes.values():
             if process.poll() is None:
@@ -193,6 +204,7 @@ def main() -> int:
     stack.start()
     try:
         stack.wait_ready()
+        stack.register_telegram_webhook()
         print(
             "\nParcours assistant is running:\n"
             f"  web chat (try the bot)   {stack.backend_url}/chat\n"

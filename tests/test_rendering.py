@@ -56,3 +56,34 @@ def test_digits_and_titles_map_back_to_payloads():
     assert resolve_choice("7", BUTTONS) == "7"
     assert resolve_choice("1", []) == "1"
     assert resolve_choice("1 et 3", BUTTONS) == "1 et 3"
+
+
+def test_fold_handles_the_rest_of_what_phones_and_word_processors_insert():
+    text = "Rendez\u2011vous\tà 14\u202fh\u00a0: c\u2019est «\u00a0sûr\u00a0» \u2039ok\u203a\u2026 ô ç Ç É"
+    folded = fold_to_gsm7(text)
+    assert folded == 'Rendez-vous à 14 h : c\'est "sur" "ok"... o c Ç É'
+    assert encoding_of(folded) == "GSM-7"
+    assert fold_to_gsm7("Merci 🙂") == "Merci "  # no look-alike: dropped, not a UCS-2 SMS
+
+
+def test_whatsapp_numbers_the_options_but_keeps_unicode_and_separate_messages():
+    replies = render(
+        [{"text": "C’est noté."}, {"text": "Vous travaillez ?", "buttons": BUTTONS}], "whatsapp"
+    )
+    assert [r.text for r in replies] == [
+        "C’est noté.",
+        "Vous travaillez ?\n1 Oui\n2 Non\n3 Je ne sais pas\nRépondez 1, 2 ou 3",
+    ]
+    assert resolve_choice("2", replies[1].buttons) == "/deny"
+
+
+def test_sms_merge_keeps_the_buttons_of_the_turn_so_digits_still_map():
+    [reply] = render([{"text": "Merci."}, {"text": "Vous travaillez ?", "buttons": BUTTONS}], "sms")
+    assert reply.text.startswith("Merci.\nVous travaillez ?\n1 Oui")
+    assert resolve_choice("3", reply.buttons) == "nsp"
+
+
+def test_segment_count_of_a_merged_turn_is_what_is_billed():
+    long_question = "Quelle est votre situation aujourd'hui ? " * 4  # 164 characters
+    [reply] = render([{"text": long_question.strip(), "buttons": BUTTONS}], "sms")
+    assert reply.segments == segment_count(reply.text) == 2

@@ -2,11 +2,19 @@
 
 from fastapi import APIRouter
 
-from backend.api.routes import beneficiaries, bot, login, referential, simulate
+from backend.api.routes import (
+    beneficiaries,
+    bot,
+    login,
+    referential,
+    simulate,
+    telegram_links,
+)
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(login.router)
 api_router.include_router(beneficiaries.router)
+api_router.include_router(telegram_links.router)
 api_router.include_router(simulate.router)
 api_router.include_router(bot.router)
 api_router.include_router(referential.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -26,6 +27,28 @@ class Settings(BaseSettings):
     rasa_timeout_seconds: float = 30.0
     # Set by `make run`: the worker is a separate process. Tests may run it in-process.
     worker_poll_seconds: float = 0.2
+
+    # Twilio (SMS and WhatsApp): a channel is active when its credentials and sender are set.
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""  # E.164 sender of SMS
+    twilio_whatsapp_from: str = ""  # WhatsApp sender, "+E164" or "whatsapp:+E164"
+    # Where every Twilio REST call goes (a local fake in tests).
+    twilio_api_base_url: str = "https://api.twilio.com"
+    # WhatsApp allows free text only within 24 h of the person's last message. Outside it:
+    # "template" sends the approved template TWILIO_WHATSAPP_TEMPLATE_SID (its variable {{1}}
+    # receives the text), "sms" sends the text by SMS from TWILIO_FROM_NUMBER instead.
+    twilio_whatsapp_outside_window: Literal["template", "sms"] = "template"
+    twilio_whatsapp_template_sid: str = ""
+
+    # Telegram: active when the bot token is set.
+    telegram_bot_token: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org"
+    telegram_link_ttl_hours: int = 72
+
+    # Outbound sending: a transient failure (5xx, network) is retried this many times.
+    send_max_retries: int = 3
 
 
 @lru_cache

@@ -1,6 +1,7 @@
 """All tables; importing this package registers them on ``Base.metadata``."""
 
 from .base import Base, utcnow
+from .channels import TelegramLinkToken
 from .messaging import Event, KeyLease, Message, Task
 from .parcours import Appointment, AppointmentStatus, CallbackRequest, SituationUpdate
 from .people import (
@@ -44,5 +45,6 @@ __all__ = [
     "SituationUpdate",
     "Structure",
     "Task",
+    "TelegramLinkToken",
     "utcnow",
 ]

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.fakes.twilio import FakeTwilio
 from tests.support.database import migrate, reset_caches
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +26,16 @@ _phones = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Iterator[object]:
+def e2e_twilio() -> Iterator[FakeTwilio]:
+    """The stack's Twilio: a local fake REST API that also posts signed status callbacks."""
+    fake = FakeTwilio().start()
+    fake.auto_callbacks = ["sent", "delivered"]
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, e2e_twilio) -> Iterator[object]:
     from stack import Stack, free_port
 
     model = (
@@ -45,13 +55,23 @@ def stack(tmp_path_factory) -> Iterator[object]:
     subprocess.run(
         [sys.executable, "-m", "backend.seed"], check=True, env=env, cwd=ROOT, capture_output=True
     )
+    backend_port = free_port()
     running = Stack(
-        backend_port=free_port(),
+        backend_port=backend_port,
         rasa_port=free_port(),
         actions_port=free_port(),
         database_url=url,
         tracker_db=str(workdir / "tracker.db"),
         log_dir=ARTIFACTS / "logs",
+        # SMS and WhatsApp go to the fake Twilio (Telegram stays unconfigured).
+        extra_env={
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{backend_port}",
+            "TWILIO_ACCOUNT_SID": e2e_twilio.account_sid,
+            "TWILIO_AUTH_TOKEN": e2e_twilio.auth_token,
+            "TWILIO_FROM_NUMBER": "+33700000000",
+            "TWILIO_WHATSAPP_FROM": "whatsapp:+33700000001",
+            "TWILIO_API_BASE_URL": e2e_twilio.url,
+        },
     )
     running.start(Path(model))
     try:

@@ -1,0 +1,1 @@
+"""Local fakes of external providers, speaking their real wire formats over real HTTP."""
