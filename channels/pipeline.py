@@ -38,6 +38,12 @@ def contact_key(contact_id: int) -> str:
     return f"contact:{contact_id}"
 
 
+def send_key(contact_id: int) -> str:
+    """Sends to one contact go out in order, but a send waiting on a provider retry must not
+    hold up the person's next inbound turn: sends get their own per-contact key."""
+    return f"send:{contact_id}"
+
+
 def find_or_create_contact(session: Session, channel: str, address: str) -> Contact:
     """The contact for this address. A new SMS or WhatsApp number that a beneficiary's phone
     contact already has is linked to that beneficiary; any other new contact stays unlinked
@@ -181,7 +187,7 @@ def queue_outbound(
             session,
             SEND_TASK,
             {"message_id": outbound.id},
-            key=contact_key(contact.id),
+            key=send_key(contact.id),
             dedupe_key=f"send:{outbound.id}",
             # The message counts its own failures (outbound.py); many throttled retries are fine.
             max_attempts=SEND_MAX_ATTEMPTS,
