@@ -199,11 +199,29 @@ def stack_from_env() -> Stack:
     return stack
 
 
+def log_tail(stack: Stack, name: str, lines: int = 25) -> str:
+    path = (stack.log_dir or ROOT) / f"{name}.log"
+    if not path.exists():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
 def main() -> int:
     stack = stack_from_env()
+    # Each process logs to its own file; the terminal keeps only what a person needs.
+    stack.log_dir = Path(os.environ.get("LOG_DIR", ROOT / "data" / "logs"))
+    print(f"starting (Rasa loads its model in about 20 s); logs in {stack.log_dir}/", flush=True)
     stack.start()
     try:
-        stack.wait_ready()
+        try:
+            stack.wait_ready()
+        except (RuntimeError, TimeoutError) as exc:
+            print(f"could not start: {exc}", file=sys.stderr)
+            for name in stack.processes:
+                tail = log_tail(stack, name)
+                if tail:
+                    print(f"--- last lines of {name}.log ---\n{tail}", file=sys.stderr)
+            return 1
         stack.register_telegram_webhook()
         print(
             "\nParcours assistant is running:\n"
@@ -219,12 +237,15 @@ def main() -> int:
             time.sleep(0.5)
         dead = [n for n, p in stack.processes.items() if p.poll() is not None]
         print(f"stopped because {', '.join(dead)} exited", file=sys.stderr)
+        for name in dead:
+            print(f"--- last lines of {name}.log ---\n{log_tail(stack, name)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nstopping...", flush=True)
         return 0
     finally:
         stack.stop()
+        print("all processes stopped", flush=True)
 
 
 if __name__ == "__main__":
