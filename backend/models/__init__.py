@@ -20,6 +20,7 @@ from .prediagnostic import (
     ProfessionalProject,
     SituationItem,
 )
+from .webapp import LoginAttempt, WebSession
 
 __all__ = [
     "Account",
@@ -35,6 +36,7 @@ __all__ = [
     "DeclarationStatus",
     "Event",
     "KeyLease",
+    "LoginAttempt",
     "Message",
     "Prediagnostic",
     "PrediagnosticAnswer",
@@ -44,5 +46,6 @@ __all__ = [
     "SituationUpdate",
     "Structure",
     "Task",
+    "WebSession",
     "utcnow",
 ]
