@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from backend.api.main import api_router
 from backend.api.routes import health
+from backend.web import install as install_web_pages
 from channels.routes import router as channels_router
 from channels.setup import configure_channels
 
@@ -50,6 +51,8 @@ def create_app() -> FastAPI:
         logger.exception("unhandled error")
         return JSONResponse({"detail": "internal error, it was logged"}, status_code=500)
 
+    # Referent, coordinator and admin pages (after the API handlers, which they delegate to).
+    install_web_pages(app)
     return app
 
 

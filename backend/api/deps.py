@@ -29,7 +29,9 @@ def get_db() -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_db)]
+# scope="function": commit before the response is sent (the default, "request", commits after
+# it, so a client could act on a 2xx whose write then failed, or read before it landed).
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 

@@ -21,6 +21,7 @@ from .prediagnostic import (
     ProfessionalProject,
     SituationItem,
 )
+from .webapp import LoginAttempt, WebSession
 
 __all__ = [
     "Account",
@@ -36,6 +37,7 @@ __all__ = [
     "DeclarationStatus",
     "Event",
     "KeyLease",
+    "LoginAttempt",
     "Message",
     "Prediagnostic",
     "PrediagnosticAnswer",
@@ -46,5 +48,6 @@ __all__ = [
     "Structure",
     "Task",
     "TelegramLinkToken",
+    "WebSession",
     "utcnow",
 ]

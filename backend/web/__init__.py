@@ -1,0 +1,71 @@
+"""Server-rendered pages for referents, coordinators and admins (French, accessible)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .auth import LoginRequired, WebError
+from .common import current_session, login_url, render
+from .pages_admin import router as admin_router
+from .pages_auth import router as auth_router
+from .pages_coordination import router as coordination_router
+from .pages_referent import router as referent_router
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+WEB_PREFIXES = ("/referent", "/coordination", "/admin", "/compte", "/connexion", "/deconnexion")
+
+
+def install(app: FastAPI) -> None:
+    """Mount the staff pages, their static files and their HTML error pages on ``app``."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in (auth_router, referent_router, coordination_router, admin_router):
+        app.include_router(router)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(_: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(login_url(exc.next_url), status_code=303)
+
+    @app.exception_handler(WebError)
+    async def web_error(request: Request, exc: WebError) -> Response:
+        return _error_page(request, exc.status_code, exc.title, exc.message)
+
+    api_validation_handler = app.exception_handlers.get(RequestValidationError)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        # Pages answer with a page; the API keeps its JSON errors.
+        if request.url.path.startswith(WEB_PREFIXES) or api_validation_handler is None:
+            return _error_page(
+                request, 400, "Demande incomplète", "Cette adresse ou ce formulaire est incorrect."
+            )
+        return await api_validation_handler(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith(WEB_PREFIXES) and exc.status_code in (404, 405):
+            return _error_page(
+                request, exc.status_code, "Page introuvable", "Cette page n'existe pas."
+            )
+        return await http_exception_handler(request, exc)
+
+
+def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:
+    try:
+        from backend.core.db import get_sessionmaker
+
+        with get_sessionmaker()() as db:
+            web_session = current_session(request, db)
+            response = render(
+                request, "error.html", web_session, status_code, title=title, message=message
+            )
+            db.commit()  # the flash message shown, if any, is consumed
+            return response
+    except LoginRequired:
+        return render(request, "error.html", None, status_code, title=title, message=message)

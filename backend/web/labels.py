@@ -1,0 +1,144 @@
+"""French labels for codes shown on the staff pages (keys stay as the referential names them)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from backend.core.config import get_settings
+from backend.services.referential import cdb_referential
+
+ROLE_LABELS = {"referent": "Référent", "coordinator": "Coordinateur", "admin": "Administrateur"}
+
+CHANNEL_LABELS = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "web": "Web"}
+
+DECLARATION_LABELS = {
+    "declared": "Déclaré, à vérifier",
+    "validated": "Validé",
+    "corrected": "Corrigé",
+    "removed": "Retiré",
+}
+
+PREDIAG_STATUS_LABELS = {
+    "in_progress": "En cours",
+    "submitted": "Envoyé, à relire",
+    "validated": "Validé",
+    "abandoned": "Abandonné",
+}
+
+APPOINTMENT_STATUS_LABELS = {
+    key: str(label)
+    for key, label in cdb_referential()["appointment_status_rdv_solidarites"].items()
+}
+
+APPOINTMENT_MODE_LABELS = {
+    "office": "Sur place",
+    "phone": "Par téléphone",
+    "home": "À domicile",
+    "video": "En visio",
+}
+
+# Carnet de bord's own wording for its work-situation codes.
+WORK_SITUATION_LABELS = {
+    "recherche_emploi": "En recherche d'emploi",
+    "recherche_formation": "En recherche de formation",
+    "recherche_alternance": "En recherche d'alternance",
+    "recherche_stage": "En recherche de stage",
+    "emploi": "En emploi",
+    "formation": "En formation",
+    "stage": "En stage",
+    "alternance": "En alternance",
+    "service_civique": "En service civique",
+    "iae": "En IAE",
+    "interim": "En intérim",
+    "construction_projet": "En construction de projet",
+    "projet_entrepreneurial": "En projet entrepreneurial",
+    "entrepreneur": "Entrepreneur",
+    "etudiant": "Étudiant",
+    "scolarisé": "Scolarisé",
+    "enretraite": "En retraite / pré-retraite",
+    "maladie": "Arrêt maladie",
+    "invalidite": "En invalidité de travail",
+    "conge_parental": "Congé parental",
+    "au_foyer": "Au foyer",
+    "autre": "Autre",
+    "cdi_temps_plein": "CDI temps complet",
+    "cdi_temps_partiel": "CDI temps partiel",
+    "cdd_temps_plein": "CDD temps complet",
+    "cdd_temps_partiel": "CDD temps partiel",
+    "intermittent": "Intermittent du spectacle",
+    "aidant_familial": "Aidant familial",
+    "exploitant_agricole": "Exploitant agricole",
+}
+
+CONTRACT_TYPE_LABELS = {
+    "cdi": "CDI",
+    "cdd": "CDD",
+    "interim": "Intérim",
+    "saisonnier": "Saisonnier",
+    "liberal": "Libéral",
+    "contrat_professionnalisation": "Contrat de professionnalisation",
+    "apprentissage": "Apprentissage",
+    "portage_salarial": "Portage salarial",
+}
+
+SITUATION_UPDATE_LABELS = {
+    "new_job": "A trouvé un emploi",
+    "job": "A trouvé un emploi",
+    "training": "Entre en formation",
+    "moved": "A déménagé",
+    "address": "A déménagé",
+    "health": "Problème de santé",
+    "family": "Changement familial",
+    "other": "Autre changement",
+}
+
+
+def education_labels() -> dict[str, str]:
+    return {str(k): str(v) for k, v in cdb_referential()["education_level"].items()}
+
+
+def employment_type_labels() -> dict[str, str]:
+    return {str(k): str(v) for k, v in cdb_referential()["employment_type"].items()}
+
+
+def local(value: datetime | None) -> datetime | None:
+    return value.astimezone(ZoneInfo(get_settings().timezone)) if value else None
+
+
+def format_datetime(value: datetime | None) -> str:
+    return local(value).strftime("%d/%m/%Y %H:%M") if value else "—"
+
+
+def format_date(value) -> str:
+    return value.strftime("%d/%m/%Y") if value else "—"
+
+
+def format_age(value: datetime | None, now: datetime) -> str:
+    """'il y a 3 h' — how long an item has been waiting."""
+    if value is None:
+        return "—"
+    seconds = max(0, int((now - value).total_seconds()))
+    if seconds < 60:
+        return "à l'instant"
+    if seconds < 3600:
+        return f"il y a {seconds // 60} min"
+    if seconds < 86400:
+        return f"il y a {seconds // 3600} h"
+    return f"il y a {seconds // 86400} j"
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    total = round(seconds)
+    if total < 60:
+        return f"{total} s"
+    if total < 3600:
+        minutes, rest = divmod(total, 60)
+        return f"{minutes} min {rest:02d} s"
+    return f"{total // 3600} h {total % 3600 // 60:02d} min"
+
+
+def is_stale(value: datetime | None, now: datetime, days: int = 2) -> bool:
+    return value is not None and now - value > timedelta(days=days)

@@ -1,0 +1,358 @@
+"""A pre-diagnostic as a referent reviews it: current declarations, history, review actions.
+
+Nothing is overwritten: every review is a new row pointing to the one it supersedes, and the
+current view is the latest row of each chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.models import (
+    Account,
+    Beneficiary,
+    DeclarationStatus,
+    Event,
+    Prediagnostic,
+    PrediagnosticAnswer,
+    ProfessionalProject,
+    SituationItem,
+    utcnow,
+)
+from backend.services.referential import cdb_referential, theme_situations
+
+from .auth import WebError
+from .labels import WORK_SITUATION_LABELS, education_labels
+
+# Question keys the chat engine uses for the three professional-situation answers (aliases
+# accepted so that a renamed question still lands in the right place).
+WORK_SITUATION_KEYS = ("work_situation", "situation_professionnelle")
+EDUCATION_KEYS = ("education_level", "niveau_etude", "niveau_formation")
+RQTH_KEYS = ("rqth", "right_rqth")
+
+ACTION_STATUS = {
+    "validate": DeclarationStatus.validated,
+    "correct": DeclarationStatus.corrected,
+    "remove": DeclarationStatus.removed,
+}
+
+
+@dataclass
+class Chain:
+    """One declaration and what referents did to it, oldest first; ``head`` is current."""
+
+    rows: list[Any]
+
+    @property
+    def head(self) -> Any:
+        return self.rows[-1]
+
+    @property
+    def first(self) -> Any:
+        return self.rows[0]
+
+
+def chains(rows: list[Any]) -> list[Chain]:
+    by_id = {r.id: r for r in rows}
+    superseded = {r.supersedes_id for r in rows if r.supersedes_id is not None}
+    result = []
+    for head in sorted((r for r in rows if r.id not in superseded), key=lambda r: r.id):
+        history = [head]
+        while history[0].supersedes_id in by_id:
+            history.insert(0, by_id[history[0].supersedes_id])
+        result.append(Chain(history))
+    return result
+
+
+@dataclass
+class Theme:
+    key: str
+    label: str
+    chains: list[Chain] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProfessionalSituation:
+    work_situation: str | None = None
+    education_level: str | None = None
+    rqth: bool | None = None
+
+    @property
+    def work_situation_label(self) -> str | None:
+        return WORK_SITUATION_LABELS.get(self.work_situation or "", self.work_situation)
+
+    @property
+    def education_label(self) -> str | None:
+        return education_labels().get(self.education_level or "", self.education_level)
+
+
+@dataclass
+class Review:
+    prediagnostic: Prediagnostic
+    situation: ProfessionalSituation
+    projects: list[Chain]
+    themes: list[Theme]
+    answers: list[PrediagnosticAnswer]
+
+    @property
+    def pending(self) -> int:
+        """Declarations nobody has reviewed yet."""
+        heads = [c.head for c in self.projects] + [c.head for t in self.themes for c in t.chains]
+        return sum(1 for h in heads if h.status == DeclarationStatus.declared)
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, dict):
+        for key in ("key", "code", "value"):
+            if key in value:
+                return value[key]
+        return None
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def _as_bool(value: Any) -> bool | None:
+    value = _scalar(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    text = str(value).strip().lower()
+    if text in {"oui", "yes", "true", "1", "o"}:
+        return True
+    if text in {"non", "no", "false", "0", "n"}:
+        return False
+    return None
+
+
+def latest_answers(prediagnostic: Prediagnostic) -> dict[str, PrediagnosticAnswer]:
+    """Question key -> the answer given last (answers are append-only)."""
+    latest: dict[str, PrediagnosticAnswer] = {}
+    for answer in prediagnostic.answers:
+        latest[answer.question_key] = answer
+    return latest
+
+
+def professional_situation(answers: dict[str, PrediagnosticAnswer]) -> ProfessionalSituation:
+    def pick(keys: tuple[str, ...]) -> PrediagnosticAnswer | None:
+        return next((answers[k] for k in keys if k in answers and not answers[k].skipped), None)
+
+    work, education, rqth = pick(WORK_SITUATION_KEYS), pick(EDUCATION_KEYS), pick(RQTH_KEYS)
+    return ProfessionalSituation(
+        work_situation=str(_scalar(work.value)) if work and _scalar(work.value) else None,
+        education_level=(
+            str(_scalar(education.value)) if education and _scalar(education.value) else None
+        ),
+        rqth=_as_bool(rqth.value) if rqth else None,
+    )
+
+
+def current_prediagnostic(session: Session, beneficiary: Beneficiary) -> Prediagnostic | None:
+    """The latest finished pre-diagnostic, else the one in progress."""
+    rows = list(
+        session.scalars(
+            select(Prediagnostic)
+            .where(Prediagnostic.beneficiary_id == beneficiary.id)
+            .order_by(Prediagnostic.id.desc())
+        )
+    )
+    finished = [p for p in rows if p.status in ("submitted", "validated")]
+    return (finished or rows or [None])[0]
+
+
+def build_review(session: Session, prediagnostic: Prediagnostic) -> Review:
+    items = list(
+        session.scalars(
+            select(SituationItem).where(SituationItem.prediagnostic_id == prediagnostic.id)
+        )
+    )
+    projects = list(
+        session.scalars(
+            select(ProfessionalProject).where(
+                ProfessionalProject.prediagnostic_id == prediagnostic.id
+            )
+        )
+    )
+    themes = []
+    for theme in cdb_referential()["personal_situation_themes"]:
+        themes.append(
+            Theme(
+                key=theme["key"],
+                label=theme["label"],
+                chains=chains([i for i in items if i.theme_key == theme["key"]]),
+                labels=list(theme["situations"]),
+            )
+        )
+    known = {t.key for t in themes}
+    stray = [i for i in items if i.theme_key not in known]
+    if stray:  # never hide a declaration, even one outside the referential
+        themes.append(Theme(key="autre", label="Hors référentiel", chains=chains(stray)))
+    answers = latest_answers(prediagnostic)
+    return Review(
+        prediagnostic=prediagnostic,
+        situation=professional_situation(answers),
+        projects=chains(projects),
+        themes=themes,
+        answers=sorted(answers.values(), key=lambda a: a.id),
+    )
+
+
+def _load_head(session: Session, model: type, row_id: int, beneficiary: Beneficiary) -> Any:
+    row = session.scalar(select(model).where(model.id == row_id).with_for_update())
+    if row is None or row.beneficiary_id != beneficiary.id:
+        raise WebError(404, "Élément introuvable", "Cet élément n'existe pas pour cette personne.")
+    newer = session.scalar(select(model.id).where(model.supersedes_id == row.id).limit(1))
+    if newer is not None:
+        raise WebError(
+            409,
+            "Déjà modifié",
+            "Quelqu'un a déjà agi sur cet élément. Rechargez la page pour voir sa version actuelle.",
+        )
+    return row
+
+
+def review_situation(
+    session: Session,
+    beneficiary: Beneficiary,
+    account: Account,
+    item_id: int,
+    action: str,
+    new_label: str | None = None,
+) -> SituationItem:
+    if action not in ACTION_STATUS:
+        raise WebError(400, "Action inconnue", "Choisissez valider, corriger ou retirer.")
+    item = _load_head(session, SituationItem, item_id, beneficiary)
+    label = item.label
+    if action == "correct":
+        allowed = theme_situations().get(item.theme_key, [])
+        if not new_label or new_label not in allowed or new_label == item.label:
+            raise WebError(
+                400,
+                "Correction impossible",
+                "Choisissez une autre situation de la même thématique dans la liste.",
+            )
+        label = new_label
+    row = SituationItem(
+        beneficiary_id=item.beneficiary_id,
+        prediagnostic_id=item.prediagnostic_id,
+        theme_key=item.theme_key,
+        label=label,
+        detail=item.detail,
+        status=ACTION_STATUS[action],
+        source={"review_of": item.id},
+        supersedes_id=item.id,
+        acted_by_id=account.id,
+    )
+    session.add(row)
+    session.flush()
+    session.add(
+        Event(
+            kind="situation_item_reviewed",
+            beneficiary_id=beneficiary.id,
+            account_id=account.id,
+            data={
+                "item_id": row.id,
+                "supersedes_id": item.id,
+                "action": action,
+                "theme_key": item.theme_key,
+                "label": label,
+                "previous_label": item.label,
+            },
+        )
+    )
+    return row
+
+
+def review_project(
+    session: Session, beneficiary: Beneficiary, account: Account, project_id: int, action: str
+) -> ProfessionalProject:
+    if action not in ("validate", "remove"):
+        raise WebError(400, "Action inconnue", "Choisissez valider ou retirer.")
+    project = _load_head(session, ProfessionalProject, project_id, beneficiary)
+    row = ProfessionalProject(
+        beneficiary_id=project.beneficiary_id,
+        prediagnostic_id=project.prediagnostic_id,
+        job_label=project.job_label,
+        mobility_radius_km=project.mobility_radius_km,
+        contract_types=list(project.contract_types or []),
+        employment_type=project.employment_type,
+        status=ACTION_STATUS[action],
+        source={"review_of": project.id},
+        supersedes_id=project.id,
+        acted_by_id=account.id,
+    )
+    session.add(row)
+    session.flush()
+    session.add(
+        Event(
+            kind="professional_project_reviewed",
+            beneficiary_id=beneficiary.id,
+            account_id=account.id,
+            data={"project_id": row.id, "supersedes_id": project.id, "action": action},
+        )
+    )
+    return row
+
+
+def validate_remaining(
+    session: Session, review: Review, beneficiary: Beneficiary, account: Account
+) -> int:
+    """Validate every declaration still pending, in one go."""
+    count = 0
+    for theme in review.themes:
+        for chain in theme.chains:
+            if chain.head.status == DeclarationStatus.declared:
+                review_situation(session, beneficiary, account, chain.head.id, "validate")
+                count += 1
+    for chain in review.projects:
+        if chain.head.status == DeclarationStatus.declared:
+            review_project(session, beneficiary, account, chain.head.id, "validate")
+            count += 1
+    return count
+
+
+def validate_prediagnostic(
+    session: Session, prediagnostic: Prediagnostic, beneficiary: Beneficiary, account: Account
+) -> None:
+    if prediagnostic.status not in ("submitted", "validated"):
+        raise WebError(
+            409, "Pré-diagnostic pas terminé", "La personne n'a pas encore envoyé ses réponses."
+        )
+    pending = build_review(session, prediagnostic).pending
+    if pending:
+        raise WebError(
+            409,
+            "Il reste des éléments à vérifier",
+            f"{pending} élément(s) n'ont pas encore été validés, corrigés ou retirés.",
+        )
+    if prediagnostic.status == "validated":
+        return
+    prediagnostic.status = "validated"
+    prediagnostic.validated_at = utcnow()
+    prediagnostic.validated_by_id = account.id
+    session.add(
+        Event(
+            kind="prediagnostic_validated",
+            beneficiary_id=beneficiary.id,
+            account_id=account.id,
+            data={"prediagnostic_id": prediagnostic.id},
+        )
+    )
+
+
+def audit_read(
+    session: Session, account: Account, beneficiary: Beneficiary, what: str, **data: Any
+) -> None:
+    """Every read of a person's pre-diagnostic leaves a trace: who, when, what."""
+    session.add(
+        Event(
+            kind="audit_read",
+            beneficiary_id=beneficiary.id,
+            account_id=account.id,
+            data={"what": what, **data},
+        )
+    )
