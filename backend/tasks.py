@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from backend.services import reminders
 from backend.worker import handler
 from channels import outbound, pipeline
+
+logger = logging.getLogger(__name__)
 
 
 @handler(pipeline.PROCESS_TASK)
@@ -21,3 +25,9 @@ def inbound_failed_for_good(payload: dict[str, Any]) -> None:
 @handler(pipeline.SEND_TASK)
 def send_message(payload: dict[str, Any]) -> None:
     outbound.send_message(int(payload["message_id"]))
+
+
+@handler(reminders.TASK_KIND)
+def appointment_reminder(payload: dict[str, Any]) -> None:
+    outcome = reminders.send_due(payload)
+    logger.info("reminder %s: %s", payload, outcome)

@@ -1,5 +1,6 @@
 """All tables; importing this package registers them on ``Base.metadata``."""
 
+from .appointments import AppointmentReminder, AppSetting, WebhookReceipt
 from .base import Base, utcnow
 from .messaging import Event, KeyLease, Message, Task
 from .parcours import Appointment, AppointmentStatus, CallbackRequest, SituationUpdate
@@ -23,7 +24,9 @@ from .prediagnostic import (
 
 __all__ = [
     "Account",
+    "AppSetting",
     "Appointment",
+    "AppointmentReminder",
     "AppointmentStatus",
     "Base",
     "Beneficiary",
@@ -44,5 +47,6 @@ __all__ = [
     "SituationUpdate",
     "Structure",
     "Task",
+    "WebhookReceipt",
     "utcnow",
 ]
