@@ -90,7 +90,9 @@ def test_sent_once_at_48_hours_with_confirm_and_cannot_attend_options(now):
     now.set(paris(1, 14, 30))
     run_pending("w1")
     [message] = reminder_messages()
-    assert message.text.startswith("Rappel de votre RDV : mercredi 3/3 à 14h30, Mission locale Test")
+    assert message.text.startswith(
+        "Rappel de votre RDV : mercredi 3/3 à 14h30, Mission locale Test"
+    )
     assert message.text.endswith("1 Je confirme\n2 Je ne peux pas venir\nRépondez 1 ou 2")
     assert [b["payload"] for b in message.payload["buttons"]] == [
         "/confirm_attendance",

@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from backend.api.routes import beneficiaries, bot, login, referential, simulate
+from backend.api.routes import (
+    appointments,
+    beneficiaries,
+    bot,
+    bot_parcours,
+    integrations,
+    login,
+    referential,
+    simulate,
+)
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(login.router)
@@ -10,3 +19,6 @@ api_router.include_router(beneficiaries.router)
 api_router.include_router(simulate.router)
 api_router.include_router(bot.router)
 api_router.include_router(referential.router)
+api_router.include_router(bot_parcours.router)
+api_router.include_router(appointments.router)
+api_router.include_router(integrations.router)
