@@ -241,7 +241,7 @@ def schedule(session: Session, appointment: AppointmentModel, now: datetime | No
         payload = {
             "appointment_id": appointment.id,
             "offset_hours": offset,
-            "starts_at": appointment.starts_at.isoformat(),
+            "starts_at": appointment.starts_at.astimezone(UTC).isoformat(),
         }
         task = session.scalar(select(Task).where(Task.dedupe_key == key))
         if task is None:
