@@ -7,7 +7,7 @@ reminders follow (``reminders.schedule``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -77,7 +77,7 @@ def describe(appointment: Appointment) -> dict[str, Any]:
         "where": where,
         "with_whom": with_whom or None,
         "mode": appointment.mode,
-        "starts_at": appointment.starts_at.isoformat(),
+        "starts_at": appointment.starts_at.astimezone(UTC).isoformat(),
         "confirmed": appointment.confirmed_at is not None,
         "text": text,
     }
@@ -89,7 +89,7 @@ def as_json(appointment: Appointment) -> dict[str, Any]:
         "id": appointment.id,
         "beneficiary_id": appointment.beneficiary_id,
         "structure_id": appointment.structure_id,
-        "starts_at": appointment.starts_at.isoformat(),
+        "starts_at": appointment.starts_at.astimezone(UTC).isoformat(),
         "duration_minutes": appointment.duration_minutes,
         "mode": appointment.mode,
         "place": appointment.place,

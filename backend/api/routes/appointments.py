@@ -3,7 +3,7 @@ referent's inbox (callback requests, cannot-attend notices, situation updates to
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -37,9 +37,11 @@ Mode = Literal["office", "phone", "home", "video"]
 
 def _aware(value: datetime | None) -> datetime | None:
     """A time without offset is local time (TIMEZONE), as a referent means it."""
-    if value is None or value.tzinfo is not None:
+    if value is None:
         return value
-    return value.replace(tzinfo=service.local_zone())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=service.local_zone())
+    return value.astimezone(UTC)
 
 
 class AppointmentIn(BaseModel):
