@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from backend.services import reminders
 from backend.worker import handler
 from channels import outbound, pipeline, telegram
 from channels.registry import get_channel
+
+logger = logging.getLogger(__name__)
 
 
 @handler(pipeline.PROCESS_TASK)
@@ -34,3 +38,9 @@ def answer_callback_query(payload: dict[str, Any]) -> None:
     channel = get_channel("telegram")
     if isinstance(channel, telegram.TelegramChannel):
         channel.answer_callback(str(payload["callback_query_id"]))
+
+
+@handler(reminders.TASK_KIND)
+def appointment_reminder(payload: dict[str, Any]) -> None:
+    outcome = reminders.send_due(payload)
+    logger.info("reminder %s: %s", payload, outcome)

@@ -3,8 +3,11 @@
 from fastapi import APIRouter
 
 from backend.api.routes import (
+    appointments,
     beneficiaries,
     bot,
+    bot_parcours,
+    integrations,
     login,
     referential,
     simulate,
@@ -18,3 +21,6 @@ api_router.include_router(telegram_links.router)
 api_router.include_router(simulate.router)
 api_router.include_router(bot.router)
 api_router.include_router(referential.router)
+api_router.include_router(bot_parcours.router)
+api_router.include_router(appointments.router)
+api_router.include_router(integrations.router)

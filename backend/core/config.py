@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     rasa_timeout_seconds: float = 30.0
     # Set by `make run`: the worker is a separate process. Tests may run it in-process.
     worker_poll_seconds: float = 0.2
+    # RDV-Solidarités outgoing webhooks: shared secret of the X-Lapin-Signature HMAC. Empty
+    # means the webhook refuses everything.
+    rdv_solidarites_webhook_secret: str = ""
+    # Appointment reminders: defaults, a coordinator may change them in the app.
+    reminder_offsets_hours: str = "48"  # comma-separated, e.g. "48,2"
+    quiet_hours: str = "08:00-20:00"  # reminders are only sent inside this local window
+    # When a person asking to be called back may expect the call.
+    callback_delay_business_days: int = 2
 
     # Twilio (SMS and WhatsApp): a channel is active when its credentials and sender are set.
     twilio_account_sid: str = ""

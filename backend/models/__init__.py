@@ -1,5 +1,6 @@
 """All tables; importing this package registers them on ``Base.metadata``."""
 
+from .appointments import AppointmentReminder, AppSetting, WebhookReceipt
 from .base import Base, utcnow
 from .channels import TelegramLinkToken
 from .messaging import Event, KeyLease, Message, Task
@@ -25,7 +26,9 @@ from .webapp import LoginAttempt, WebSession
 
 __all__ = [
     "Account",
+    "AppSetting",
     "Appointment",
+    "AppointmentReminder",
     "AppointmentStatus",
     "Base",
     "Beneficiary",
@@ -49,5 +52,6 @@ __all__ = [
     "Task",
     "TelegramLinkToken",
     "WebSession",
+    "WebhookReceipt",
     "utcnow",
 ]

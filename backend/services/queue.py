@@ -15,7 +15,8 @@ from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from backend.models import KeyLease, Task, utcnow
+from backend.core.clock import utcnow
+from backend.models import KeyLease, Task
 
 logger = logging.getLogger(__name__)
 

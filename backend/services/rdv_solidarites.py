@@ -1,0 +1,353 @@
+"""RDV-Solidarités outgoing webhooks: verify, store, apply (idempotently) to appointments.
+
+Shape (their "API de notifications"): ``{"data": {...rdv...}, "meta": {"model": "Rdv",
+"event": "created|updated|destroyed", "timestamp": "2020-08-04 10:46:03 +0200"}}``, signed by
+``X-Lapin-Signature``: hex HMAC-SHA256 of the raw body with the shared secret. An rdv has
+several participants (``users``): each gets its own appointment row, linked by E.164 phone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from datetime import date, datetime
+from typing import Any
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.models import (
+    Appointment,
+    AppointmentStatus,
+    Beneficiary,
+    Contact,
+    Event,
+    Structure,
+    WebhookReceipt,
+)
+from channels.identity import InvalidAddress, to_e164
+
+from . import appointments as appointment_service
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "rdv_solidarites"
+MODES = {"public_office": "office", "phone": "phone", "home": "home", "visio": "video"}
+STATUSES = {
+    "unknown": AppointmentStatus.unknown,
+    "waiting": AppointmentStatus.unknown,
+    "seen": AppointmentStatus.seen,
+    "noshow": AppointmentStatus.noshow,
+    "notexcused": AppointmentStatus.noshow,
+    "excused": AppointmentStatus.excused,
+    "revoked": AppointmentStatus.revoked,
+}
+
+
+class InvalidPayload(ValueError):
+    pass
+
+
+def signature_ok(raw_body: bytes, signature: str | None, secret: str) -> bool:
+    if not secret or not signature:
+        return False
+    expected = hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature.strip().lower())
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Named(_Loose):
+    id: int | str | None = None
+    name: str | None = None
+    address: str | None = None
+
+
+class Motif(Named):
+    location_type: str | None = None
+
+
+class Person(_Loose):
+    id: int | str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    phone_number: str | None = None
+    phone_number_formatted: str | None = None
+    birth_date: str | None = None
+
+
+class Rdv(_Loose):
+    id: int | str
+    starts_at: str | None = None
+    duration_in_min: int | None = None
+    status: str | None = None
+    address: str | None = None
+    motif: Motif | None = None
+    lieu: Named | None = None
+    organisation: Named | None = None
+    users: list[Person] = Field(default_factory=list)
+    agents: list[Person] = Field(default_factory=list)
+
+
+class Meta(_Loose):
+    model: str
+    event: str
+    timestamp: str | None = None
+
+
+class Envelope(_Loose):
+    data: dict[str, Any]
+    meta: Meta
+
+
+def parse_time(raw: str) -> datetime:
+    """'2020-08-07 10:00:00 +0200' (their format) or ISO 8601; always with an offset."""
+    for pattern in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S.%f %z"):
+        try:
+            return datetime.strptime(raw, pattern)
+        except ValueError:
+            pass
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidPayload(f"not a date-time: {raw!r}") from exc
+    if value.tzinfo is None:
+        raise InvalidPayload(f"date-time without offset: {raw!r}")
+    return value
+
+
+def _person_name(person: Person) -> str:
+    return " ".join(p.strip() for p in (person.first_name, person.last_name) if p and p.strip())
+
+
+def _mobile(person: Person) -> str | None:
+    """The participant's mobile as E.164, or None (no number, a landline, garbage)."""
+    for raw in (person.phone_number_formatted, person.phone_number):
+        if not raw:
+            continue
+        try:
+            e164 = to_e164(raw)
+        except InvalidAddress:
+            continue
+        kind = phonenumbers.number_type(phonenumbers.parse(e164))
+        if kind in (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        ):
+            return e164
+    return None
+
+
+def _structure(session: Session, organisation: Named | None) -> Structure | None:
+    if organisation is None or not organisation.name:
+        return None
+    structure = session.scalar(
+        select(Structure).where(func.lower(Structure.name) == organisation.name.lower())
+    )
+    if structure is None:
+        structure = Structure(name=organisation.name, kind="autre")
+        session.add(structure)
+        session.flush()
+    return structure
+
+
+def _beneficiary(session: Session, person: Person, structure: Structure | None) -> Beneficiary:
+    """By RDV-Solidarités user id, then by mobile number; created if neither is known."""
+    user_id = str(person.id) if person.id is not None else None
+    phone = _mobile(person)
+    beneficiary = None
+    if user_id is not None:
+        beneficiary = session.scalar(
+            select(Beneficiary)
+            .where(Beneficiary.external_ids[SOURCE].as_string() == user_id)
+            .order_by(Beneficiary.id)
+            .limit(1)
+        )
+    contact = None
+    if phone is not None:
+        contact = session.scalar(
+            select(Contact).where(Contact.channel == "sms", Contact.address == phone)
+        )
+        if beneficiary is None and contact is not None and contact.beneficiary_id is not None:
+            beneficiary = session.get(Beneficiary, contact.beneficiary_id)
+    if beneficiary is None:
+        beneficiary = Beneficiary(
+            first_name=person.first_name,
+            last_name=person.last_name,
+            birth_date=_birth_date(person.birth_date),
+            structure_id=structure.id if structure else None,
+            identification="identified",
+            external_ids={SOURCE: user_id} if user_id else {},
+        )
+        session.add(beneficiary)
+        session.flush()
+        session.add(
+            Event(
+                kind="beneficiary_created",
+                beneficiary_id=beneficiary.id,
+                data={"source": SOURCE, "rdv_user_id": user_id},
+            )
+        )
+    elif user_id and str((beneficiary.external_ids or {}).get(SOURCE)) != user_id:
+        beneficiary.external_ids = {**(beneficiary.external_ids or {}), SOURCE: user_id}
+    if phone is not None:
+        if contact is None:
+            # The structure gave this number: the link is trusted (verified).
+            contact = Contact(
+                channel="sms", address=phone, beneficiary_id=beneficiary.id, verified=True
+            )
+            try:
+                with session.begin_nested():
+                    session.add(contact)
+            except IntegrityError:
+                contact = session.scalars(
+                    select(Contact).where(Contact.channel == "sms", Contact.address == phone)
+                ).one()
+        if contact.beneficiary_id is None:
+            contact.beneficiary_id, contact.verified = beneficiary.id, True
+    return beneficiary
+
+
+def _birth_date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def receive(session: Session, raw_body: bytes, body: dict[str, Any]) -> dict[str, Any]:
+    """Store the receipt, then apply it. The same body twice is answered, not applied twice."""
+    try:
+        envelope = Envelope.model_validate(body)
+    except ValueError as exc:
+        raise InvalidPayload(f"not an RDV-Solidarités notification: {exc}") from exc
+    digest = hashlib.sha256(raw_body).hexdigest()
+    if session.scalar(
+        select(WebhookReceipt.id).where(
+            WebhookReceipt.source == SOURCE, WebhookReceipt.body_sha256 == digest
+        )
+    ):
+        return {"status": "duplicate"}
+    meta = envelope.meta
+    occurred_at = parse_time(meta.timestamp) if meta.timestamp else None
+    external_id = str(envelope.data.get("id")) if envelope.data.get("id") is not None else None
+    receipt = WebhookReceipt(
+        source=SOURCE,
+        body_sha256=digest,
+        model=meta.model[:50],
+        event=meta.event[:20],
+        external_id=external_id,
+        occurred_at=occurred_at,
+        outcome="ignored",
+        body=body,
+    )
+    try:
+        with session.begin_nested():
+            session.add(receipt)
+    except IntegrityError:  # the same body raced in on another request
+        return {"status": "duplicate"}
+    if meta.model != "Rdv" or meta.event not in ("created", "updated", "destroyed"):
+        return {"status": "ignored", "reason": f"{meta.model}/{meta.event} is not used"}
+    if external_id is None:
+        raise InvalidPayload("data.id is missing")
+    if occurred_at is not None and _newer_applied(session, external_id, occurred_at, receipt.id):
+        receipt.outcome = "stale"
+        return {"status": "stale"}
+    try:
+        rdv = Rdv.model_validate(envelope.data)
+    except ValueError as exc:
+        raise InvalidPayload(f"invalid rdv: {exc}") from exc
+    ids = _destroy(session, external_id) if meta.event == "destroyed" else _upsert(session, rdv)
+    receipt.outcome = "applied"
+    return {"status": "applied", "appointments": ids}
+
+
+def _newer_applied(session: Session, external_id: str, occurred_at: datetime, own_id: int) -> bool:
+    """Webhooks may arrive out of order: an older event never overwrites a newer one."""
+    return (
+        session.scalar(
+            select(WebhookReceipt.id).where(
+                WebhookReceipt.source == SOURCE,
+                WebhookReceipt.external_id == external_id,
+                WebhookReceipt.outcome == "applied",
+                WebhookReceipt.occurred_at > occurred_at,
+                WebhookReceipt.id != own_id,
+            )
+        )
+        is not None
+    )
+
+
+def _existing(session: Session, external_id: str) -> list[Appointment]:
+    return list(
+        session.scalars(
+            select(Appointment).where(
+                Appointment.external_source == SOURCE, Appointment.external_id == external_id
+            )
+        )
+    )
+
+
+def _destroy(session: Session, external_id: str) -> list[int]:
+    ids = []
+    for appointment in _existing(session, external_id):
+        if appointment.status != AppointmentStatus.revoked:
+            appointment_service.update(session, appointment, {"status": AppointmentStatus.revoked})
+        ids.append(appointment.id)
+    return ids
+
+
+def _upsert(session: Session, rdv: Rdv) -> list[int]:
+    if not rdv.starts_at:
+        raise InvalidPayload("data.starts_at is missing")
+    starts_at = parse_time(rdv.starts_at)
+    structure = _structure(session, rdv.organisation)
+    place = None
+    if rdv.lieu is not None:
+        place = ", ".join(p for p in (rdv.lieu.name, rdv.lieu.address) if p) or None
+    fields = {
+        "starts_at": starts_at,
+        "duration_minutes": max(5, min(rdv.duration_in_min or 30, 24 * 60)),
+        "mode": MODES.get((rdv.motif.location_type if rdv.motif else None) or "", "office"),
+        "place": (place or rdv.address or None),
+        "with_whom": ", ".join(n for n in (_person_name(a) for a in rdv.agents) if n) or None,
+        "motif": rdv.motif.name if rdv.motif else None,
+        "status": STATUSES.get(rdv.status or "unknown", AppointmentStatus.unknown),
+    }
+    external_id = str(rdv.id)
+    existing = {a.beneficiary_id: a for a in _existing(session, external_id)}
+    ids: list[int] = []
+    seen: set[int] = set()
+    for person in rdv.users:
+        beneficiary = _beneficiary(session, person, structure)
+        seen.add(beneficiary.id)
+        appointment = existing.get(beneficiary.id)
+        if appointment is None:
+            appointment = appointment_service.create(
+                session,
+                beneficiary.id,
+                structure.id if structure else beneficiary.structure_id,
+                appointment_service.AppointmentFields(
+                    **{k: v for k, v in fields.items() if k != "status"}
+                ),
+            )
+            appointment.external_source, appointment.external_id = SOURCE, external_id
+            if fields["status"] != AppointmentStatus.unknown:
+                appointment_service.update(session, appointment, {"status": fields["status"]})
+        else:
+            changes = {k: v for k, v in fields.items() if getattr(appointment, k) != v}
+            if changes:
+                appointment_service.update(session, appointment, changes)
+        ids.append(appointment.id)
+    # A participant removed from the rdv no longer has it.
+    for beneficiary_id, appointment in existing.items():
+        if beneficiary_id not in seen and appointment.status == AppointmentStatus.unknown:
+            appointment_service.update(session, appointment, {"status": AppointmentStatus.revoked})
+            ids.append(appointment.id)
+    return ids

@@ -1,0 +1,281 @@
+"""What a person asks through the bot: identity check, callback, cannot-attend, situation
+updates (a new phone number included). Each lands as a row a referent sees in their inbox plus
+an Event in the log; nothing here cancels or overwrites anything."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.core.clock import now as clock_now
+from backend.core.config import get_settings
+from backend.models import (
+    Appointment,
+    Beneficiary,
+    CallbackRequest,
+    Contact,
+    Event,
+    SituationUpdate,
+)
+
+from .appointments import DAYS, business_days_later, local_zone
+
+MAX_BIRTH_DATE_TRIES = 3
+NEW_NUMBER_VALID_DAYS = 7
+SITUATION_KINDS = ("emploi", "demenagement", "formation", "sante", "numero", "famille", "autre")
+
+
+# Access -------------------------------------------------------------------------------------
+
+
+def failed_birth_dates(session: Session, contact: Contact, now: datetime) -> int:
+    return (
+        session.scalar(
+            select(func.count(Event.id)).where(
+                Event.contact_id == contact.id,
+                Event.kind == "birth_date_mismatch",
+                Event.created_at > now - timedelta(hours=24),
+            )
+        )
+        or 0
+    )
+
+
+def access(session: Session, contact: Contact, now: datetime | None = None) -> str:
+    """granted: a verified link; verify: linked, ask the date of birth; locked: too many wrong
+    dates today; unknown: no beneficiary behind this number (never sees any appointment)."""
+    if contact.beneficiary_id is None:
+        return "unknown"
+    if contact.verified:
+        return "granted"
+    if failed_birth_dates(session, contact, now or clock_now()) >= MAX_BIRTH_DATE_TRIES:
+        return "locked"
+    return "verify"
+
+
+def check_birth_date(
+    session: Session, contact: Contact, birth_date: date, message_id: int | None
+) -> dict[str, Any]:
+    now = clock_now()
+    state = access(session, contact, now)
+    if state in ("granted", "unknown", "locked"):
+        return {"verified": state == "granted", "locked": state == "locked", "attempts_left": 0}
+    beneficiary = session.get(Beneficiary, contact.beneficiary_id)
+    assert beneficiary is not None
+    if beneficiary.birth_date is not None and beneficiary.birth_date == birth_date:
+        contact.verified = True
+        session.add(
+            Event(
+                kind="contact_verified",
+                contact_id=contact.id,
+                beneficiary_id=beneficiary.id,
+                message_id=message_id,
+                data={"method": "birth_date"},
+            )
+        )
+        return {"verified": True, "locked": False, "attempts_left": MAX_BIRTH_DATE_TRIES}
+    # The date itself is not logged: a wrong guess is still personal data.
+    session.add(
+        Event(
+            kind="birth_date_mismatch",
+            contact_id=contact.id,
+            beneficiary_id=beneficiary.id,
+            message_id=message_id,
+            data={"birth_date_on_file": beneficiary.birth_date is not None},
+        )
+    )
+    session.flush()
+    left = MAX_BIRTH_DATE_TRIES - failed_birth_dates(session, contact, now)
+    return {"verified": False, "locked": left <= 0, "attempts_left": max(left, 0)}
+
+
+# Callback and cannot-attend -----------------------------------------------------------------
+
+
+def referent_name(session: Session, beneficiary_id: int | None) -> str | None:
+    beneficiary = session.get(Beneficiary, beneficiary_id) if beneficiary_id else None
+    if beneficiary is None or beneficiary.referent is None:
+        return None
+    return beneficiary.referent.full_name
+
+
+def expected_by(now: datetime | None = None) -> tuple[date, str]:
+    """When a callback may be expected: a few working days ahead, said as 'mardi 3/12'."""
+    local = (now or clock_now()).astimezone(local_zone())
+    day = business_days_later(local, get_settings().callback_delay_business_days).date()
+    return day, f"{DAYS[day.weekday()]} {day.day}/{day.month}"
+
+
+def request_callback(
+    session: Session,
+    contact: Contact,
+    *,
+    preferred_time: str | None,
+    topic: str | None,
+    message_id: int | None,
+) -> CallbackRequest:
+    request = CallbackRequest(
+        beneficiary_id=contact.beneficiary_id,
+        contact_id=contact.id,
+        kind="callback",
+        preferred_time=preferred_time,
+        reason=topic,
+        source_message_id=message_id,
+    )
+    session.add(request)
+    session.flush()
+    session.add(
+        Event(
+            kind="callback_requested",
+            contact_id=contact.id,
+            beneficiary_id=contact.beneficiary_id,
+            message_id=message_id,
+            data={"callback_request_id": request.id, "preferred_time": preferred_time},
+        )
+    )
+    return request
+
+
+def cannot_attend(
+    session: Session,
+    contact: Contact,
+    appointment: Appointment,
+    *,
+    reason: str | None,
+    message_id: int | None,
+) -> CallbackRequest:
+    """Recorded for the referent, who decides; the appointment itself is left as it is."""
+    request = CallbackRequest(
+        beneficiary_id=appointment.beneficiary_id,
+        contact_id=contact.id,
+        kind="cannot_attend",
+        appointment_id=appointment.id,
+        reason=reason,
+        source_message_id=message_id,
+    )
+    session.add(request)
+    session.flush()
+    session.add(
+        Event(
+            kind="appointment_cannot_attend",
+            contact_id=contact.id,
+            beneficiary_id=appointment.beneficiary_id,
+            message_id=message_id,
+            data={
+                "callback_request_id": request.id,
+                "appointment_id": appointment.id,
+                "reason_given": bool(reason),
+            },
+        )
+    )
+    return request
+
+
+# Situation updates --------------------------------------------------------------------------
+
+
+def declare_situation(
+    session: Session,
+    contact: Contact,
+    kind: str,
+    data: dict[str, Any],
+    message_id: int | None,
+) -> SituationUpdate:
+    update = SituationUpdate(
+        beneficiary_id=contact.beneficiary_id,
+        contact_id=contact.id,
+        kind=kind,
+        data={**data, "contact_verified": contact.verified, "channel": contact.channel},
+        status="declared",
+        source_message_id=message_id,
+    )
+    session.add(update)
+    session.flush()
+    session.add(
+        Event(
+            kind="situation_update_declared",
+            contact_id=contact.id,
+            beneficiary_id=contact.beneficiary_id,
+            message_id=message_id,
+            data={"situation_update_id": update.id, "kind": kind},
+        )
+    )
+    return update
+
+
+NEW_NUMBER_CHECK = (
+    "Bonjour. Ce numéro a été donné comme nouveau numéro pour un suivi d'insertion. "
+    "Est-ce bien votre numéro ?"
+)
+NEW_NUMBER_BUTTONS = [
+    {"title": "Oui, c'est mon numéro", "payload": "/confirm_new_number"},
+    {"title": "Non", "payload": "/deny"},
+]
+
+
+def declare_new_number(
+    session: Session, contact: Contact, new_number: str, message_id: int | None
+) -> SituationUpdate:
+    """Stored pending, and the new number is asked to confirm: only a reply from it links it."""
+    from channels.pipeline import find_or_create_contact, queue_outbound
+    from channels.rendering import render
+
+    channel = contact.channel if contact.channel in ("sms", "whatsapp") else "sms"
+    new_contact = find_or_create_contact(session, channel, new_number)
+    session.flush()
+    taken = new_contact.beneficiary_id not in (None, contact.beneficiary_id)
+    update = declare_situation(
+        session,
+        contact,
+        "numero",
+        {
+            "new_number": new_number,
+            "new_contact_id": new_contact.id,
+            # Someone else's number is left to the referent; nothing is sent to it.
+            "confirmation": "conflict" if taken else "pending",
+        },
+        message_id,
+    )
+    if not taken:
+        rendered = render([{"text": NEW_NUMBER_CHECK, "buttons": NEW_NUMBER_BUTTONS}], channel)
+        queue_outbound(session, new_contact, rendered[0], kind="new_number_check")
+    return update
+
+
+def confirm_new_number(session: Session, new_contact: Contact) -> SituationUpdate | None:
+    """The new number answered 'yes': link it to the person who declared it."""
+    now = clock_now()
+    candidates = session.scalars(
+        select(SituationUpdate)
+        .where(
+            SituationUpdate.kind == "numero",
+            SituationUpdate.created_at > now - timedelta(days=NEW_NUMBER_VALID_DAYS),
+        )
+        .order_by(SituationUpdate.id.desc())
+    ).all()
+    update = next(
+        (
+            u
+            for u in candidates
+            if u.data.get("new_contact_id") == new_contact.id
+            and u.data.get("confirmation") == "pending"
+        ),
+        None,
+    )
+    if update is None:
+        return None
+    new_contact.beneficiary_id = update.beneficiary_id
+    new_contact.verified = True
+    update.data = {**update.data, "confirmation": "confirmed", "confirmed_at": now.isoformat()}
+    session.add(
+        Event(
+            kind="new_number_confirmed",
+            contact_id=new_contact.id,
+            beneficiary_id=update.beneficiary_id,
+            data={"situation_update_id": update.id},
+        )
+    )
+    return update

@@ -1,0 +1,245 @@
+"""Next appointment, confirmation, "I cannot come", and the date-of-birth check that guards them.
+
+Appointment details only reach a contact whose link to the beneficiary is verified; the backend
+enforces it and answers with an ``access`` state (granted / verify / locked / unknown).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from .backend_client import BackendError, client
+from .context import contact_id, source_message_id
+from .parsing import is_cancel, is_skip, parse_date
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_BUTTON = {"title": "Je confirme", "payload": "/confirm_attendance"}
+CANNOT_BUTTON = {"title": "Je ne peux pas venir", "payload": "/cannot_attend"}
+CANCELLED = "__cancel__"
+
+TECHNICAL_PROBLEM = "Désolé, je n'arrive pas à consulter votre dossier. Réessayez plus tard."
+UNKNOWN_NUMBER = (
+    "Je ne trouve pas de dossier lié à ce numéro. Demandez à votre conseiller "
+    "de l'enregistrer, ou écrivez depuis le numéro qu'il a."
+)
+LOCKED = (
+    "Je n'ai pas pu vérifier votre identité. Pour votre sécurité, réessayez demain "
+    "ou appelez votre conseiller."
+)
+NO_APPOINTMENT = "Vous n'avez pas de RDV prévu pour le moment."
+RESUMABLE = {
+    "action_tell_next_appointment",
+    "action_confirm_attendance",
+    "action_start_cannot_attend",
+}
+
+
+def next_appointment(tracker: Tracker) -> dict[str, Any]:
+    return client().get(f"/bot/contacts/{contact_id(tracker)}/appointments/next")
+
+
+def guard(access: str, dispatcher: CollectingDispatcher, resume: str) -> list[EventType] | None:
+    """None when access is granted; otherwise what to say and do instead."""
+    if access == "granted":
+        return None
+    if access == "verify":
+        return [SlotSet("pending_request", resume), FollowupAction("birth_date_form")]
+    dispatcher.utter_message(text=LOCKED if access == "locked" else UNKNOWN_NUMBER)
+    return []
+
+
+class ActionTellNextAppointment(Action):
+    def name(self) -> str:
+        return "action_tell_next_appointment"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        try:
+            answer = next_appointment(tracker)
+        except BackendError:
+            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            return []
+        blocked = guard(answer["access"], dispatcher, self.name())
+        if blocked is not None:
+            return blocked
+        appointment = answer.get("appointment")
+        if appointment is None:
+            dispatcher.utter_message(text=NO_APPOINTMENT)
+            dispatcher.utter_message(
+                text="Voulez-vous que je demande un RDV à votre conseiller ?",
+                buttons=[
+                    {"title": "Oui", "payload": "/request_referent"},
+                    {"title": "Non merci", "payload": "/thanks"},
+                ],
+            )
+            return []
+        text = f"Votre prochain RDV : {appointment['text']}."
+        if appointment.get("confirmed"):
+            dispatcher.utter_message(text=f"{text}\nVous avez confirmé, merci.")
+            return []
+        dispatcher.utter_message(text=text, buttons=[CONFIRM_BUTTON, CANNOT_BUTTON])
+        return []
+
+
+class ActionConfirmAttendance(Action):
+    def name(self) -> str:
+        return "action_confirm_attendance"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        try:
+            answer = next_appointment(tracker)
+            blocked = guard(answer["access"], dispatcher, self.name())
+            if blocked is not None:
+                return blocked
+            if answer.get("appointment") is None:
+                dispatcher.utter_message(text=f"{NO_APPOINTMENT} Il n'y a rien à confirmer.")
+                return []
+            result = client().post(
+                f"/bot/contacts/{contact_id(tracker)}/appointments/confirm",
+                json={"message_id": source_message_id(tracker)},
+            )
+        except BackendError:
+            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            return []
+        when = result["appointment"]["when"]
+        dispatcher.utter_message(text=f"Merci, c'est noté : on vous attend {when}.")
+        return []
+
+
+class ActionStartCannotAttend(Action):
+    def name(self) -> str:
+        return "action_start_cannot_attend"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        try:
+            answer = next_appointment(tracker)
+        except BackendError:
+            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            return []
+        blocked = guard(answer["access"], dispatcher, self.name())
+        if blocked is not None:
+            return blocked
+        appointment = answer.get("appointment")
+        if appointment is None:
+            dispatcher.utter_message(text=f"{NO_APPOINTMENT} Vous n'avez rien à annuler.")
+            return []
+        dispatcher.utter_message(text=f"D'accord, pour votre RDV du {appointment['when']}.")
+        return [SlotSet("absence_reason", None), FollowupAction("cannot_attend_form")]
+
+
+class ValidateCannotAttendForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_cannot_attend_form"
+
+    def validate_absence_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        if value is None:  # a reset by our own actions, not an answer
+            return {"absence_reason": None}
+        text = str(value or "").strip()
+        if is_cancel(text):
+            return {"absence_reason": CANCELLED}
+        # The reason is optional: "passer" (or the button) records no reason.
+        return {"absence_reason": "-" if is_skip(text) or not text else text[:1000]}
+
+
+class ActionSubmitCannotAttend(Action):
+    def name(self) -> str:
+        return "action_submit_cannot_attend"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        reason = tracker.get_slot("absence_reason")
+        reset = [SlotSet("absence_reason", None)]
+        if reason == CANCELLED:
+            dispatcher.utter_message(text="D'accord, je ne préviens personne. Votre RDV est gardé.")
+            return reset
+        try:
+            result = client().post(
+                f"/bot/contacts/{contact_id(tracker)}/appointments/cannot-attend",
+                json={
+                    "reason": None if reason in (None, "-") else reason,
+                    "message_id": source_message_id(tracker),
+                },
+            )
+        except BackendError:
+            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            return reset
+        who = result.get("referent") or "votre conseiller"
+        dispatcher.utter_message(
+            text=f"C'est noté, je préviens {who}. Votre RDV n'est pas encore annulé."
+        )
+        dispatcher.utter_message(
+            text=f"{who[0].upper() + who[1:]} vous recontacte d'ici {result['expected_by']} "
+            "pour trouver une autre date."
+        )
+        return reset
+
+
+class ValidateBirthDateForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_birth_date_form"
+
+    def validate_birth_date(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        if value is None:  # a reset by our own actions, not an answer
+            return {"birth_date": None}
+        if is_cancel(value):
+            return {"birth_date": CANCELLED}
+        born = parse_date(str(value or ""), date.today(), past=True)
+        if born is None or born.year < 1900 or born >= date.today():
+            dispatcher.utter_message(
+                text="Je n'ai pas compris la date. Ecrivez-la ainsi : 14/05/1994"
+            )
+            return {"birth_date": None}
+        try:
+            result = client().post(
+                f"/bot/contacts/{contact_id(tracker)}/birth-date",
+                json={"birth_date": born.isoformat(), "message_id": source_message_id(tracker)},
+            )
+        except BackendError:
+            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            return {"birth_date": CANCELLED}
+        if result.get("verified"):
+            return {"birth_date": "verified"}
+        if result.get("locked"):
+            return {"birth_date": "locked"}
+        dispatcher.utter_message(text="Ce n'est pas la date que nous avons. Réessayez.")
+        return {"birth_date": None}
+
+
+class ActionResumeAfterVerification(Action):
+    """Runs the request that needed the check (next appointment, confirmation...)."""
+
+    def name(self) -> str:
+        return "action_resume_after_verification"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        outcome = tracker.get_slot("birth_date")
+        resume = tracker.get_slot("pending_request")
+        events: list[EventType] = [SlotSet("birth_date", None), SlotSet("pending_request", None)]
+        if outcome == "verified":
+            dispatcher.utter_message(text="Merci, c'est bien vous.")
+            if resume in RESUMABLE:
+                events.append(FollowupAction(resume))
+        elif outcome == "locked":
+            dispatcher.utter_message(text=LOCKED)
+        else:
+            dispatcher.utter_message(text="D'accord. Ecrivez-moi quand vous voulez.")
+        return events
