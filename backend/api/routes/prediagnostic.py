@@ -38,6 +38,13 @@ def _engine(session: SessionDep, contact: Contact) -> Engine:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from exc
 
 
+def _committed(session: SessionDep, result: dict[str, Any]) -> dict[str, Any]:
+    """Commit before answering: the action server's next call (the next question) must see this
+    answer, and a dependency's own commit may only run once the response is sent."""
+    session.commit()
+    return result
+
+
 def _message_id(session: SessionDep, contact: Contact, message_id: int | None) -> int | None:
     if message_id is None:
         return None
@@ -73,20 +80,25 @@ def start_prediagnostic(contact_id: int, body: StartIn, session: SessionDep) -> 
     _message_id(session, contact, body.message_id)
     engine = _engine(session, contact)
     prediag, created = engine.start()
-    return {
-        "prediagnostic_id": prediag.id,
-        "status": prediag.status,
-        "created": created,
-        "question_key": (prediag.state or {}).get("asked_key"),
-        "text": engine.q.messages.already_submitted if prediag.status != "in_progress" else None,
-    }
+    return _committed(
+        session,
+        {
+            "prediagnostic_id": prediag.id,
+            "status": prediag.status,
+            "created": created,
+            "question_key": (prediag.state or {}).get("asked_key"),
+            "text": engine.q.messages.already_submitted
+            if prediag.status != "in_progress"
+            else None,
+        },
+    )
 
 
 @router.post("/contacts/{contact_id}/prediagnostic/ask")
 def ask_question(contact_id: int, session: SessionDep) -> dict[str, Any]:
     """The message to show now (current question rendered for the contact's channel)."""
     contact = _contact(session, contact_id)
-    return _engine(session, contact).ask()
+    return _committed(session, _engine(session, contact).ask())
 
 
 class AnswerIn(BaseModel):
@@ -104,7 +116,7 @@ def answer_question(contact_id: int, body: AnswerIn, session: SessionDep) -> dic
     outcome = _engine(session, contact).answer(
         body.text, intent=body.intent, confidence=body.confidence, message_id=message_id
     )
-    return outcome.as_dict()
+    return _committed(session, outcome.as_dict())
 
 
 # --- staff -----------------------------------------------------------------------------------
@@ -137,7 +149,7 @@ def read_prediagnostic(
             data={"prediagnostic_id": prediag.id},
         )
     )
-    return summary(session, prediag)
+    return _committed(session, summary(session, prediag))
 
 
 @staff_router.get("/beneficiaries/{beneficiary_id}/prediagnostics")

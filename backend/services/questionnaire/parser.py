@@ -143,13 +143,14 @@ def _option_words(option: Option) -> list[str]:
     return [normalise(p) for p in [option.sms, option.label or "", *option.words] if p]
 
 
-def _word_match(word: str, candidates: list[str]) -> bool:
+def _word_match(word: str, candidates: list[str]) -> float:
+    """1 for the word itself, 0.85 for a near miss (a typo), 0 otherwise."""
+    if word in candidates:
+        return 1.0
     for candidate in candidates:
-        if word == candidate:
-            return True
         if len(word) >= 4 and len(candidate) >= 4 and fuzz.ratio(word, candidate) >= 80:
-            return True
-    return False
+            return 0.85
+    return 0.0
 
 
 def match_option(text: str, options: list[Option]) -> Option | None:
@@ -190,17 +191,22 @@ def _choices(text: str, options: list[Option], multi: bool) -> list[Option] | No
             return None
         picked = list(dict.fromkeys(options[n - 1].key for n in numbers))
         return [o for key in picked for o in options if o.key == key]
+    if multi:
+        parts = [p for p in re.split(r"\s*(?:\bet\b|\+|\bpuis\b|\baussi\b)\s*", text) if p.strip()]
+        several = _several(parts, options) if len(parts) > 1 else None
+        if several:
+            return several
     whole = match_option(text, options) or _by_meaning(text, options)
     if whole is not None:
         return [whole]
     if not multi:
         return None
-    parts = [p for p in re.split(r"\s*(?:\bet\b|\+|\bpuis\b|\baussi\b)\s*", text) if p.strip()]
-    if len(parts) < 2:
-        # "logement transport": each meaningful word names its own option.
-        parts = [w for w in text.split() if w not in STOPWORDS]
-        if len(parts) < 2:
-            return None
+    # "logement transport": each meaningful word names its own option.
+    words = [w for w in text.split() if w not in STOPWORDS]
+    return _several(words, options) if len(words) > 1 else None
+
+
+def _several(parts: list[str], options: list[Option]) -> list[Option] | None:
     found: list[Option] = []
     for part in parts:
         numbers = numbers_in(part)
