@@ -7,14 +7,16 @@ from backend.models import Contact, Event, Message
 from channels.optout import is_opt_in, is_opt_out
 
 
-@pytest.mark.parametrize("text", ["STOP", "stop", "Arrêt", "ARRET", "STOP SMS", "Désabonner",
-                                  "UNSUBSCRIBE", " stop. "])
+@pytest.mark.parametrize(
+    "text", ["STOP", "stop", "Arrêt", "ARRET", "STOP SMS", "Désabonner", "UNSUBSCRIBE", " stop. "]
+)
 def test_opt_out_keywords(text):
     assert is_opt_out(text)
 
 
-@pytest.mark.parametrize("text", ["je veux arreter le questionnaire", "stop le rdv", "arreter",
-                                  "non", ""])
+@pytest.mark.parametrize(
+    "text", ["je veux arreter le questionnaire", "stop le rdv", "arreter", "non", ""]
+)
 def test_sentences_are_not_opt_outs(text):
     assert not is_opt_out(text)
 
