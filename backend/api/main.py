@@ -9,6 +9,7 @@ from backend.api.routes import (
     bot_parcours,
     integrations,
     login,
+    prediagnostic,
     referential,
     simulate,
     telegram_links,
@@ -24,3 +25,5 @@ api_router.include_router(referential.router)
 api_router.include_router(bot_parcours.router)
 api_router.include_router(appointments.router)
 api_router.include_router(integrations.router)
+api_router.include_router(prediagnostic.router)
+api_router.include_router(prediagnostic.staff_router)

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from .backend_client import BackendError, client
 from .context import contact_id, source_message_id
 from .parsing import is_cancel, is_skip, parse_date
+from .resume import then_resume_prediagnostic
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +160,7 @@ class ActionSubmitCannotAttend(Action):
     def name(self) -> str:
         return "action_submit_cannot_attend"
 
+    @then_resume_prediagnostic
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
@@ -228,6 +230,7 @@ class ActionResumeAfterVerification(Action):
     def name(self) -> str:
         return "action_resume_after_verification"
 
+    @then_resume_prediagnostic
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:

@@ -1,0 +1,183 @@
+"""The pre-diagnostic: what the action server asks of the engine (bot token), what a referent
+reads (staff token, own structure only), and the questionnaire preview for coordinators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from backend.api.deps import SessionDep, require_bot, require_role
+from backend.models import Account, Beneficiary, Contact, Event, Message, Prediagnostic, Role
+from backend.services.questionnaire.engine import Engine, summary
+from backend.services.questionnaire.preview import questionnaire_preview
+from backend.services.questionnaire.schema import QuestionnaireError
+
+router = APIRouter(
+    prefix="/bot", tags=["bot", "prediagnostic"], dependencies=[Depends(require_bot)]
+)
+staff_router = APIRouter(tags=["prediagnostic"])
+
+StaffWithCases = Depends(require_role(Role.referent, Role.admin))
+Coordinators = Depends(require_role(Role.coordinator, Role.admin))
+
+
+def _contact(session: SessionDep, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown contact")
+    return contact
+
+
+def _engine(session: SessionDep, contact: Contact) -> Engine:
+    try:
+        return Engine(session, contact)
+    except QuestionnaireError as exc:  # a coordinator's edit broke the file: say where
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from exc
+
+
+def _committed(session: SessionDep, result: dict[str, Any]) -> dict[str, Any]:
+    """Commit before answering: the action server's next call (the next question) must see this
+    answer, and a dependency's own commit may only run once the response is sent."""
+    session.commit()
+    return result
+
+
+def _message_id(session: SessionDep, contact: Contact, message_id: int | None) -> int | None:
+    if message_id is None:
+        return None
+    message = session.get(Message, message_id)
+    if message is None or message.contact_id != contact.id:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "message_id is not a message of this contact"
+        )
+    return message_id
+
+
+@router.get("/contacts/{contact_id}/prediagnostic")
+def prediagnostic_status(contact_id: int, session: SessionDep) -> dict[str, Any]:
+    """Is a pre-diagnostic in progress for this person (used when a conversation starts)?"""
+    contact = _contact(session, contact_id)
+    prediag = _engine(session, contact).current()
+    return {
+        "prediagnostic_id": prediag.id if prediag else None,
+        "status": prediag.status if prediag else None,
+        "in_progress": bool(prediag and prediag.status == "in_progress"),
+        "question_key": (prediag.state or {}).get("asked_key") if prediag else None,
+    }
+
+
+class StartIn(BaseModel):
+    message_id: int | None = None
+
+
+@router.post("/contacts/{contact_id}/prediagnostic/start")
+def start_prediagnostic(contact_id: int, body: StartIn, session: SessionDep) -> dict[str, Any]:
+    """Start, or find the one in progress. An unknown number gets a 'pending' beneficiary."""
+    contact = _contact(session, contact_id)
+    _message_id(session, contact, body.message_id)
+    engine = _engine(session, contact)
+    prediag, created = engine.start()
+    return _committed(
+        session,
+        {
+            "prediagnostic_id": prediag.id,
+            "status": prediag.status,
+            "created": created,
+            "question_key": (prediag.state or {}).get("asked_key"),
+            "text": engine.q.messages.already_submitted
+            if prediag.status != "in_progress"
+            else None,
+        },
+    )
+
+
+@router.post("/contacts/{contact_id}/prediagnostic/ask")
+def ask_question(contact_id: int, session: SessionDep) -> dict[str, Any]:
+    """The message to show now (current question rendered for the contact's channel)."""
+    contact = _contact(session, contact_id)
+    return _committed(session, _engine(session, contact).ask())
+
+
+class AnswerIn(BaseModel):
+    text: str = Field(max_length=2000)
+    intent: str | None = Field(default=None, max_length=100)
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    message_id: int | None = None
+
+
+@router.post("/contacts/{contact_id}/prediagnostic/answer")
+def answer_question(contact_id: int, body: AnswerIn, session: SessionDep) -> dict[str, Any]:
+    """accepted (saved, skipped, back, help...), unclear, not_an_answer (a digression), done."""
+    contact = _contact(session, contact_id)
+    message_id = _message_id(session, contact, body.message_id)
+    outcome = _engine(session, contact).answer(
+        body.text, intent=body.intent, confidence=body.confidence, message_id=message_id
+    )
+    return _committed(session, outcome.as_dict())
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+
+def _visible(session: SessionDep, beneficiary_id: int, account: Account) -> Beneficiary:
+    beneficiary = session.get(Beneficiary, beneficiary_id)
+    if beneficiary is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown beneficiary")
+    if beneficiary.structure_id != account.structure_id:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "this person is followed by another structure"
+        )
+    return beneficiary
+
+
+@staff_router.get("/prediagnostics/{prediagnostic_id}")
+def read_prediagnostic(
+    prediagnostic_id: int, session: SessionDep, account: Account = StaffWithCases
+) -> dict[str, Any]:
+    prediag = session.get(Prediagnostic, prediagnostic_id)
+    if prediag is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown pre-diagnostic")
+    _visible(session, prediag.beneficiary_id, account)
+    session.add(
+        Event(
+            kind="prediagnostic_read",
+            beneficiary_id=prediag.beneficiary_id,
+            account_id=account.id,
+            data={"prediagnostic_id": prediag.id},
+        )
+    )
+    return _committed(session, summary(session, prediag))
+
+
+@staff_router.get("/beneficiaries/{beneficiary_id}/prediagnostics")
+def list_prediagnostics(
+    beneficiary_id: int, session: SessionDep, account: Account = StaffWithCases
+) -> list[dict[str, Any]]:
+    beneficiary = _visible(session, beneficiary_id, account)
+    rows = session.scalars(
+        select(Prediagnostic)
+        .where(Prediagnostic.beneficiary_id == beneficiary.id)
+        .order_by(Prediagnostic.id.desc())
+    )
+    return [
+        {
+            "id": p.id,
+            "status": p.status,
+            "channel": p.channel,
+            "created_at": p.created_at.isoformat(),
+            "submitted_at": p.submitted_at.isoformat() if p.submitted_at else None,
+        }
+        for p in rows
+    ]
+
+
+@staff_router.get("/questionnaire/preview")
+def preview(account: Account = Coordinators) -> list[dict[str, Any]]:
+    """Every question as SMS (text, encoding, segments) and as Telegram (text, buttons)."""
+    try:
+        return questionnaire_preview()
+    except QuestionnaireError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from exc

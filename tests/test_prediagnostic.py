@@ -1,0 +1,312 @@
+"""The pre-diagnostic engine and its API, on SQLite and PostgreSQL."""
+
+import pytest
+from sqlalchemy import select
+
+from backend.models import (
+    Beneficiary,
+    Consent,
+    Contact,
+    Event,
+    Message,
+    Prediagnostic,
+    PrediagnosticAnswer,
+    ProfessionalProject,
+    SituationItem,
+)
+from backend.seed import DEMO_PASSWORD, DEMO_PHONE, seed
+from backend.services.questionnaire.engine import Engine, summary
+
+
+@pytest.fixture
+def seeded(db):
+    seed(db)
+    db.commit()
+    return db
+
+
+def new_contact(db, address="+33611111111", channel="sms") -> Contact:
+    contact = Contact(channel=channel, address=address)
+    db.add(contact)
+    db.commit()
+    return contact
+
+
+def inbound(db, contact: Contact, text: str) -> Message:
+    message = Message(
+        contact_id=contact.id, direction="in", channel=contact.channel, text=text, status="received"
+    )
+    db.add(message)
+    db.commit()
+    return message
+
+
+def say(db, contact: Contact, text: str, intent=None, confidence=None) -> dict:
+    message = inbound(db, contact, text)
+    engine = Engine(db, contact)
+    outcome = engine.answer(text, intent=intent, confidence=confidence, message_id=message.id)
+    asked = engine.ask()
+    db.commit()
+    return {**outcome.as_dict(), "asked": asked}
+
+
+def start(db, contact: Contact) -> dict:
+    engine = Engine(db, contact)
+    engine.start()
+    asked = engine.ask()
+    db.commit()
+    return asked
+
+
+def test_unknown_number_gets_a_pending_beneficiary_and_consent_comes_first(db):
+    contact = new_contact(db)
+    asked = start(db, contact)
+    assert asked["question_key"] == "consentement"
+    assert "vos référents" in asked["text"] and "facultatif" in asked["text"]
+    db.refresh(contact)
+    assert contact.beneficiary.identification == "pending"
+    assert db.scalars(select(PrediagnosticAnswer)).all() == []
+    result = say(db, contact, "ouais")
+    assert (result["status"], result["detail"]) == ("accepted", "saved")
+    assert result["asked"]["question_key"] == "activite"
+    consent = db.scalars(select(Consent)).one()
+    assert consent.given and consent.kind == "prediagnostic"
+    assert consent.source_message_id is not None
+
+
+def test_refused_consent_ends_without_a_question_and_a_new_start_asks_again(db):
+    contact = new_contact(db)
+    start(db, contact)
+    result = say(db, contact, "non")
+    assert (result["status"], result["detail"]) == ("done", "consent_refused")
+    assert "je n'enregistre rien" in result["asked"]["text"]
+    assert db.scalars(select(Consent.given)).all() == [False]
+    again = start(db, contact)
+    assert again["question_key"] == "consentement"
+    assert len(db.scalars(select(Prediagnostic)).all()) == 2
+
+
+def test_answers_are_declarations_and_retour_supersedes_without_deleting(db):
+    contact = new_contact(db)
+    start(db, contact)
+    for text in ["oui", "3", "1", "passer", "passer", "2", "4"]:
+        assert say(db, contact, text)["status"] == "accepted"
+    assert say(db, contact, "1")["asked"]["question_key"] == "impact_logement"  # freins
+    say(db, contact, "1")
+    assert say(db, contact, "2 3")["asked"]["question_key"] == "confiance"
+    items = db.scalars(select(SituationItem).order_by(SituationItem.id)).all()
+    labels = [(i.theme_key, i.label, i.status) for i in items]
+    assert (
+        "logement",
+        "Doit quitter le logement (procédure d'expulsion, ...)",
+        "declared",
+    ) in labels
+    assert all(i.source["channel"] == "sms" and i.source["message_ids"][0] for i in items)
+    # "retour": back to the housing list; the new answer drops "expulsion" by a new row.
+    back = say(db, contact, "retour")
+    assert (back["detail"], back["asked"]["question_key"]) == ("back", "situations_logement")
+    assert say(db, contact, "3")["asked"]["question_key"] == "confiance"
+    rows = db.scalars(select(SituationItem).order_by(SituationItem.id)).all()
+    removed = [r for r in rows if r.status == "removed"]
+    assert [(r.label, r.supersedes_id is not None) for r in removed] == [
+        ("Doit quitter le logement (procédure d'expulsion, ...)", True)
+    ]
+    assert len(rows) == len(items) + 1  # nothing deleted, one row added
+    prediag = db.scalars(select(Prediagnostic)).one()
+    held = summary(db, prediag)
+    assert held["orientation"]["contrainte_logement"] == "IMPACT_FORT_RECHERCHE_EMPLOI"
+    assert held["orientation"]["situation_professionnelle"] == "PLUS_DEUX_ANS"
+    answers = db.scalars(
+        select(PrediagnosticAnswer.value).where(
+            PrediagnosticAnswer.question_key == "situations_logement"
+        )
+    ).all()
+    assert answers == [["expulsion", "loyer"], ["loyer"]]
+
+
+def test_projects_one_per_job_and_a_change_is_a_new_row(db):
+    contact = new_contact(db)
+    start(db, contact)
+    for text in ["oui", "2", "1", "7", "1", "1", "1", "Cariste, magasinier", "30"]:
+        say(db, contact, text)
+    assert db.scalars(select(ProfessionalProject)).all() == []  # not complete yet
+    say(db, contact, "2")  # CDD
+    say(db, contact, "2")  # part time
+    projects = db.scalars(select(ProfessionalProject).order_by(ProfessionalProject.id)).all()
+    assert [
+        (p.job_label, p.mobility_radius_km, p.contract_types, p.employment_type) for p in projects
+    ] == [
+        ("Cariste", 30, ["cdd"], "part_time"),
+        ("magasinier", 30, ["cdd"], "part_time"),
+    ]
+    say(db, contact, "retour")
+    say(db, contact, "plein")
+    projects = db.scalars(select(ProfessionalProject).order_by(ProfessionalProject.id)).all()
+    assert len(projects) == 4
+    assert {p.supersedes_id for p in projects[2:]} == {projects[0].id, projects[1].id}
+    prediag = db.scalars(select(Prediagnostic)).one()
+    assert {p["employment_type"] for p in summary(db, prediag)["projects"]} == {"full_time"}
+
+
+def test_unclear_twice_offers_skip_or_later_then_resumes(db):
+    contact = new_contact(db)
+    start(db, contact)
+    say(db, contact, "oui")
+    first = say(db, contact, "zxqv")
+    assert first["status"] == "unclear"
+    assert first["asked"]["text"].startswith("Je n'ai pas compris.")
+    second = say(db, contact, "blorg")
+    assert "1 Passer cette question 2 Continuer plus tard" in second["asked"]["text"]
+    later = say(db, contact, "2")
+    assert later["detail"] == "paused" and "REPRENDRE" in later["asked"]["text"]
+    back = say(db, contact, "coucou")
+    assert back["detail"] == "resumed"
+    assert back["asked"]["text"].startswith("On reprend")
+    assert back["asked"]["question_key"] == "activite"
+
+
+def test_a_digression_is_not_an_answer_but_help_is_handled_here(db):
+    contact = new_contact(db)
+    start(db, contact)
+    say(db, contact, "oui")
+    result = say(db, contact, "c quand mon rdv", intent="ask_next_appointment", confidence=0.93)
+    assert result["status"] == "not_an_answer"
+    # A weak guess is not a digression: the question is asked again.
+    assert say(db, contact, "rdv ?", "ask_next_appointment", 0.4)["status"] == "unclear"
+    assert say(db, contact, "2", "ask_next_appointment", 0.9)["detail"] == "saved"
+    helped = say(db, contact, "je comprends rien", intent="help", confidence=0.8)
+    assert helped["detail"] == "help" and "PASSER" in helped["asked"]["text"]
+    assert db.scalars(select(PrediagnosticAnswer.question_key)).all() == [
+        "consentement",
+        "activite",
+    ]
+
+
+def test_funnel_events_follow_the_contract(db):
+    contact = new_contact(db)
+    start(db, contact)
+    say(db, contact, "oui")
+    events = db.scalars(select(Event).order_by(Event.id)).all()
+    assert [e.kind for e in events] == [
+        "prediag_question_asked",
+        "prediag_answer_saved",
+        "prediag_question_asked",
+    ]
+    prediag = db.scalars(select(Prediagnostic)).one()
+    db.refresh(contact)
+    for event in events:
+        assert event.contact_id == contact.id
+        assert event.beneficiary_id == contact.beneficiary_id
+        assert set(event.data) == {"prediagnostic_id", "question_key", "channel"}
+        assert event.data["prediagnostic_id"] == prediag.id and event.data["channel"] == "sms"
+    assert [e.data["question_key"] for e in events] == ["consentement", "consentement", "activite"]
+
+
+def test_telegram_gets_buttons_and_sms_numbered_lines(db):
+    telegram = new_contact(db, "555", "telegram")
+    start(db, telegram)
+    asked = say(db, telegram, "oui")["asked"]
+    assert [b["payload"] for b in asked["buttons"]] == ["1", "2", "3", "4"]
+    assert "1 Oui" not in asked["text"]
+    sms = new_contact(db)
+    start(db, sms)
+    asked = say(db, sms, "oui")["asked"]
+    assert asked["buttons"] == [] and "\n1 Oui, je travaille\n" in asked["text"]
+
+
+# --- API --------------------------------------------------------------------------------------
+
+
+def login(client, email: str) -> dict[str, str]:
+    response = client.post(
+        "/api/v1/login/access-token", data={"username": email, "password": DEMO_PASSWORD}
+    )
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_bot_api_runs_the_questionnaire(client, seeded, bot_headers):
+    awa = seeded.scalar(select(Contact).where(Contact.address == DEMO_PHONE))
+    base = f"/api/v1/bot/contacts/{awa.id}/prediagnostic"
+    assert client.post(f"{base}/start", json={}).status_code == 401
+    assert client.get(base, headers=bot_headers).json()["in_progress"] is False
+    started = client.post(f"{base}/start", json={}, headers=bot_headers).json()
+    assert started["status"] == "in_progress" and started["created"] is True
+    asked = client.post(f"{base}/ask", headers=bot_headers).json()
+    assert asked["question_key"] == "consentement"
+    message = inbound(seeded, awa, "oui")
+    answer = client.post(
+        f"{base}/answer",
+        json={"text": "oui", "intent": "affirm", "confidence": 0.99, "message_id": message.id},
+        headers=bot_headers,
+    ).json()
+    assert answer == {
+        "status": "accepted",
+        "detail": "saved",
+        "question_key": "consentement",
+        "prediagnostic_id": started["prediagnostic_id"],
+    }
+    status = client.get(base, headers=bot_headers).json()
+    assert status["in_progress"] is True
+    # The known beneficiary is used, no pending one is created.
+    assert seeded.scalar(select(Beneficiary).where(Beneficiary.identification == "pending")) is None
+
+
+def test_bot_api_refuses_bad_input_with_reasons(client, seeded, bot_headers):
+    awa = seeded.scalar(select(Contact).where(Contact.address == DEMO_PHONE))
+    base = f"/api/v1/bot/contacts/{awa.id}/prediagnostic"
+    assert (
+        client.post(
+            "/api/v1/bot/contacts/999999/prediagnostic/ask", headers=bot_headers
+        ).status_code
+        == 404
+    )
+    client.post(f"{base}/start", json={}, headers=bot_headers)
+    bad_id = client.post(
+        f"{base}/answer", json={"text": "oui", "message_id": 424242}, headers=bot_headers
+    )
+    assert bad_id.status_code == 422 and "message_id" in bad_id.json()["detail"]
+    bad_confidence = client.post(
+        f"{base}/answer", json={"text": "oui", "confidence": 3}, headers=bot_headers
+    )
+    assert bad_confidence.status_code == 422
+    assert bad_confidence.json()["errors"][0]["field"] == "confidence"
+    assert client.post(f"{base}/answer", json={}, headers=bot_headers).status_code == 422
+
+
+def test_referent_reads_the_prediagnostic_of_their_structure_only(client, seeded, bot_headers):
+    awa = seeded.scalar(select(Contact).where(Contact.address == DEMO_PHONE))
+    start(seeded, awa)
+    for text in ["oui", "1", "1", "7"]:
+        say(seeded, awa, text)
+    prediag = seeded.scalars(select(Prediagnostic)).one()
+    url = f"/api/v1/prediagnostics/{prediag.id}"
+    body = client.get(url, headers=login(client, "referente@demo.fr")).json()
+    assert body["status"] == "in_progress"
+    assert body["orientation"]["situation_professionnelle"] == "EN_ACTIVITE"
+    assert body["orientation"]["niveau_etude"] == "NV4"
+    assert body["missing"][0] == "droits"
+    assert [a["question_key"] for a in body["answers"]] == [
+        "consentement",
+        "activite",
+        "emploi_actuel",
+        "niveau",
+    ]
+    assert client.get(url, headers=login(client, "referent.voisin@demo.fr")).status_code == 403
+    assert client.get(url, headers=login(client, "coordinateur@demo.fr")).status_code == 403
+    assert (
+        client.get(
+            "/api/v1/prediagnostics/999999", headers=login(client, "referente@demo.fr")
+        ).status_code
+        == 404
+    )
+    listed = client.get(
+        f"/api/v1/beneficiaries/{awa.beneficiary_id}/prediagnostics",
+        headers=login(client, "referente@demo.fr"),
+    ).json()
+    assert [p["id"] for p in listed] == [prediag.id]
+    reads = seeded.scalars(select(Event).where(Event.kind == "prediagnostic_read")).all()
+    assert len(reads) == 1 and reads[0].account_id is not None
+    preview = client.get(
+        "/api/v1/questionnaire/preview", headers=login(client, "coordinateur@demo.fr")
+    )
+    assert preview.status_code == 200 and preview.json()[0]["key"] == "consentement"

@@ -1,0 +1,101 @@
+"""How answers typed on a phone are understood (no database)."""
+
+import pytest
+
+from backend.services.questionnaire.parser import parse_answer
+from backend.services.questionnaire.schema import load_questionnaire
+
+Q = load_questionnaire()
+
+
+def parse(key: str, text: str):
+    question = Q.question(key)
+    return parse_answer(question, question.options, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 3", ["logement", "transport"]),
+        ("1,3", ["logement", "transport"]),
+        ("1 et 3", ["logement", "transport"]),
+        ("le 1 et le 3", ["logement", "transport"]),
+        ("trois", ["transport"]),
+        ("troi et un", ["transport", "logement"]),
+        ("logemant et transprt", ["logement", "transport"]),
+        ("logement transport", ["logement", "transport"]),
+        ("sante", ["sante"]),
+        ("internet, papiers", ["numerique", "papiers"]),
+        ("non", ["rien"]),
+    ],
+)
+def test_multi_choice_as_people_type_it(text, expected):
+    parsed = parse("freins", text)
+    assert (parsed.kind, parsed.value) == ("answer", expected)
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        ("consentement", "ouais", ["oui"]),
+        ("consentement", "wi", ["oui"]),
+        ("consentement", "OUI !", ["oui"]),
+        ("consentement", "nan", ["non"]),
+        ("impact_logement", "un peu", ["moyen"]),
+        ("impact_logement", "pas du tout", ["aucun"]),
+        ("confiance", "je sais pas", ["nsp"]),
+        ("confiance", "jsp", ["nsp"]),
+        ("niveau", "bac", ["NV4"]),
+        ("niveau", "10", ["NV1"]),
+        ("niveau", "CAP", ["NV5"]),
+        ("situations_logement", "je suis locataire hlm", ["hlm"]),
+        ("situations_logement", "sans logement et loyer", ["sans_logement", "loyer"]),
+        ("activite", "jamais", ["jamais"]),
+        ("capacite", "oui", ["oui"]),
+    ],
+)
+def test_single_choice_words_typos_and_yes_no(key, text, expected):
+    parsed = parse(key, text)
+    assert (parsed.kind, parsed.value) == ("answer", expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("passer", "skip"),
+        ("je prefere pas", "skip"),
+        ("je sais pas", "skip"),  # no "don't know" option here: a skip
+        ("retour", "back"),
+        ("Retour", "back"),
+        ("aide", "help"),
+        ("reprendre", "resume"),
+        ("plus tard", "pause"),
+        ("zxqv", "unclear"),
+        ("11", "unclear"),  # out of range
+        ("1 3", "unclear"),  # single choice: one answer only
+        ("", "unclear"),
+    ],
+)
+def test_keywords_and_unclear(text, kind):
+    assert parse("niveau", text).kind == kind
+
+
+def test_consent_and_confirmation_cannot_be_skipped():
+    assert parse("consentement", "passer").kind == "unclear"
+    assert parse("confirmation", "je sais pas").kind == "unclear"
+
+
+def test_exclusive_option_cannot_be_combined():
+    assert parse("freins", "1 9").kind == "unclear"
+
+
+def test_numbers_and_free_text():
+    assert parse("rayon", "20 km").value == 20
+    assert parse("rayon", "vingt").value == 20
+    assert parse("rayon", "environ 15 kms").value == 15
+    assert parse("rayon", "1000").kind == "unclear"  # beyond max
+    assert parse("rayon", "loin").kind == "unclear"
+    # Free text is kept as typed, even when it starts like a keyword.
+    assert parse("metier", "  Aide   soignante ").value == "Aide soignante"
+    assert parse("metier", "aide").kind == "help"
+    assert parse("metier", "??").kind == "unclear"
