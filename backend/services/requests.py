@@ -46,8 +46,13 @@ def failed_birth_dates(session: Session, contact: Contact, now: datetime) -> int
 
 def access(session: Session, contact: Contact, now: datetime | None = None) -> str:
     """granted: a verified link; verify: linked, ask the date of birth; locked: too many wrong
-    dates today; unknown: no beneficiary behind this number (never sees any appointment)."""
+    dates today; unknown: no beneficiary behind this number, or only a person pending
+    identification (created by a pre-diagnostic from an unknown number): never sees any
+    appointment."""
     if contact.beneficiary_id is None:
+        return "unknown"
+    beneficiary = contact.beneficiary
+    if beneficiary is not None and beneficiary.identification == "pending":
         return "unknown"
     if contact.verified:
         return "granted"

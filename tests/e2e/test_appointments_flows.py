@@ -320,3 +320,26 @@ def test_talk_to_my_referent_with_a_preferred_time(chat, enrol):
             select(CallbackRequest).where(CallbackRequest.beneficiary_id == lina["beneficiary_id"])
         )
         assert (request.kind, request.preferred_time) == ("callback", "mardi apres midi")
+
+
+def test_digressions_in_the_questionnaire_run_their_flow_then_resume_it(chat, enrol):
+    """Mid pre-diagnostic: the appointment, then a whole cannot-attend flow, then the same
+    question again, with nothing lost."""
+    lina = enrol()
+    person = chat()
+    assert "On commence ?" in person.say_text("je veux faire le pre diagnostic")
+    question = person.say_text("oui")
+    assert "travaillé ces 2 dernières années" in question
+    text = person.say_text("c quand mon rdv")
+    assert f"Votre prochain RDV : {lina['when']}" in text
+    assert "travaillé ces 2 dernières années" in text  # and the question comes back
+    assert "Pouvez-vous dire pourquoi" in person.say_text("je peux pas venir a mon rdv")
+    text = person.say_text("je suis malade")
+    assert "je préviens Claire Martin" in text
+    assert "travaillé ces 2 dernières années" in text  # resumed after the other form
+    assert "Aujourd'hui, vous etes" in person.say_text("2")
+    with session_scope() as session:
+        [request] = session.scalars(
+            select(CallbackRequest).where(CallbackRequest.beneficiary_id == lina["beneficiary_id"])
+        ).all()
+        assert (request.kind, request.reason) == ("cannot_attend", "je suis malade")
