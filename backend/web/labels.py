@@ -82,15 +82,16 @@ CONTRACT_TYPE_LABELS = {
     "portage_salarial": "Portage salarial",
 }
 
+# Keys as the chat writes them (backend/services/requests.py SITUATION_KINDS).
 SITUATION_UPDATE_LABELS = {
-    "new_job": "A trouvé un emploi",
-    "job": "A trouvé un emploi",
-    "training": "Entre en formation",
-    "moved": "A déménagé",
-    "address": "A déménagé",
-    "health": "Problème de santé",
-    "family": "Changement familial",
-    "other": "Autre changement",
+    "emploi": "A trouvé un emploi",
+    "demenagement": "A déménagé",
+    "formation": "Entre en formation",
+    "sante": "Problème de santé",
+    "numero": "Nouveau numéro de téléphone",
+    "famille": "Changement familial",
+    "autre": "Autre changement",
+    "data_deletion": "Demande l'effacement de ses données",
 }
 
 

@@ -187,7 +187,7 @@ def test_prediagnostic_validation_then_exports(signed_in, seeded, prediag):
 def test_inbox_counts_ages_and_mark_handled(signed_in, seeded, prediag):
     person = awa(seeded)
     seeded.add(
-        SituationUpdate(beneficiary_id=person.id, kind="new_job", data={"employeur": "Ehpad"})
+        SituationUpdate(beneficiary_id=person.id, kind="emploi", data={"employeur": "Ehpad"})
     )
     seeded.add(CallbackRequest(beneficiary_id=person.id, kind="cannot_attend", reason="malade"))
     seeded.add(CallbackRequest(beneficiary_id=person.id, kind="callback", preferred_time="matin"))
@@ -237,7 +237,7 @@ def test_other_structure_and_other_roles_get_403(signed_in, seeded, prediag):
     person = awa(seeded)
     page = f"/referent/personnes/{person.id}"
     tiers = head(seeded, "Hébergé chez un tiers")
-    seeded.add(SituationUpdate(beneficiary_id=person.id, kind="moved"))
+    seeded.add(SituationUpdate(beneficiary_id=person.id, kind="demenagement"))
     seeded.commit()
 
     client = signed_in("referent.voisin@demo.fr")

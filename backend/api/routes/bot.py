@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from backend.api.deps import SessionDep, require_bot
-from backend.models import Contact, Event
+from backend.models import Contact, Event, Prediagnostic, SituationUpdate
 
 router = APIRouter(prefix="/bot", tags=["bot"], dependencies=[Depends(require_bot)])
 
@@ -57,3 +58,47 @@ def record_event(contact_id: int, body: EventIn, session: SessionDep) -> dict[st
     session.add(event)
     session.flush()
     return {"id": event.id}
+
+
+class DeletionIn(BaseModel):
+    message_id: int | None = None
+
+
+@router.post("/contacts/{contact_id}/data-deletion", status_code=status.HTTP_201_CREATED)
+def request_data_deletion(contact_id: int, body: DeletionIn, session: SessionDep) -> dict[str, Any]:
+    """The person asks us to erase their data. Declarations are never deleted by the bot: the
+    request lands in the referent's inbox (the structure is the data controller), and any
+    questionnaire in progress stops."""
+    contact = get_contact(session, contact_id)
+    beneficiary = contact.beneficiary
+    session.add(
+        SituationUpdate(
+            beneficiary_id=contact.beneficiary_id,
+            contact_id=contact.id,
+            kind="data_deletion",
+            data={"scope": "all"},
+            source_message_id=body.message_id,
+        )
+    )
+    in_progress = []
+    if beneficiary is not None:
+        in_progress = session.scalars(
+            select(Prediagnostic).where(
+                Prediagnostic.beneficiary_id == beneficiary.id,
+                Prediagnostic.status == "in_progress",
+            )
+        ).all()
+        for prediagnostic in in_progress:
+            prediagnostic.status = "abandoned"
+    session.add(
+        Event(
+            kind="data_deletion_requested",
+            contact_id=contact.id,
+            beneficiary_id=contact.beneficiary_id,
+            message_id=body.message_id,
+            data={"abandoned_prediagnostics": [p.id for p in in_progress]},
+        )
+    )
+    session.commit()
+    referent = beneficiary.referent.full_name if beneficiary and beneficiary.referent else None
+    return {"referent": referent}
