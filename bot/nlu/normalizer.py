@@ -1,0 +1,138 @@
+"""Normalize what people type on a phone before tokenization, and give the text back after.
+
+``TextNormalizer`` goes first in the pipeline: it lowercases the message, strips accents and
+maps typographic apostrophes and dashes to plain ones, so "Rdv", "RDV", "réunion" and "reunion"
+look the same to the featurizers, at training and at inference. It keeps the text length
+(one character in, one character out) so entity offsets annotated in the training data stay
+valid.
+
+``TextRestorer`` goes last: it puts back the text as written (the backend and the referent
+should see the real message) and, for entities that the synonym mapper did not normalize, the
+original spelling of their value. It only works because the normalization keeps offsets.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+ORIGINAL_TEXT = "original_text"
+
+# Characters mapped explicitly (NFD decomposition does not simplify them).
+_SPECIAL = {
+    "\u2019": "'",  # right single quotation mark, the phone keyboard apostrophe
+    "\u2018": "'",
+    "\u02bc": "'",
+    "`": "'",
+    "\u00b4": "'",
+    "\u2032": "'",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u00a0": " ",
+    "\u202f": " ",
+    "\u2009": " ",
+    "\u00e6": "a",  # æ, œ: one letter kept, the length must not change
+    "\u0153": "o",
+    "\u00df": "s",
+}
+
+
+def _normalize_char(char: str) -> str:
+    lowered = char.lower()
+    if len(lowered) != 1:
+        lowered = char
+    if lowered in _SPECIAL:
+        return _SPECIAL[lowered]
+    base = "".join(
+        c for c in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(c)
+    )
+    return base if len(base) == 1 else lowered
+
+
+def normalize_text(text: str) -> str:
+    """Lowercase, strip accents, plain apostrophes. Same length as the input, always."""
+    return "".join(_normalize_char(c) for c in unicodedata.normalize("NFC", text))
+
+
+def _normalize_message(message: Message) -> None:
+    text = message.get(TEXT)
+    if not isinstance(text, str) or not text:
+        return
+    composed = unicodedata.normalize("NFC", text)
+    normalized = normalize_text(composed)
+    if normalized != text:
+        message.set(ORIGINAL_TEXT, composed)
+        message.set(TEXT, normalized)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class TextNormalizer(GraphComponent):
+    """Lowercases, strips accents and normalizes apostrophes before the tokenizer."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TextNormalizer:
+        return cls()
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            _normalize_message(example)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            _normalize_message(message)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class TextRestorer(GraphComponent):
+    """Puts back the text as written once the pipeline has run (see the module docstring)."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TextRestorer:
+        return cls()
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            original = message.get(ORIGINAL_TEXT)
+            if not original:
+                continue
+            normalized = message.get(TEXT)
+            for entity in message.get(ENTITIES) or []:
+                start, end = entity.get("start"), entity.get("end")
+                if start is None or end is None:
+                    continue
+                if entity.get("value") == normalized[start:end]:
+                    entity["value"] = original[start:end]
+            message.set(TEXT, original)
+        return messages
