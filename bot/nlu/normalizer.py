@@ -7,8 +7,10 @@ look the same to the featurizers, at training and at inference. It keeps the tex
 valid.
 
 ``TextRestorer`` goes last: it puts back the text as written (the backend and the referent
-should see the real message) and, for entities that the synonym mapper did not normalize, the
-original spelling of their value. It only works because the normalization keeps offsets.
+should see the real message) and, for the entities listed in its ``restore_entities`` option
+(free text such as a job title, not normalized values such as situation_change), the original
+spelling of their value. It only works because the normalization keeps offsets. It also drops
+an entity found twice (DIET and the keyword lookup agreeing on the same word).
 """
 
 from __future__ import annotations
@@ -104,9 +106,33 @@ class TextNormalizer(GraphComponent):
         return messages
 
 
+def _without_duplicates(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keeps the first of entities with the same type and value on overlapping spans."""
+    kept: list[dict[str, Any]] = []
+    for entity in entities:
+        start, end = entity.get("start"), entity.get("end")
+        duplicate = any(
+            other.get("entity") == entity.get("entity")
+            and other.get("value") == entity.get("value")
+            and start is not None
+            and end is not None
+            and other.get("start") is not None
+            and other.get("end") is not None
+            and start < other["end"]
+            and other["start"] < end
+            for other in kept
+        )
+        if not duplicate:
+            kept.append(entity)
+    return kept
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class TextRestorer(GraphComponent):
     """Puts back the text as written once the pipeline has run (see the module docstring)."""
+
+    def __init__(self, restore_entities: list[str]) -> None:
+        self.restore_entities = set(restore_entities)
 
     @classmethod
     def create(
@@ -116,23 +142,27 @@ class TextRestorer(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> TextRestorer:
-        return cls()
+        return cls(list(config.get("restore_entities") or []))
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {}
+        # Entities whose value is free text to give back as written.
+        return {"restore_entities": []}
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
+            entities = message.get(ENTITIES)
+            if entities:
+                message.set(ENTITIES, _without_duplicates(entities), add_to_output=True)
             original = message.get(ORIGINAL_TEXT)
             if not original:
                 continue
             normalized = message.get(TEXT)
             for entity in message.get(ENTITIES) or []:
                 start, end = entity.get("start"), entity.get("end")
-                if start is None or end is None:
+                if entity.get("entity") not in self.restore_entities or start is None:
                     continue
-                if entity.get("value") == normalized[start:end]:
+                if end is not None and entity.get("value") == normalized[start:end]:
                     entity["value"] = original[start:end]
             message.set(TEXT, original)
         return messages
