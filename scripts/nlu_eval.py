@@ -238,6 +238,11 @@ def main() -> int:
         )
         print()
         print(f"situation_change found with the right value: {found}/{len(expected_entities)}")
+        for example, result in expected_entities:
+            expected = {v for n, v in example.entities if n == "situation_change"}
+            got = {x["value"] for x in result["entities"] if x["entity"] == "situation_change"}
+            if not expected <= got:
+                print(f"  expected {sorted(expected)}, got {sorted(got)}: {example.text}")
 
     print()
     print(f"nlu_macro_f1={f1:.4f} confident_wrong={len(confident_wrong)}/{len(examples)}")

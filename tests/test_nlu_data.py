@@ -114,3 +114,18 @@ def test_synonyms_are_normalized() -> None:
         for line in block["examples"].splitlines():
             text = line.strip()[2:]
             assert text == text.lower() and text.isascii(), text
+
+
+def test_lookup_keywords_map_to_a_situation_value() -> None:
+    """Keywords found by the RegexEntityExtractor must come out as a normalized value."""
+    synonyms = yaml.safe_load((TRAINING_DIR / "synonyms.yml").read_text(encoding="utf-8"))
+    to_value = {value: value for value in SITUATION_VALUES}
+    for block in synonyms["nlu"]:
+        for line in block["examples"].splitlines():
+            to_value[line.strip()[2:]] = block["synonym"]
+    lookups = yaml.safe_load((TRAINING_DIR / "lookups.yml").read_text(encoding="utf-8"))
+    for block in lookups["nlu"]:
+        assert block["lookup"] == "situation_change"
+        for line in block["examples"].splitlines():
+            keyword = line.strip()[2:]
+            assert keyword == normalize(keyword) and keyword in to_value, keyword
