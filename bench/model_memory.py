@@ -50,7 +50,9 @@ def main() -> int:
         print(result.stderr[-3000:], file=sys.stderr)
         return result.returncode
     print(f"model: {model}")
-    print(result.stdout.strip())
+    for line in result.stdout.splitlines():
+        if line.startswith("rss_"):
+            print(line)
     return 0
 
 

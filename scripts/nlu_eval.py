@@ -94,13 +94,16 @@ def parse_with_model(model: Path, texts: list[str]) -> list[dict]:
             "TF_CPP_MIN_LOG_LEVEL": "3",
             "PYTHONWARNINGS": "ignore",
         }
-        subprocess.run(
+        result = subprocess.run(
             [str(BOT_PYTHON), str(ROOT / "scripts" / "nlu_parse.py"), str(model), str(in_path),
              str(out_path)],
-            check=True,
             env=env,
-            stdout=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
         )
+        if result.returncode != 0:
+            sys.stderr.write(result.stdout[-3000:] + result.stderr[-5000:])
+            raise SystemExit(f"parsing with {model} failed (exit {result.returncode})")
         return json.loads(out_path.read_text(encoding="utf-8"))
 
 
