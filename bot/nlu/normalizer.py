@@ -10,7 +10,9 @@ valid.
 should see the real message) and, for the entities listed in its ``restore_entities`` option
 (free text such as a job title, not normalized values such as situation_change), the original
 spelling of their value. It only works because the normalization keeps offsets. It also drops
-an entity found twice (DIET and the keyword lookup agreeing on the same word).
+an entity found twice (DIET and the keyword lookup agreeing on the same word) and, with its
+``allowed_values`` option, an entity whose value is not one of the normalized values the
+dialogue expects (DIET tagging the first name "Marie" as a wedding, say).
 """
 
 from __future__ import annotations
@@ -131,8 +133,11 @@ def _without_duplicates(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class TextRestorer(GraphComponent):
     """Puts back the text as written once the pipeline has run (see the module docstring)."""
 
-    def __init__(self, restore_entities: list[str]) -> None:
+    def __init__(
+        self, restore_entities: list[str], allowed_values: dict[str, list[str]] | None = None
+    ) -> None:
         self.restore_entities = set(restore_entities)
+        self.allowed_values = {name: set(values) for name, values in (allowed_values or {}).items()}
 
     @classmethod
     def create(
@@ -142,18 +147,26 @@ class TextRestorer(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> TextRestorer:
-        return cls(list(config.get("restore_entities") or []))
+        return cls(
+            list(config.get("restore_entities") or []), dict(config.get("allowed_values") or {})
+        )
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        # Entities whose value is free text to give back as written.
-        return {"restore_entities": []}
+        # restore_entities: entities whose value is free text, given back as written.
+        # allowed_values: entity -> its only acceptable (normalized) values; others are dropped.
+        return {"restore_entities": [], "allowed_values": {}}
+
+    def _allowed(self, entity: dict[str, Any]) -> bool:
+        values = self.allowed_values.get(entity.get("entity") or "")
+        return values is None or entity.get("value") in values
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             entities = message.get(ENTITIES)
             if entities:
-                message.set(ENTITIES, _without_duplicates(entities), add_to_output=True)
+                kept = _without_duplicates([e for e in entities if self._allowed(e)])
+                message.set(ENTITIES, kept, add_to_output=True)
             original = message.get(ORIGINAL_TEXT)
             if not original:
                 continue
