@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-INPUTS = [ROOT / "config.yml", ROOT / "bot" / "domain", ROOT / "bot" / "data"]
+# bot/nlu holds the custom NLU components (their code shapes the model too).
+INPUTS = [ROOT / "config.yml", ROOT / "bot" / "domain", ROOT / "bot" / "data", ROOT / "bot" / "nlu"]
 RASA = ROOT / ".venv-bot" / "bin" / "rasa"
 CACHE = Path(
     os.environ.get("MODEL_CACHE_DIR", Path.home() / ".cache" / "parcours-assistant" / "models")
@@ -28,7 +29,12 @@ CACHE = Path(
 def input_files() -> list[Path]:
     files: list[Path] = []
     for path in INPUTS:
-        files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        if path.is_dir():
+            files += sorted(
+                p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+            )
+        else:
+            files.append(path)
     return files
 
 

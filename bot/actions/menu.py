@@ -20,8 +20,44 @@ MENU_BUTTONS = [
 ]
 
 
+FALLBACK_ACTION = "action_handle_fallback"
+NOT_UNDERSTOOD = "Je n'ai pas compris. Je peux vous aider pour :"
+STILL_NOT_UNDERSTOOD = (
+    "Je n'ai toujours pas compris. Votre conseiller peut vous rappeler, ou choisissez :"
+)
+CALLBACK_BUTTON = {"title": "Etre rappelé par mon conseiller", "payload": "/request_referent"}
+
+
 def dispatch_menu(dispatcher: CollectingDispatcher, intro: str) -> None:
     dispatcher.utter_message(text=intro, buttons=MENU_BUTTONS)
+
+
+def consecutive_fallbacks(events: list[dict[str, Any]]) -> int:
+    """How many user messages in a row, the latest included, the fallback answers.
+
+    The latest message is being answered by the fallback right now; each earlier message counts
+    while the bot answered it with the fallback too.
+    """
+    turns: list[list[str]] = []
+    for event in events:
+        if event.get("event") == "user":
+            turns.append([])
+        elif event.get("event") == "action" and turns:
+            turns[-1].append(event.get("name") or "")
+    count = 1
+    for actions in reversed(turns[:-1]):
+        if FALLBACK_ACTION not in actions:
+            break
+        count += 1
+    return count
+
+
+def fallback_buttons(attempt: int) -> tuple[str, list[dict[str, str]]]:
+    """First miss: the menu. From the second miss in a row: offer the referent's call first."""
+    if attempt < 2:
+        return NOT_UNDERSTOOD, MENU_BUTTONS
+    others = [b for b in MENU_BUTTONS if b["payload"] != CALLBACK_BUTTON["payload"]]
+    return STILL_NOT_UNDERSTOOD, [CALLBACK_BUTTON, *others]
 
 
 class ActionShowMenu(Action):
@@ -45,7 +81,11 @@ class ActionShowMenu(Action):
 
 
 class ActionHandleFallback(Action):
-    """Says honestly that the message was not understood, records it, offers the menu."""
+    """Says honestly that the message was not understood, records it, offers the menu.
+
+    Two stages: the first miss shows the menu; from the second miss in a row, the referent's
+    call back comes first (button /request_referent).
+    """
 
     def name(self) -> str:
         return "action_handle_fallback"
@@ -56,7 +96,7 @@ class ActionHandleFallback(Action):
         message = tracker.latest_message
         ranking = message.get("intent_ranking") or []
         best_guess = next((i for i in ranking if i.get("name") != "nlu_fallback"), {})
-        with contextlib.suppress(BackendError):
+        with contextlib.suppress(BackendError):  # the reply matters more than the record
             client().record_event(
                 contact_id(tracker),
                 "nlu_fallback",
@@ -66,5 +106,6 @@ class ActionHandleFallback(Action):
                     "confidence": best_guess.get("confidence"),
                 },
             )
-        dispatch_menu(dispatcher, "Je n'ai pas compris. Je peux vous aider pour :")
+        text, buttons = fallback_buttons(consecutive_fallbacks(tracker.events))
+        dispatcher.utter_message(text=text, buttons=buttons)
         return []

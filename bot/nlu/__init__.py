@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components (text normalization for messages typed on a phone)."""

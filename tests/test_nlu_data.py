@@ -1,0 +1,143 @@
+"""Checks on the NLU training data and the held-out set (no Rasa needed: app env + pyyaml)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAINING_DIR = ROOT / "bot" / "data" / "nlu"
+HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+INTENTS_DOMAIN = ROOT / "bot" / "domain" / "intents.yml"
+
+CONTRACT_INTENTS = {
+    "greet",
+    "goodbye",
+    "thanks",
+    "affirm",
+    "deny",
+    "help",
+    "start_prediagnostic",
+    "ask_next_appointment",
+    "cannot_attend",
+    "confirm_attendance",
+    "update_situation",
+    "request_referent",
+    "stop",
+    "delete_data",
+    "out_of_scope",
+}
+MIN_TRAINING = 60
+MIN_HELDOUT = 25
+SITUATION_VALUES = {"emploi", "demenagement", "formation", "sante", "numero", "famille"}
+
+_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
+_JSON_ANNOTATION = re.compile(r"\[([^\]]+)\]\{([^}]*)\}")
+
+
+def normalize(text: str) -> str:
+    """Roughly what the model sees: no annotation, case, accent, punctuation or extra space."""
+    text = _ANNOTATION.sub(r"\1", text)
+    text = unicodedata.normalize("NFD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    words = re.sub(r"[^\w]+", " ", text).split()
+    return " ".join(words) if words else "".join(text.split())  # "?", "..." stay themselves
+
+
+def load_examples(path: Path) -> dict[str, list[str]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    examples: dict[str, list[str]] = defaultdict(list)
+    for block in data.get("nlu") or []:
+        if "intent" in block:
+            lines = block["examples"].splitlines()
+            examples[block["intent"]] += [ln.strip()[2:] for ln in lines if ln.strip()]
+    return examples
+
+
+def training_examples() -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = defaultdict(list)
+    for path in sorted(TRAINING_DIR.glob("*.yml")):
+        for intent, lines in load_examples(path).items():
+            merged[intent] += lines
+    return merged
+
+
+TRAINING = training_examples()
+HELD_OUT = load_examples(HELDOUT)
+
+
+def test_contract_intents_are_in_the_domain() -> None:
+    domain = yaml.safe_load(INTENTS_DOMAIN.read_text(encoding="utf-8"))
+    assert set(domain["intents"]) >= CONTRACT_INTENTS
+
+
+@pytest.mark.parametrize("intent", sorted(CONTRACT_INTENTS))
+def test_enough_training_examples(intent: str) -> None:
+    assert len(TRAINING[intent]) >= MIN_TRAINING
+
+
+@pytest.mark.parametrize("intent", sorted(CONTRACT_INTENTS))
+def test_enough_heldout_examples(intent: str) -> None:
+    assert len(HELD_OUT[intent]) >= MIN_HELDOUT
+
+
+def test_training_intents_are_in_the_domain() -> None:
+    domain = yaml.safe_load(INTENTS_DOMAIN.read_text(encoding="utf-8"))
+    assert set(TRAINING) <= set(domain["intents"])
+    assert set(HELD_OUT) <= set(TRAINING)
+
+
+def test_heldout_does_not_overlap_training() -> None:
+    seen = {normalize(text) for lines in TRAINING.values() for text in lines}
+    overlap = [text for lines in HELD_OUT.values() for text in lines if normalize(text) in seen]
+    assert overlap == []
+
+
+def test_no_example_is_labelled_twice() -> None:
+    for name, examples in (("training", TRAINING), ("held-out", HELD_OUT)):
+        owners: dict[str, set[str]] = defaultdict(set)
+        for intent, lines in examples.items():
+            for text in lines:
+                owners[normalize(text)].add(intent)
+        conflicts = {text: labels for text, labels in owners.items() if len(labels) > 1}
+        assert conflicts == {}, name
+
+
+def test_situation_change_values_are_normalized() -> None:
+    values = set()
+    for path in [*TRAINING_DIR.glob("*.yml"), HELDOUT]:
+        for _, body in _JSON_ANNOTATION.findall(path.read_text(encoding="utf-8")):
+            match = re.search(r'"entity":\s*"situation_change",\s*"value":\s*"([^"]+)"', body)
+            if match:
+                values.add(match.group(1))
+    assert values == SITUATION_VALUES
+
+
+def test_synonyms_are_normalized() -> None:
+    """The synonym mapper sees normalized text: a synonym with an accent would never match."""
+    data = yaml.safe_load((TRAINING_DIR / "synonyms.yml").read_text(encoding="utf-8"))
+    for block in data["nlu"]:
+        assert block["synonym"] in SITUATION_VALUES
+        for line in block["examples"].splitlines():
+            text = line.strip()[2:]
+            assert text == text.lower() and text.isascii(), text
+
+
+def test_lookup_keywords_map_to_a_situation_value() -> None:
+    """Keywords found by the RegexEntityExtractor must come out as a normalized value."""
+    synonyms = yaml.safe_load((TRAINING_DIR / "synonyms.yml").read_text(encoding="utf-8"))
+    to_value = {value: value for value in SITUATION_VALUES}
+    for block in synonyms["nlu"]:
+        for line in block["examples"].splitlines():
+            to_value[line.strip()[2:]] = block["synonym"]
+    lookups = yaml.safe_load((TRAINING_DIR / "lookups.yml").read_text(encoding="utf-8"))
+    for block in lookups["nlu"]:
+        assert block["lookup"] == "situation_change"
+        for line in block["examples"].splitlines():
+            keyword = line.strip()[2:]
+            assert keyword == normalize(keyword) and keyword in to_value, keyword
