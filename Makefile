@@ -53,3 +53,12 @@ nlu-check: venvs model
 
 clean:
 	rm -rf models data .pytest_cache
+
+# Speed, memory and SMS-cost figures (printed, not asserted). sms_cost and webhook_ack start
+# their own servers on free ports.
+bench: venvs model
+	$(APP_PY) bench/webhook_ack.py
+	$(APP_PY) bench/sms_cost.py
+	$(APP_PY) bench/web_funnel.py
+	$(APP_PY) bench/train_time.py
+	$(APP_PY) bench/model_memory.py

@@ -44,6 +44,14 @@ DIGRESSION_INTENTS = {
     "delete_data",
     "update_situation",
 }
+# A free-text answer ("vendeuse, caissière", "conseillère") reads like a situation update or a
+# referent request to the NLU: on free-text questions only these unmistakable ones digress.
+TEXT_DIGRESSION_INTENTS = {
+    "ask_next_appointment",
+    "cannot_attend",
+    "confirm_attendance",
+    "delete_data",
+}
 INTENT_THRESHOLD = 0.6
 TEXT_DIGRESSION_THRESHOLD = 0.8  # free-text questions accept anything: be surer before leaving
 
@@ -307,7 +315,7 @@ class Engine:
         if (
             question.type == "text"
             and parsed.kind == "answer"
-            and intent in DIGRESSION_INTENTS
+            and intent in TEXT_DIGRESSION_INTENTS
             and (confidence or 0) >= TEXT_DIGRESSION_THRESHOLD
         ):
             return Outcome("not_an_answer", intent or "", question.key, prediag.id)
