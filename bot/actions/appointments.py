@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from .backend_client import BackendError, client
 from .context import contact_id, source_message_id
-from .parsing import is_cancel, is_skip, parse_date
+from .parsing import HOW_TO_LEAVE, is_cancel, is_skip, parse_date
 from .resume import then_resume_prediagnostic
 
 logger = logging.getLogger(__name__)
@@ -205,7 +205,7 @@ class ValidateBirthDateForm(FormValidationAction):
         born = parse_date(str(value or ""), date.today(), past=True)
         if born is None or born.year < 1900 or born >= date.today():
             dispatcher.utter_message(
-                text="Je n'ai pas compris la date. Ecrivez-la ainsi : 14/05/1994"
+                text=f"Je n'ai pas compris la date. Ecrivez-la ainsi : 14/05/1994. {HOW_TO_LEAVE}"
             )
             return {"birth_date": None}
         try:

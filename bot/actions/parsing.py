@@ -48,7 +48,18 @@ SKIP_WORDS = {
     "quand vous voulez",
     "-",
 }
-CANCEL_WORDS = {"annuler", "annule", "laisse tomber", "laissez tomber", "abandonner"}
+CANCEL_WORDS = {
+    "annuler",
+    "annule",
+    "laisse tomber",
+    "laissez tomber",
+    "abandonner",
+    "arreter",
+    "retour",
+    "menu",
+}
+# Appended to every "not understood" inside a form, so nobody is ever stuck in one.
+HOW_TO_LEAVE = "Pour sortir, écrivez ANNULER."
 
 
 def normalise(text: str | None) -> str:

@@ -14,9 +14,11 @@ from .appointments import CANCELLED, TECHNICAL_PROBLEM, UNKNOWN_NUMBER
 from .backend_client import BackendError, client
 from .context import contact_id, source_message_id
 from .parsing import (
+    HOW_TO_LEAVE,
     SITUATION_VALUES,
     contract_type,
     is_cancel,
+    is_skip,
     is_unknown,
     parse_date,
     parse_french_phone,
@@ -101,7 +103,9 @@ class ValidateSituationForm(FormValidationAction):
             return {"situation_change": CANCELLED}
         kind = situation_kind(str(value or ""))
         if kind not in SITUATION_VALUES:
-            dispatcher.utter_message(text="Je n'ai pas compris. Répondez avec un chiffre.")
+            dispatcher.utter_message(
+                text=f"Je n'ai pas compris. Répondez avec un chiffre. {HOW_TO_LEAVE}"
+            )
             return {"situation_change": None}
         return {"situation_change": kind}
 
@@ -110,10 +114,12 @@ class ValidateSituationForm(FormValidationAction):
             return {"job_contract": None}
         if is_cancel(value):
             return {"job_contract": CANCELLED}
+        if is_unknown(value) or is_skip(value):
+            return {"job_contract": UNKNOWN}  # the referent will ask
         contract = contract_type(str(value or ""))
         if contract is None:
             dispatcher.utter_message(
-                text="Je n'ai pas compris le contrat. Répondez avec un chiffre."
+                text=f"Je n'ai pas compris le contrat. Répondez avec un chiffre. {HOW_TO_LEAVE}"
             )
         return {"job_contract": contract}
 
@@ -124,7 +130,9 @@ class ValidateSituationForm(FormValidationAction):
             return {slot: UNKNOWN}
         day = parse_date(str(value or ""), date.today())
         if day is None:
-            dispatcher.utter_message(text="Je n'ai pas compris la date. Ecrivez-la ainsi : 05/01")
+            dispatcher.utter_message(
+                text=f"Je n'ai pas compris la date. Ecrivez-la ainsi : 05/01. {HOW_TO_LEAVE}"
+            )
             return {slot: None}
         return {slot: day.isoformat()}
 
@@ -160,7 +168,9 @@ class ValidateSituationForm(FormValidationAction):
             return {"move_postal_code": CANCELLED}
         code = parse_postal_code(str(value or ""))
         if code is None:
-            dispatcher.utter_message(text="Un code postal a 5 chiffres, par exemple 69002.")
+            dispatcher.utter_message(
+                text=f"Un code postal a 5 chiffres, par exemple 69002. {HOW_TO_LEAVE}"
+            )
         return {"move_postal_code": code}
 
     def _text(self, slot: str, value: Any, dispatcher, limit: int) -> dict:
@@ -194,7 +204,9 @@ class ValidateSituationForm(FormValidationAction):
             return {"new_number": CANCELLED}
         number = parse_french_phone(str(value or ""))
         if number is None:
-            dispatcher.utter_message(text="Je n'ai pas compris le numéro. Exemple : 06 12 34 56 78")
+            dispatcher.utter_message(
+                text=f"Je n'ai pas compris le numéro. Exemple : 06 12 34 56 78. {HOW_TO_LEAVE}"
+            )
         return {"new_number": number}
 
 

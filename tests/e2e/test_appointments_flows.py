@@ -343,3 +343,13 @@ def test_digressions_in_the_questionnaire_run_their_flow_then_resume_it(chat, en
             select(CallbackRequest).where(CallbackRequest.beneficiary_id == lina["beneficiary_id"])
         ).all()
         assert (request.kind, request.reason) == ("cannot_attend", "je suis malade")
+
+
+def test_nobody_is_stuck_in_a_follow_up_question(chat, enrol):
+    enrol(appointment_in_days=None)
+    person = chat()
+    assert "Quel type de contrat ?" in person.say_text("j'ai trouvé un travail")
+    stuck = person.say_text("euh le truc la")
+    assert "Pour sortir, écrivez ANNULER." in stuck
+    assert "Vous commencez quand ?" in person.say_text("je sais pas")  # unknown is fine
+    assert "je n'enregistre rien" in person.say_text("annuler")

@@ -42,7 +42,8 @@ DIGRESSION_INTENTS = {
     "confirm_attendance",
     "request_referent",
     "delete_data",
-    "update_situation",
+    # Not update_situation: "j'ai bossé l'an dernier" answers the questionnaire, it is about
+    # the person's situation; the engine asks again rather than leaving it.
 }
 # A free-text answer ("vendeuse, caissière", "conseillère") reads like a situation update or a
 # referent request to the NLU: on free-text questions only these unmistakable ones digress.
