@@ -206,7 +206,15 @@ def log_tail(stack: Stack, name: str, lines: int = 25) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # A closed terminal (SIGHUP) or a `kill` (SIGTERM) stops everything, like Ctrl-C: the
+    # servers run in their own sessions and would otherwise outlive us.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     stack = stack_from_env()
     # Each process logs to its own file; the terminal keeps only what a person needs.
     stack.log_dir = Path(os.environ.get("LOG_DIR", ROOT / "data" / "logs"))

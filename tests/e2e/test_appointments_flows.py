@@ -130,7 +130,8 @@ def test_an_unverified_link_asks_the_date_of_birth_first(chat, enrol):
     )
     ask_again = "\nPour protéger vos informations, quelle est votre date de naissance ?"
     assert person.say_text("hier").startswith(
-        "Je n'ai pas compris la date. Ecrivez-la ainsi : 14/05/1994" + ask_again
+        "Je n'ai pas compris la date. Ecrivez-la ainsi : 14/05/1994. Pour sortir, écrivez ANNULER."
+        + ask_again
     )
     assert person.say_text("01/01/1990").startswith(
         "Ce n'est pas la date que nous avons. Réessayez." + ask_again
@@ -225,7 +226,8 @@ def test_unnamed_change_is_asked_then_move_with_postal_code_and_town(chat, enrol
     assert text.startswith("Qu'est-ce qui a changé ?\n1 J'ai un travail\n2 J'ai déménagé")
     assert person.say_text("2") == "Quel est votre nouveau code postal ?"
     assert person.say_text("6900") == (
-        "Un code postal a 5 chiffres, par exemple 69002.\nQuel est votre nouveau code postal ?"
+        "Un code postal a 5 chiffres, par exemple 69002. Pour sortir, écrivez ANNULER.\n"
+        "Quel est votre nouveau code postal ?"
     )
     assert person.say_text("69003") == "Et la ville ?"
     assert person.say_text("Lyon").startswith("C'est noté pour votre nouvelle adresse.")
