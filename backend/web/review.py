@@ -151,6 +151,27 @@ def professional_situation(answers: dict[str, PrediagnosticAnswer]) -> Professio
     )
 
 
+def chat_situation(
+    session: Session, prediagnostic: Prediagnostic, by_key: ProfessionalSituation
+) -> ProfessionalSituation:
+    """What the chat questionnaire's options set (work situation, niveau_etude, RQTH as boe),
+    read through its engine; answers keyed otherwise (imports, older forms) fill the gaps."""
+    from backend.services.questionnaire.engine import summary
+    from backend.services.questionnaire.schema import QuestionnaireError
+
+    try:
+        done = summary(session, prediagnostic)
+    except (QuestionnaireError, KeyError, ValueError):
+        return by_key
+    orientation = done.get("orientation") or {}
+    boe = orientation.get("boe")
+    return ProfessionalSituation(
+        work_situation=done.get("work_situation") or by_key.work_situation,
+        education_level=orientation.get("niveau_etude") or by_key.education_level,
+        rqth=boe if isinstance(boe, bool) else by_key.rqth,
+    )
+
+
 def current_prediagnostic(session: Session, beneficiary: Beneficiary) -> Prediagnostic | None:
     """The latest finished pre-diagnostic, else the one in progress."""
     rows = list(
@@ -194,7 +215,7 @@ def build_review(session: Session, prediagnostic: Prediagnostic) -> Review:
     answers = latest_answers(prediagnostic)
     return Review(
         prediagnostic=prediagnostic,
-        situation=professional_situation(answers),
+        situation=chat_situation(session, prediagnostic, professional_situation(answers)),
         projects=chains(projects),
         themes=themes,
         answers=sorted(answers.values(), key=lambda a: a.id),
