@@ -98,6 +98,8 @@ class Review:
     projects: list[Chain]
     themes: list[Theme]
     answers: list[PrediagnosticAnswer]
+    # The national orientation criteria as the chat questionnaire filled them (empty otherwise).
+    criteria: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pending(self) -> int:
@@ -151,17 +153,21 @@ def professional_situation(answers: dict[str, PrediagnosticAnswer]) -> Professio
     )
 
 
-def chat_situation(
-    session: Session, prediagnostic: Prediagnostic, by_key: ProfessionalSituation
-) -> ProfessionalSituation:
-    """What the chat questionnaire's options set (work situation, niveau_etude, RQTH as boe),
-    read through its engine; answers keyed otherwise (imports, older forms) fill the gaps."""
+def chat_summary(session: Session, prediagnostic: Prediagnostic) -> dict[str, Any]:
+    """The chat questionnaire engine's reading of the answers ({} if it cannot read them)."""
     from backend.services.questionnaire.engine import summary
     from backend.services.questionnaire.schema import QuestionnaireError
 
     try:
-        done = summary(session, prediagnostic)
+        return summary(session, prediagnostic)
     except (QuestionnaireError, KeyError, ValueError):
+        return {}
+
+
+def chat_situation(done: dict[str, Any], by_key: ProfessionalSituation) -> ProfessionalSituation:
+    """What the chat questionnaire's options set (work situation, niveau_etude, RQTH as boe);
+    answers keyed otherwise (imports, older forms) fill the gaps."""
+    if not done:
         return by_key
     orientation = done.get("orientation") or {}
     boe = orientation.get("boe")
@@ -213,9 +219,15 @@ def build_review(session: Session, prediagnostic: Prediagnostic) -> Review:
     if stray:  # never hide a declaration, even one outside the referential
         themes.append(Theme(key="autre", label="Hors référentiel", chains=chains(stray)))
     answers = latest_answers(prediagnostic)
+    done = chat_summary(session, prediagnostic)
     return Review(
         prediagnostic=prediagnostic,
-        situation=chat_situation(session, prediagnostic, professional_situation(answers)),
+        situation=chat_situation(done, professional_situation(answers)),
+        criteria={
+            key: done[key]
+            for key in ("orientation", "freins", "pouvoir_d_agir", "priorities")
+            if done.get(key)
+        },
         projects=chains(projects),
         themes=themes,
         answers=sorted(answers.values(), key=lambda a: a.id),
