@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from backend.core.config import get_settings
-from backend.core.db import get_sessionmaker
+from backend.core.db import session_scope
 from backend.core.security import constant_time_equals, read_token
 from backend.models import Account, Role
 
@@ -18,15 +18,8 @@ bearer = HTTPBearer(auto_error=False)
 
 
 def get_db() -> Iterator[Session]:
-    session = get_sessionmaker()()
-    try:
+    with session_scope() as session:
         yield session
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": commit before the response is sent (the default, "request", commits after

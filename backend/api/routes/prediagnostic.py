@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from backend.api.deps import SessionDep, require_bot, require_role
-from backend.models import Account, Beneficiary, Contact, Event, Message, Prediagnostic, Role
+from backend.api.routes.beneficiaries import visible_beneficiary
+from backend.models import Account, Contact, Event, Message, Prediagnostic, Role
 from backend.services.questionnaire.engine import Engine, summary
 from backend.services.questionnaire.preview import questionnaire_preview
 from backend.services.questionnaire.schema import QuestionnaireError
@@ -122,17 +123,6 @@ def answer_question(contact_id: int, body: AnswerIn, session: SessionDep) -> dic
 # --- staff -----------------------------------------------------------------------------------
 
 
-def _visible(session: SessionDep, beneficiary_id: int, account: Account) -> Beneficiary:
-    beneficiary = session.get(Beneficiary, beneficiary_id)
-    if beneficiary is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown beneficiary")
-    if beneficiary.structure_id != account.structure_id:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "this person is followed by another structure"
-        )
-    return beneficiary
-
-
 @staff_router.get("/prediagnostics/{prediagnostic_id}")
 def read_prediagnostic(
     prediagnostic_id: int, session: SessionDep, account: Account = StaffWithCases
@@ -140,7 +130,7 @@ def read_prediagnostic(
     prediag = session.get(Prediagnostic, prediagnostic_id)
     if prediag is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown pre-diagnostic")
-    _visible(session, prediag.beneficiary_id, account)
+    visible_beneficiary(session, prediag.beneficiary_id, account)
     session.add(
         Event(
             kind="prediagnostic_read",
@@ -156,7 +146,7 @@ def read_prediagnostic(
 def list_prediagnostics(
     beneficiary_id: int, session: SessionDep, account: Account = StaffWithCases
 ) -> list[dict[str, Any]]:
-    beneficiary = _visible(session, beneficiary_id, account)
+    beneficiary = visible_beneficiary(session, beneficiary_id, account)
     rows = session.scalars(
         select(Prediagnostic)
         .where(Prediagnostic.beneficiary_id == beneficiary.id)
