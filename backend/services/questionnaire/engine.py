@@ -415,7 +415,4 @@ class Engine:
         return "Résumé: " + ". ".join(parts) + "."
 
 
-# --- declarations -----------------------------------------------------------------------------------
-
-
 __all__ = ["Engine", "Outcome", "latest_prediagnostic", "summary"]
