@@ -169,6 +169,3 @@ def sync_projects(
             )
         )
     session.flush()
-
-
-# --- orientation criteria -------------------------------------------------------------------------

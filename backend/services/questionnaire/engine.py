@@ -72,9 +72,6 @@ class Outcome:
         }
 
 
-# --- reading the state --------------------------------------------------------------------------
-
-
 class Engine:
     def __init__(
         self, session: Session, contact: Contact, questionnaire: Questionnaire | None = None

@@ -104,6 +104,3 @@ class View:
 
 def _yes_key(question: Question) -> str:
     return next(o.key for o in question.options if o.means == "yes")
-
-
-# --- the engine -----------------------------------------------------------------------------------
