@@ -126,3 +126,17 @@ def test_simulator_keeps_the_message_when_rasa_is_down(client, db, monkeypatch):
     contact = db.get(Contact, message.contact_id)
     assert contact.address == "+33612345678"  # stored in E.164
     assert db.scalar(select(Beneficiary)) is None  # nobody invented
+
+
+def test_a_closed_simulator_is_for_coordinators_only(client, seeded, monkeypatch):
+    from backend.core.config import get_settings
+
+    monkeypatch.setenv("SIMULATOR_OPEN", "false")
+    monkeypatch.setenv("RASA_URL", "http://127.0.0.1:9")  # no Rasa: 503 once past the check
+    get_settings.cache_clear()
+    body = {"contact": "+33612345678", "channel": "sms", "text": "c quand mon rdv"}
+    assert client.post("/api/v1/simulate", json=body).status_code == 401
+    referent = login(client, "referente@demo.fr")
+    assert client.post("/api/v1/simulate", json=body, headers=referent).status_code == 403
+    coordinator = login(client, "coordinateur@demo.fr")
+    assert client.post("/api/v1/simulate", json=body, headers=coordinator).status_code == 503

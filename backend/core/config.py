@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     rasa_timeout_seconds: float = 30.0
     # Set by `make run`: the worker is a separate process. Tests may run it in-process.
     worker_poll_seconds: float = 0.2
+    # The simulator answers as any number would, appointment details included: open for a
+    # demo machine, staff-only (coordinator or admin signed in) in production.
+    simulator_open: bool = True
     # RDV-Solidarités outgoing webhooks: shared secret of the X-Lapin-Signature HMAC. Empty
     # means the webhook refuses everything.
     rdv_solidarites_webhook_secret: str = ""

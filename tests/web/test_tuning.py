@@ -87,3 +87,15 @@ def test_posting_without_csrf_is_refused(signed_in):
         "/coordination/rappels", data={"offsets": "1", "quiet_start": "08:00", "quiet_end": "20:00"}
     )
     assert response.status_code == 403
+
+
+def test_closed_simulator_accepts_a_signed_in_coordinator(signed_in, monkeypatch):
+    from backend.core.config import get_settings
+
+    monkeypatch.setenv("SIMULATOR_OPEN", "false")
+    monkeypatch.setenv("RASA_URL", "http://127.0.0.1:9")
+    get_settings.cache_clear()
+    body = {"contact": "+33612345678", "channel": "sms", "text": "bonjour"}
+    assert signed_in("referente@demo.fr").post("/api/v1/simulate", json=body).status_code == 403
+    # Past the check, the only thing missing is Rasa.
+    assert signed_in("coordinateur@demo.fr").post("/api/v1/simulate", json=body).status_code == 503

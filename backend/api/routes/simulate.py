@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
+from backend.api.deps import Credentials, SessionDep
+from backend.core.config import get_settings
+from backend.core.security import read_token
+from backend.models import Account, Role
+from backend.web.auth import SESSION_COOKIE, find_session
 from channels.base import Inbound
 from channels.identity import InvalidAddress, normalise_address
 from channels.pipeline import simulate
@@ -41,7 +46,25 @@ class SimulateOut(BaseModel):
     replies: list[Reply]
 
 
-@router.post("/simulate", response_model=SimulateOut)
+def require_tuner(request: Request, session: SessionDep, credentials: Credentials) -> None:
+    """With SIMULATOR_OPEN=false, only a signed-in coordinator or admin may simulate (a web
+    session from the staff pages, or a bearer token from /api/v1/login/access-token)."""
+    if get_settings().simulator_open:
+        return
+    account = None
+    subject = read_token(credentials.credentials) if credentials else None
+    if subject and subject.isdigit():
+        account = session.get(Account, int(subject))
+    else:
+        web_session = find_session(session, request.cookies.get(SESSION_COOKIE))
+        account = web_session.account if web_session else None
+    if account is None or not account.is_active:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in as a coordinator first")
+    if account.role not in (Role.coordinator, Role.admin):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the simulator is for coordinators")
+
+
+@router.post("/simulate", response_model=SimulateOut, dependencies=[Depends(require_tuner)])
 async def simulate_message(body: SimulateIn) -> SimulateOut:
     try:
         address = normalise_address(body.channel, body.contact)
