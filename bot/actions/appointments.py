@@ -56,6 +56,35 @@ def guard(access: str, dispatcher: CollectingDispatcher, resume: str) -> list[Ev
     return []
 
 
+def visible_appointment(
+    dispatcher: CollectingDispatcher, tracker: Tracker, resume: str
+) -> tuple[dict[str, Any] | None, list[EventType] | None]:
+    """(the backend's answer, None) when the person may see their appointments; otherwise
+    (None, the events to return), having said why (technical problem, unknown number...)."""
+    try:
+        answer = next_appointment(tracker)
+    except BackendError:
+        dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+        return None, []
+    blocked = guard(answer["access"], dispatcher, resume)
+    if blocked is not None:
+        return None, blocked
+    return answer, None
+
+
+def known_person(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """True when this contact is linked to a person; otherwise says so (or the problem)."""
+    try:
+        context = client().conversation_context(contact_id(tracker))
+    except BackendError:
+        dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+        return False
+    if context.get("beneficiary") is None:
+        dispatcher.utter_message(text=UNKNOWN_NUMBER)
+        return False
+    return True
+
+
 class ActionTellNextAppointment(Action):
     def name(self) -> str:
         return "action_tell_next_appointment"
@@ -63,14 +92,9 @@ class ActionTellNextAppointment(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        try:
-            answer = next_appointment(tracker)
-        except BackendError:
-            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
-            return []
-        blocked = guard(answer["access"], dispatcher, self.name())
-        if blocked is not None:
-            return blocked
+        answer, stop = visible_appointment(dispatcher, tracker, self.name())
+        if answer is None:
+            return stop or []
         appointment = answer.get("appointment")
         if appointment is None:
             dispatcher.utter_message(text=NO_APPOINTMENT)
@@ -97,14 +121,13 @@ class ActionConfirmAttendance(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        answer, stop = visible_appointment(dispatcher, tracker, self.name())
+        if answer is None:
+            return stop or []
+        if answer.get("appointment") is None:
+            dispatcher.utter_message(text=f"{NO_APPOINTMENT} Il n'y a rien à confirmer.")
+            return []
         try:
-            answer = next_appointment(tracker)
-            blocked = guard(answer["access"], dispatcher, self.name())
-            if blocked is not None:
-                return blocked
-            if answer.get("appointment") is None:
-                dispatcher.utter_message(text=f"{NO_APPOINTMENT} Il n'y a rien à confirmer.")
-                return []
             result = client().post(
                 f"/bot/contacts/{contact_id(tracker)}/appointments/confirm",
                 json={"message_id": source_message_id(tracker)},
@@ -124,14 +147,9 @@ class ActionStartCannotAttend(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        try:
-            answer = next_appointment(tracker)
-        except BackendError:
-            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
-            return []
-        blocked = guard(answer["access"], dispatcher, self.name())
-        if blocked is not None:
-            return blocked
+        answer, stop = visible_appointment(dispatcher, tracker, self.name())
+        if answer is None:
+            return stop or []
         appointment = answer.get("appointment")
         if appointment is None:
             dispatcher.utter_message(text=f"{NO_APPOINTMENT} Vous n'avez rien à annuler.")

@@ -10,7 +10,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from .appointments import CANCELLED, TECHNICAL_PROBLEM, UNKNOWN_NUMBER
+from .appointments import CANCELLED, TECHNICAL_PROBLEM, known_person
 from .backend_client import BackendError, client
 from .context import contact_id, source_message_id
 from .parsing import (
@@ -59,13 +59,7 @@ class ActionStartSituationUpdate(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        try:
-            context = client().conversation_context(contact_id(tracker))
-        except BackendError:
-            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
-            return []
-        if context.get("beneficiary") is None:
-            dispatcher.utter_message(text=UNKNOWN_NUMBER)
+        if not known_person(dispatcher, tracker):
             return []
         entity = next(
             (
