@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session
 from backend.core.db import session_scope
 from backend.models import Contact, ContactStatus, Event, Message, utcnow
 from backend.services import queue
+from backend.services.conversation import Router
 
 from .base import Inbound
 from .identity import PHONE_CHANNELS
 from .linking import phone_owner
 from .optout import RESTARTED_REPLY, STOPPED_REPLY, is_opt_in, is_opt_out
-from .rasa_client import RasaUnavailable, send_to_rasa
-from .rendering import Rendered, render, resolve_choice
+from .rasa_client import RasaUnavailable, active_loop, parse, send_to_rasa
+from .rendering import Rendered, render
 
 logger = logging.getLogger(__name__)
 
@@ -140,17 +141,6 @@ def accept_inbound(
         return message.id, created
 
 
-def last_buttons(session: Session, contact_id: int, before_id: int) -> list[dict[str, str]]:
-    """Buttons of the last bot message before this inbound one, for '1', '2'... answers."""
-    last_out = session.scalar(
-        select(Message)
-        .where(Message.contact_id == contact_id, Message.direction == "out", Message.id < before_id)
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
-    return list((last_out.payload or {}).get("buttons") or []) if last_out else []
-
-
 def queue_outbound(
     session: Session,
     contact: Contact,
@@ -159,6 +149,7 @@ def queue_outbound(
     kind: str | None = None,
     in_reply_to: Message | None = None,
     simulated: bool = False,
+    flow: str | None = None,
 ) -> Message:
     """Persist one rendered outbound message and, unless simulated, queue its sending.
 
@@ -166,8 +157,12 @@ def queue_outbound(
     contacts. Render first with ``render([{"text": ..., "buttons": [...]}], contact.channel)``.
     """
     payload: dict[str, Any] = {"buttons": reply.buttons} if reply.buttons else {}
+    if reply.menu:
+        payload["menu"] = reply.menu
     if kind:
         payload["kind"] = kind
+    if flow:
+        payload["flow"] = flow
     outbound = Message(
         contact_id=contact.id,
         direction="out",
@@ -196,14 +191,26 @@ def queue_outbound(
 
 
 def store_replies(
-    session: Session, message: Message, replies: list[Rendered], kind: str | None = None
+    session: Session,
+    message: Message,
+    replies: list[Rendered],
+    kind: str | None = None,
+    flow: str | None = None,
 ) -> None:
-    """Persist the replies to an inbound message and, off the simulator, queue their sending."""
+    """Persist the replies to an inbound message and, off the simulator, queue their sending.
+    ``flow``: the Rasa form left waiting for an answer (the next message is its)."""
     contact = session.get(Contact, message.contact_id)
     assert contact is not None
-    for reply in replies:
+    for index, reply in enumerate(replies):
+        last = index == len(replies) - 1
         queue_outbound(
-            session, contact, reply, kind=kind, in_reply_to=message, simulated=message.simulated
+            session,
+            contact,
+            reply,
+            kind=kind,
+            in_reply_to=message,
+            simulated=message.simulated,
+            flow=flow if last else None,
         )
 
 
@@ -264,8 +271,9 @@ def gateway_notice(message: Message) -> tuple[str | None, str | None]:
 
 
 def process_inbound(message_id: int) -> list[Rendered]:
-    """Run one inbound message through Rasa and persist the replies. The caller holds the
-    contact's lease, so a contact's messages are handled one at a time and in order."""
+    """Run one inbound message through the turn router (backend/services/conversation.py) and,
+    for what is not the questionnaire's, Rasa's dialogue; persist the replies. The caller holds
+    the contact's lease, so a contact's messages are handled one at a time and in order."""
     with session_scope() as session:
         message = session.get(Message, message_id)
         if message is None or message.status != "received":
@@ -275,13 +283,24 @@ def process_inbound(message_id: int) -> list[Rendered]:
         keyword_replies = handle_keywords(session, message, contact)
         if keyword_replies is not None:
             return keyword_replies
-        notice, rasa_text = gateway_notice(message)
-        if rasa_text is None:  # nothing for the dialogue: a photo, an empty message...
+        notice, text = gateway_notice(message)
+        if text is None:  # nothing for the dialogue: a photo, an empty message...
             replies = render([{"text": NOTICES[notice or "empty"]}], message.channel)
             store_replies(session, message, replies, kind=notice)
             message.status = "processed"
             return replies
-        text = resolve_choice(rasa_text, last_buttons(session, contact.id, message.id))
+        router = Router(session, contact, message, parse)
+        decision = router.decide(text)
+        if decision.opt_out:
+            return apply_opt_out(session, message, contact)
+        bot_messages = list(decision.messages)
+        if decision.dialogue is None:
+            replies = render(_with_notice(notice, bot_messages), message.channel)
+            store_replies(session, message, replies)
+            message.status = "processed"
+            return replies
+        # Saved before Rasa runs: the dialogue's actions call the backend, which must see it.
+        session.commit()
         metadata: dict[str, Any] = {
             "contact_id": contact.id,
             "channel": message.channel,
@@ -290,18 +309,52 @@ def process_inbound(message_id: int) -> list[Rendered]:
         }
         sender_id = str(contact.id)
         channel = message.channel
+        dialogue, resume = decision.dialogue, decision.resume
 
     # No database transaction is held while Rasa (and the actions, which call the backend) run.
-    bot_messages = send_to_rasa(sender_id, text, metadata)
-    # A gateway notice (Telegram account linked...) comes first, in the same turn.
-    notices = [{"text": NOTICES[notice]}] if notice else []
-    replies = render(notices + bot_messages, channel)
+    rasa_messages = send_to_rasa(sender_id, dialogue, metadata)
+    flow = active_loop(sender_id)
 
     with session_scope() as session:
         message = session.get(Message, message_id)
-        assert message is not None
-        store_replies(session, message, replies)
+        contact = session.get(Contact, message.contact_id) if message else None
+        assert message is not None and contact is not None
+        router = Router(session, contact, message, parse)
+        for item in rasa_messages:
+            if (item.get("custom") or {}).get("show") == "prediag_question":
+                bot_messages += router.show_question()
+            elif item.get("text") or item.get("buttons"):
+                bot_messages.append(item)
+        has_menu = any(m.get("buttons") for m in bot_messages)
+        if resume and not flow and not has_menu:
+            bot_messages += router.resume_messages()  # the pending question, on its own
+        replies = render(_with_notice(notice, bot_messages), channel)
+        store_replies(session, message, replies, flow=flow)
         message.status = "processed"
+    return replies
+
+
+def _with_notice(notice: str | None, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A gateway notice (Telegram account linked...) comes first, in the same turn."""
+    return ([{"text": NOTICES[notice]}] if notice else []) + messages
+
+
+def apply_opt_out(session: Session, message: Message, contact: Contact) -> list[Rendered]:
+    """A plain-words opt-out, confirmed: the same as STOP."""
+    contact.status = ContactStatus.stopped
+    contact.stopped_at = utcnow()
+    session.add(
+        Event(
+            kind="contact_opt_out",
+            contact_id=contact.id,
+            beneficiary_id=contact.beneficiary_id,
+            message_id=message.id,
+            data={"confirmed": True},
+        )
+    )
+    replies = render([{"text": STOPPED_REPLY}], message.channel)
+    store_replies(session, message, replies, kind="opt_out")
+    message.status = "processed"
     return replies
 
 

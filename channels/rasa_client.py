@@ -31,13 +31,32 @@ def send_to_rasa(sender_id: str, text: str, metadata: dict[str, Any]) -> list[di
 
 
 def parse(text: str) -> dict[str, Any]:
-    """NLU only (no dialogue): used for the coordinator's tools and the NLU evaluation."""
+    """NLU only (no dialogue): the intent the turn router (backend/services/conversation.py)
+    weighs against the context."""
     settings = get_settings()
     try:
         response = httpx.post(
-            f"{settings.rasa_url.rstrip('/')}/model/parse", json={"text": text}, timeout=10
+            f"{settings.rasa_url.rstrip('/')}/model/parse",
+            json={"text": text},
+            timeout=settings.rasa_timeout_seconds,
         )
         response.raise_for_status()
     except httpx.HTTPError as exc:
         raise RasaUnavailable(str(exc)) from exc
     return response.json()
+
+
+def active_loop(sender_id: str) -> str | None:
+    """The form Rasa is in for this conversation (waiting for an answer), if any."""
+    settings = get_settings()
+    try:
+        response = httpx.get(
+            f"{settings.rasa_url.rstrip('/')}/conversations/{sender_id}/tracker",
+            params={"include_events": "NONE"},
+            timeout=settings.rasa_timeout_seconds,
+        )
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise RasaUnavailable(str(exc) or exc.__class__.__name__) from exc
+    loop = response.json().get("active_loop") or {}
+    return loop.get("name") or None

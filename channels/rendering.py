@@ -1,21 +1,30 @@
-"""Turn Rasa's bot messages into what each channel shows.
+"""Turn a turn's bot messages into what each channel shows. The one place that numbers choices.
 
-SMS has no buttons: options become numbered lines plus "Répondez 1, 2 ou 3", and the digits
-map back to the buttons' payloads on the next inbound message (see ``resolve_choice``).
+A bot message is ``{"text": ..., "buttons": [{"title", "payload"}], "menu": {...}}``. ``menu``
+says what the options are for (a question of the pre-diagnostic, a yes/no confirmation, a
+dialogue menu), whether several may be chosen, and whether the list is shown again or only
+remembered (a short re-ask keeps the last list active without resending it).
+
+SMS and WhatsApp free text have no buttons: options become numbered lines plus a short prompt
+("Répondez 1, 2 ou 3"); Telegram shows them as keyboard buttons. A turn carries at most one
+menu: a message never holds two numbered lists, and a number answers only the last menu sent.
 """
 
 from __future__ import annotations
 
-import re
+import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .gsm7 import encoding_of, fold_to_gsm7, segment_count
 
+logger = logging.getLogger(__name__)
+
 TEXT_CHANNELS = {"sms"}  # GSM-7 only, billed per segment: folded, short messages merged
-# No buttons at all: options are numbered in the text. (WhatsApp free text through Twilio has
-# no buttons either: interactive ones need an approved Content template per question.)
+# No buttons at all: options are numbered in the text. (WhatsApp interactive buttons need an
+# approved Content template: channels/twilio.py uses one when configured, see whatsapp_content.)
 NUMBERED_CHANNELS = {"sms", "whatsapp"}
+MULTI_PROMPT = "Plusieurs choix possibles, ex: 1 3"
 
 
 @dataclass
@@ -24,16 +33,37 @@ class Rendered:
     encoding: str
     segments: int
     buttons: list[dict[str, str]] = field(default_factory=list)
+    menu: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def numbered_options(buttons: list[dict[str, str]]) -> str:
+def choice_prompt(count: int, multi: bool = False) -> str:
+    if multi:
+        return MULTI_PROMPT
+    if count == 1:
+        return "Répondez 1"
+    if count <= 4:
+        digits = [str(i) for i in range(1, count + 1)]
+        return "Répondez " + ", ".join(digits[:-1]) + " ou " + digits[-1]
+    return f"Répondez de 1 à {count}"
+
+
+def numbered_options(
+    buttons: list[dict[str, str]], multi: bool = False, prompt: bool = True
+) -> str:
     lines = [f"{i} {b['title']}" for i, b in enumerate(buttons, start=1)]
-    digits = [str(i) for i in range(1, len(buttons) + 1)]
-    prompt = digits[0] if len(digits) == 1 else ", ".join(digits[:-1]) + " ou " + digits[-1]
-    return "\n".join(lines) + f"\nRépondez {prompt}"
+    tail = "\n" + choice_prompt(len(buttons), multi) if prompt else ""
+    return "\n".join(lines) + tail
+
+
+def _menu_of(message: dict[str, Any], buttons: list[dict[str, str]]) -> dict[str, Any] | None:
+    if not buttons:
+        return None
+    menu = dict(message.get("menu") or {"kind": "dialogue"})
+    menu["options"] = buttons
+    return menu
 
 
 def _render_one(message: dict[str, Any], channel: str) -> Rendered:
@@ -42,18 +72,47 @@ def _render_one(message: dict[str, Any], channel: str) -> Rendered:
         {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
         for b in message.get("buttons") or []
     ]
-    if channel in NUMBERED_CHANNELS and buttons:
-        text = f"{text}\n{numbered_options(buttons)}" if text else numbered_options(buttons)
+    menu = _menu_of(message, buttons)
+    show = bool(menu) and menu.get("show", True)
+    if channel in NUMBERED_CHANNELS and show:
+        assert menu is not None
+        listed = numbered_options(buttons, bool(menu.get("multi")), menu.get("prompt", True))
+        text = f"{text}\n{listed}" if text else listed
+    elif channel not in NUMBERED_CHANNELS and menu and menu.get("multi") and show:
+        # A keyboard button picks one option: numbered titles say how to pick several.
+        text = f"{text}\n{MULTI_PROMPT}"
+        buttons = [{**b, "title": f"{i} {b['title']}"} for i, b in enumerate(buttons, start=1)]
+        menu["options"] = buttons
     if channel in TEXT_CHANNELS:
         text = fold_to_gsm7(text)
+    # A remembered (not shown) list keeps its options in the menu for the digits, but is not
+    # shown again (no keyboard either).
     return Rendered(
-        text=text, encoding=encoding_of(text), segments=segment_count(text), buttons=buttons
+        text=text,
+        encoding=encoding_of(text),
+        segments=segment_count(text),
+        buttons=buttons if show else [],
+        menu=menu,
     )
+
+
+def one_menu(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Only the last message of a turn may carry options: earlier ones lose theirs."""
+    with_options = [i for i, m in enumerate(messages) if m.get("buttons")]
+    if len(with_options) <= 1:
+        return messages
+    logger.warning("a turn had %d menus; only the last one is kept", len(with_options))
+    kept = with_options[-1]
+    return [
+        m if i == kept or not m.get("buttons") else {**m, "buttons": [], "menu": None}
+        for i, m in enumerate(messages)
+    ]
 
 
 def render(messages: list[dict[str, Any]], channel: str) -> list[Rendered]:
     """Render one turn. On SMS, consecutive messages are merged whenever that saves segments."""
-    rendered = [_render_one(m, channel) for m in messages if m.get("text") or m.get("buttons")]
+    wanted = [m for m in messages if m.get("text") or m.get("buttons")]
+    rendered = [_render_one(m, channel) for m in one_menu(wanted)]
     if channel not in TEXT_CHANNELS:
         return rendered
     merged: list[Rendered] = []
@@ -63,28 +122,12 @@ def render(messages: list[dict[str, Any]], channel: str) -> list[Rendered]:
             joined = f"{last.text}\n{item.text}"
             if segment_count(joined) <= last.segments + item.segments:
                 merged[-1] = Rendered(
-                    joined, encoding_of(joined), segment_count(joined), last.buttons + item.buttons
+                    joined,
+                    encoding_of(joined),
+                    segment_count(joined),
+                    last.buttons + item.buttons,
+                    item.menu or last.menu,
                 )
                 continue
         merged.append(item)
     return merged
-
-
-_CHOICE = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
-
-
-def resolve_choice(text: str, buttons: list[dict[str, str]]) -> str:
-    """'2' after a numbered list, or a keyboard button's exact title (Telegram sends titles),
-    means that button's payload; anything else is kept as typed."""
-    if not buttons:
-        return text
-    match = _CHOICE.match(text or "")
-    if match:
-        index = int(match.group(1)) - 1
-        if 0 <= index < len(buttons):
-            return buttons[index]["payload"]
-    typed = (text or "").strip().casefold()
-    for button in buttons:
-        if button["title"].strip().casefold() == typed:
-            return button["payload"]
-    return text

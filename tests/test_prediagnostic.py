@@ -15,7 +15,8 @@ from backend.models import (
     SituationItem,
 )
 from backend.seed import DEMO_PASSWORD, DEMO_PHONE, seed
-from backend.services.questionnaire.engine import Engine, summary
+from backend.services.questionnaire.engine import Engine, Turn, summary
+from channels.rendering import render
 
 
 @pytest.fixture
@@ -41,21 +42,33 @@ def inbound(db, contact: Contact, text: str) -> Message:
     return message
 
 
+def shown(turn: Turn, channel: str) -> dict:
+    """The turn as the person sees it on their channel."""
+    replies = render(turn.messages, channel)
+    return {
+        "status": turn.status,
+        "question_key": turn.question_key,
+        "intent": turn.intent,
+        "text": "\n".join(r.text for r in replies),
+        "buttons": [b for r in replies for b in r.buttons],
+        "menu": replies[-1].menu if replies else None,
+    }
+
+
 def say(db, contact: Contact, text: str, intent=None, confidence=None) -> dict:
     message = inbound(db, contact, text)
     engine = Engine(db, contact)
-    outcome = engine.answer(text, intent=intent, confidence=confidence, message_id=message.id)
-    asked = engine.ask()
+    turn = engine.respond(text, intent=intent, confidence=confidence, message_id=message.id)
     db.commit()
-    return {**outcome.as_dict(), "asked": asked}
+    return shown(turn, contact.channel)
 
 
 def start(db, contact: Contact) -> dict:
     engine = Engine(db, contact)
     engine.start()
-    asked = engine.ask()
+    turn = engine.ask()
     db.commit()
-    return asked
+    return shown(turn, contact.channel)
 
 
 def test_unknown_number_gets_a_pending_beneficiary_and_consent_comes_first(db):
@@ -67,8 +80,7 @@ def test_unknown_number_gets_a_pending_beneficiary_and_consent_comes_first(db):
     assert contact.beneficiary.identification == "pending"
     assert db.scalars(select(PrediagnosticAnswer)).all() == []
     result = say(db, contact, "ouais")
-    assert (result["status"], result["detail"]) == ("accepted", "saved")
-    assert result["asked"]["question_key"] == "activite"
+    assert (result["status"], result["question_key"]) == ("answered", "activite")
     consent = db.scalars(select(Consent)).one()
     assert consent.given and consent.kind == "prediagnostic"
     assert consent.source_message_id is not None
@@ -78,8 +90,8 @@ def test_refused_consent_ends_without_a_question_and_a_new_start_asks_again(db):
     contact = new_contact(db)
     start(db, contact)
     result = say(db, contact, "non")
-    assert (result["status"], result["detail"]) == ("done", "consent_refused")
-    assert "je n'enregistre rien" in result["asked"]["text"]
+    assert result["status"] == "done"
+    assert "je n'enregistre rien" in result["text"]
     assert db.scalars(select(Consent.given)).all() == [False]
     again = start(db, contact)
     assert again["question_key"] == "consentement"
@@ -90,10 +102,10 @@ def test_answers_are_declarations_and_retour_supersedes_without_deleting(db):
     contact = new_contact(db)
     start(db, contact)
     for text in ["oui", "3", "1", "passer", "passer", "2", "4"]:
-        assert say(db, contact, text)["status"] == "accepted"
-    assert say(db, contact, "1")["asked"]["question_key"] == "impact_logement"  # freins
+        assert say(db, contact, text)["status"] == "answered"
+    assert say(db, contact, "1")["question_key"] == "impact_logement"  # freins
     say(db, contact, "1")
-    assert say(db, contact, "2 3")["asked"]["question_key"] == "confiance"
+    assert say(db, contact, "2 3")["question_key"] == "confiance"
     items = db.scalars(select(SituationItem).order_by(SituationItem.id)).all()
     labels = [(i.theme_key, i.label, i.status) for i in items]
     assert (
@@ -104,8 +116,8 @@ def test_answers_are_declarations_and_retour_supersedes_without_deleting(db):
     assert all(i.source["channel"] == "sms" and i.source["message_ids"][0] for i in items)
     # "retour": back to the housing list; the new answer drops "expulsion" by a new row.
     back = say(db, contact, "retour")
-    assert (back["detail"], back["asked"]["question_key"]) == ("back", "situations_logement")
-    assert say(db, contact, "3")["asked"]["question_key"] == "confiance"
+    assert back["question_key"] == "situations_logement"
+    assert say(db, contact, "3")["question_key"] == "confiance"
     rows = db.scalars(select(SituationItem).order_by(SituationItem.id)).all()
     removed = [r for r in rows if r.status == "removed"]
     assert [(r.label, r.supersedes_id is not None) for r in removed] == [
@@ -148,21 +160,25 @@ def test_projects_one_per_job_and_a_change_is_a_new_row(db):
     assert {p["employment_type"] for p in summary(db, prediag)["projects"]} == {"full_time"}
 
 
-def test_unclear_twice_offers_skip_or_later_then_resumes(db):
+def test_unclear_twice_says_how_to_skip_or_pause_in_one_sms_then_resumes(db):
     contact = new_contact(db)
     start(db, contact)
     say(db, contact, "oui")
     first = say(db, contact, "zxqv")
     assert first["status"] == "unclear"
-    assert first["asked"]["text"].startswith("Je n'ai pas compris.")
+    assert first["text"].startswith("Je n'ai pas compris.") and "\n1 " not in first["text"]
+    assert first["menu"]["kind"] == "question" and first["menu"]["show"] is False
     second = say(db, contact, "blorg")
-    assert "1 Passer cette question 2 Continuer plus tard" in second["asked"]["text"]
-    later = say(db, contact, "2")
-    assert later["detail"] == "paused" and "REPRENDRE" in later["asked"]["text"]
+    assert "PASSER" in second["text"] and "PLUS TARD" in second["text"]
+    assert len(second["text"]) <= 160
+    # The list still active is the question's: "2" answers it, it does not pause.
+    assert say(db, contact, "2")["question_key"] == "situation_actuelle"
+    later = say(db, contact, "plus tard")
+    assert later["status"] == "paused" and "REPRENDRE" in later["text"]
     back = say(db, contact, "coucou")
-    assert back["detail"] == "resumed"
-    assert back["asked"]["text"].startswith("On reprend")
-    assert back["asked"]["question_key"] == "activite"
+    assert back["status"] == "resumed"
+    assert back["text"].startswith("On reprend")
+    assert back["question_key"] == "situation_actuelle"
 
 
 def test_a_digression_is_not_an_answer_but_help_is_handled_here(db):
@@ -170,12 +186,12 @@ def test_a_digression_is_not_an_answer_but_help_is_handled_here(db):
     start(db, contact)
     say(db, contact, "oui")
     result = say(db, contact, "c quand mon rdv", intent="ask_next_appointment", confidence=0.93)
-    assert result["status"] == "not_an_answer"
+    assert (result["status"], result["intent"]) == ("digression", "ask_next_appointment")
     # A weak guess is not a digression: the question is asked again.
     assert say(db, contact, "rdv ?", "ask_next_appointment", 0.4)["status"] == "unclear"
-    assert say(db, contact, "2", "ask_next_appointment", 0.9)["detail"] == "saved"
+    assert say(db, contact, "2", "ask_next_appointment", 0.9)["status"] == "answered"
     helped = say(db, contact, "je comprends rien", intent="help", confidence=0.8)
-    assert helped["detail"] == "help" and "PASSER" in helped["asked"]["text"]
+    assert helped["status"] == "help" and "PASSER" in helped["text"]
     assert db.scalars(select(PrediagnosticAnswer.question_key)).all() == [
         "consentement",
         "activite",
@@ -205,13 +221,14 @@ def test_funnel_events_follow_the_contract(db):
 def test_telegram_gets_buttons_and_sms_numbered_lines(db):
     telegram = new_contact(db, "555", "telegram")
     start(db, telegram)
-    asked = say(db, telegram, "oui")["asked"]
-    assert [b["payload"] for b in asked["buttons"]] == ["1", "2", "3", "4"]
+    asked = say(db, telegram, "oui")
+    assert [b["title"] for b in asked["buttons"]][0] == "Oui, je travaille"
     assert "1 Oui" not in asked["text"]
     sms = new_contact(db)
     start(db, sms)
-    asked = say(db, sms, "oui")["asked"]
-    assert asked["buttons"] == [] and "\n1 Oui, je travaille\n" in asked["text"]
+    asked = say(db, sms, "oui")
+    assert "\n1 Oui, je travaille\n" in asked["text"] and asked["text"].count("\n1 ") == 1
+    assert asked["text"].endswith("Répondez 1, 2, 3 ou 4")
 
 
 # --- API --------------------------------------------------------------------------------------
@@ -224,29 +241,20 @@ def login(client, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def test_bot_api_runs_the_questionnaire(client, seeded, bot_headers):
+def test_bot_api_starts_the_questionnaire(client, seeded, bot_headers):
     awa = seeded.scalar(select(Contact).where(Contact.address == DEMO_PHONE))
     base = f"/api/v1/bot/contacts/{awa.id}/prediagnostic"
     assert client.post(f"{base}/start", json={}).status_code == 401
     assert client.get(base, headers=bot_headers).json()["in_progress"] is False
     started = client.post(f"{base}/start", json={}, headers=bot_headers).json()
     assert started["status"] == "in_progress" and started["created"] is True
-    asked = client.post(f"{base}/ask", headers=bot_headers).json()
-    assert asked["question_key"] == "consentement"
-    message = inbound(seeded, awa, "oui")
-    answer = client.post(
-        f"{base}/answer",
-        json={"text": "oui", "intent": "affirm", "confidence": 0.99, "message_id": message.id},
-        headers=bot_headers,
-    ).json()
-    assert answer == {
-        "status": "accepted",
-        "detail": "saved",
-        "question_key": "consentement",
-        "prediagnostic_id": started["prediagnostic_id"],
-    }
     status = client.get(base, headers=bot_headers).json()
     assert status["in_progress"] is True
+    # The answers no longer go through the action server: no relay endpoints.
+    assert client.post(f"{base}/answer", json={"text": "oui"}, headers=bot_headers).status_code in (
+        404,
+        405,
+    )
     # The known beneficiary is used, no pending one is created.
     assert seeded.scalar(select(Beneficiary).where(Beneficiary.identification == "pending")) is None
 
@@ -254,23 +262,16 @@ def test_bot_api_runs_the_questionnaire(client, seeded, bot_headers):
 def test_bot_api_refuses_bad_input_with_reasons(client, seeded, bot_headers):
     awa = seeded.scalar(select(Contact).where(Contact.address == DEMO_PHONE))
     base = f"/api/v1/bot/contacts/{awa.id}/prediagnostic"
-    assert (
-        client.post(
-            "/api/v1/bot/contacts/999999/prediagnostic/ask", headers=bot_headers
-        ).status_code
-        == 404
+    unknown = client.post(
+        "/api/v1/bot/contacts/999999/prediagnostic/start", json={}, headers=bot_headers
     )
-    client.post(f"{base}/start", json={}, headers=bot_headers)
-    bad_id = client.post(
-        f"{base}/answer", json={"text": "oui", "message_id": 424242}, headers=bot_headers
-    )
+    assert unknown.status_code == 404
+    bad_id = client.post(f"{base}/start", json={"message_id": 424242}, headers=bot_headers)
     assert bad_id.status_code == 422 and "message_id" in bad_id.json()["detail"]
-    bad_confidence = client.post(
-        f"{base}/answer", json={"text": "oui", "confidence": 3}, headers=bot_headers
+    assert (
+        client.post(f"{base}/start", json={"message_id": "x"}, headers=bot_headers).status_code
+        == 422
     )
-    assert bad_confidence.status_code == 422
-    assert bad_confidence.json()["errors"][0]["field"] == "confidence"
-    assert client.post(f"{base}/answer", json={}, headers=bot_headers).status_code == 422
 
 
 def test_referent_reads_the_prediagnostic_of_their_structure_only(client, seeded, bot_headers):

@@ -1,5 +1,6 @@
 from channels.gsm7 import encoding_of, fold_to_gsm7, segment_count
-from channels.rendering import render, resolve_choice
+from backend.services.conversation import choice
+from channels.rendering import render
 
 BUTTONS = [
     {"title": "Oui", "payload": "/affirm"},
@@ -49,13 +50,13 @@ def test_sms_merges_short_messages_of_one_turn_but_not_when_it_costs_more():
     assert len(long) == 2 and sum(r.segments for r in long) == 2
 
 
-def test_digits_and_titles_map_back_to_payloads():
-    assert resolve_choice("2", BUTTONS) == "/deny"
-    assert resolve_choice(" 3. ", BUTTONS) == "nsp"
-    assert resolve_choice("oui", BUTTONS) == "/affirm"
-    assert resolve_choice("7", BUTTONS) == "7"
-    assert resolve_choice("1", []) == "1"
-    assert resolve_choice("1 et 3", BUTTONS) == "1 et 3"
+def test_digits_and_titles_designate_an_option_of_the_last_menu():
+    assert choice("2", BUTTONS) == 2
+    assert choice(" 3. ", BUTTONS) == 3
+    assert choice("oui", BUTTONS) == 1  # a Telegram button sends its title
+    assert choice("7", BUTTONS) is None
+    assert choice("1", []) is None
+    assert choice("1 et 3", BUTTONS) is None
 
 
 def test_fold_handles_the_rest_of_what_phones_and_word_processors_insert():
@@ -74,13 +75,59 @@ def test_whatsapp_numbers_the_options_but_keeps_unicode_and_separate_messages():
         "C’est noté.",
         "Vous travaillez ?\n1 Oui\n2 Non\n3 Je ne sais pas\nRépondez 1, 2 ou 3",
     ]
-    assert resolve_choice("2", replies[1].buttons) == "/deny"
+    assert replies[1].menu["options"][1]["payload"] == "/deny"
 
 
-def test_sms_merge_keeps_the_buttons_of_the_turn_so_digits_still_map():
+def test_sms_merge_keeps_the_menu_of_the_turn_so_digits_still_map():
     [reply] = render([{"text": "Merci."}, {"text": "Vous travaillez ?", "buttons": BUTTONS}], "sms")
     assert reply.text.startswith("Merci.\nVous travaillez ?\n1 Oui")
-    assert resolve_choice("3", reply.buttons) == "nsp"
+    assert reply.menu["options"][2]["payload"] == "nsp"
+
+
+def test_a_turn_never_carries_two_numbered_lists():
+    rdv = [
+        {"title": "Je confirme", "payload": "/confirm_attendance"},
+        {"title": "Non", "payload": "/x"},
+    ]
+    replies = render(
+        [
+            {"text": "Votre RDV : lundi.", "buttons": rdv},
+            {"text": "Vous avez :", "buttons": BUTTONS},
+        ],
+        "sms",
+    )
+    text = "\n".join(r.text for r in replies)
+    assert text.count("\n1 ") == 1 and text.count("Répondez") == 1
+    assert replies[-1].menu["options"] == BUTTONS
+
+
+def test_whatsapp_numbers_a_question_once_and_a_remembered_list_is_not_resent():
+    question = {
+        "text": "Vous avez ?",
+        "buttons": [{"title": "RSA", "payload": "rsa"}, {"title": "RQTH", "payload": "rqth"}],
+        "menu": {"kind": "question", "question_key": "droits", "multi": True},
+    }
+    [reply] = render([question], "whatsapp")
+    assert reply.text == "Vous avez ?\n1 RSA\n2 RQTH\nPlusieurs choix possibles, ex: 1 3"
+    reask = {
+        **question,
+        "text": "Je n'ai pas compris.",
+        "menu": {**question["menu"], "show": False},
+    }
+    [short] = render([reask], "sms")
+    assert short.text == "Je n'ai pas compris." and short.segments == 1
+    assert short.menu["options"][1]["payload"] == "rqth"  # "2" still answers the list
+
+
+def test_telegram_multi_choice_titles_carry_their_numbers():
+    question = {
+        "text": "Vous avez ?",
+        "buttons": [{"title": "RSA", "payload": "rsa"}, {"title": "RQTH", "payload": "rqth"}],
+        "menu": {"kind": "question", "question_key": "droits", "multi": True},
+    }
+    [reply] = render([question], "telegram")
+    assert [b["title"] for b in reply.buttons] == ["1 RSA", "2 RQTH"]
+    assert "ex: 1 3" in reply.text
 
 
 def test_segment_count_of_a_merged_turn_is_what_is_billed():

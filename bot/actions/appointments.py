@@ -17,7 +17,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from .backend_client import BackendError, client
 from .context import contact_id, source_message_id
 from .parsing import HOW_TO_LEAVE, is_cancel, is_skip, parse_date
-from .resume import then_resume_prediagnostic
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +177,6 @@ class ActionSubmitCannotAttend(Action):
     def name(self) -> str:
         return "action_submit_cannot_attend"
 
-    @then_resume_prediagnostic
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
@@ -248,7 +246,6 @@ class ActionResumeAfterVerification(Action):
     def name(self) -> str:
         return "action_resume_after_verification"
 
-    @then_resume_prediagnostic
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:

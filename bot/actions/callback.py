@@ -12,7 +12,6 @@ from .appointments import CANCELLED, TECHNICAL_PROBLEM, known_person
 from .backend_client import BackendError, client
 from .context import contact_id, source_message_id
 from .parsing import is_cancel, is_skip
-from .resume import then_resume_prediagnostic
 
 
 class ActionStartCallback(Action):
@@ -46,7 +45,6 @@ class ActionSubmitCallback(Action):
     def name(self) -> str:
         return "action_submit_callback"
 
-    @then_resume_prediagnostic
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:

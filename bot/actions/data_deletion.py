@@ -10,7 +10,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from .backend_client import BackendError, client
 from .context import contact_id, source_message_id
-from .resume import then_resume_prediagnostic
 
 TECHNICAL_PROBLEM = "Désolé, j'ai un souci technique. Réessayez plus tard."
 
@@ -19,7 +18,6 @@ class ActionSubmitDataDeletion(Action):
     def name(self) -> str:
         return "action_submit_data_deletion"
 
-    @then_resume_prediagnostic  # a "no" goes back to the questionnaire, a "yes" has ended it
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:

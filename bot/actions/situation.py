@@ -26,7 +26,6 @@ from .parsing import (
     pretty_phone,
     situation_kind,
 )
-from .resume import then_resume_prediagnostic
 
 FOLLOW_UPS: dict[str, list[str]] = {
     "emploi": ["job_contract", "job_start_date"],
@@ -230,7 +229,6 @@ class ActionSubmitSituationUpdate(Action):
     def name(self) -> str:
         return "action_submit_situation_update"
 
-    @then_resume_prediagnostic
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:

@@ -1,12 +1,13 @@
-"""The pre-diagnostic: what the action server asks of the engine (bot token), what a referent
-reads (staff token, own structure only), and the questionnaire preview for coordinators."""
+"""The pre-diagnostic: how the action server starts one (bot token; the answers themselves go
+from the gateway to the engine, backend/services/conversation.py), what a referent reads (staff
+token, own structure only), and the questionnaire preview for coordinators."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from backend.api.deps import SessionDep, require_bot, require_role
@@ -93,31 +94,6 @@ def start_prediagnostic(contact_id: int, body: StartIn, session: SessionDep) -> 
             else None,
         },
     )
-
-
-@router.post("/contacts/{contact_id}/prediagnostic/ask")
-def ask_question(contact_id: int, session: SessionDep) -> dict[str, Any]:
-    """The message to show now (current question rendered for the contact's channel)."""
-    contact = _contact(session, contact_id)
-    return _committed(session, _engine(session, contact).ask())
-
-
-class AnswerIn(BaseModel):
-    text: str = Field(max_length=2000)
-    intent: str | None = Field(default=None, max_length=100)
-    confidence: float | None = Field(default=None, ge=0, le=1)
-    message_id: int | None = None
-
-
-@router.post("/contacts/{contact_id}/prediagnostic/answer")
-def answer_question(contact_id: int, body: AnswerIn, session: SessionDep) -> dict[str, Any]:
-    """accepted (saved, skipped, back, help...), unclear, not_an_answer (a digression), done."""
-    contact = _contact(session, contact_id)
-    message_id = _message_id(session, contact, body.message_id)
-    outcome = _engine(session, contact).answer(
-        body.text, intent=body.intent, confidence=body.confidence, message_id=message_id
-    )
-    return _committed(session, outcome.as_dict())
 
 
 # --- staff -----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ latest counts), a situation no longer declared gets a new 'removed' row pointing
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,49 +26,68 @@ from backend.models import (
 
 from .declarations import projects_from, sync_projects, sync_situations
 from .parser import Parsed, parse_answer
-from .render import Prompt, render_question, render_text
+from .render import (
+    between_message,
+    guess_message,
+    question_message,
+    reask_message,
+    text_message,
+)
 from .schema import Option, Question, Questionnaire, load_questionnaire
 from .summary import freins_from, summary
 from .view import View, _yes_key, latest_answers, latest_prediagnostic
 
 CONSENT_KIND = "prediagnostic"
-# Intents that, when the text is no answer, are a digression handled by their own flow.
+# Intents that, when the text is no answer to the pending question, leave the questionnaire for
+# their own flow (the turn router asks for a confirmation first when they have consequences).
+# Not update_situation: "j'ai bossé l'an dernier" is about the person's situation, which is
+# what the questionnaire asks; it is an answer, or it is asked again.
 DIGRESSION_INTENTS = {
     "ask_next_appointment",
+    "appointment_question",
     "cannot_attend",
     "confirm_attendance",
     "request_referent",
     "delete_data",
-    # Not update_situation: "j'ai bossé l'an dernier" answers the questionnaire, it is about
-    # the person's situation; the engine asks again rather than leaving it.
+    "stop",
+    "goodbye",
+    "thanks",
+    "out_of_scope",
 }
 # A free-text answer ("vendeuse, caissière", "conseillère") reads like a situation update or a
 # referent request to the NLU: on free-text questions only these unmistakable ones digress.
 TEXT_DIGRESSION_INTENTS = {
     "ask_next_appointment",
+    "appointment_question",
     "cannot_attend",
     "confirm_attendance",
     "delete_data",
+    "stop",
 }
 INTENT_THRESHOLD = 0.6
 TEXT_DIGRESSION_THRESHOLD = 0.8  # free-text questions accept anything: be surer before leaving
 
 
 @dataclass
-class Outcome:
-    """What the engine made of a message. status: accepted | unclear | not_an_answer | done."""
+class Turn:
+    """What the engine made of a message, and what to say.
+
+    status: answered | unclear | guess | help | resumed | back | paused | digression | done
+    """
 
     status: str
-    detail: str
-    question_key: str | None
-    prediagnostic_id: int | None
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    question_key: str | None = None
+    prediagnostic_id: int | None = None
+    intent: str | None = None  # for a digression: the flow to run instead
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "status": self.status,
-            "detail": self.detail,
             "question_key": self.question_key,
             "prediagnostic_id": self.prediagnostic_id,
+            "intent": self.intent,
+            "messages": self.messages,
         }
 
 
@@ -119,96 +138,77 @@ class Engine:
 
     # Asking ----------------------------------------------------------------------------------------
 
-    def ask(self) -> dict[str, Any]:
-        """The message to show now: the current question (with a note: not understood, resumed...),
-        or a closing text when the pre-diagnostic is over."""
+    def ask(self, note: str | None = None) -> Turn:
+        """The current question, whole and on its own (first time, or again after a digression,
+        help or a pause), or the closing text when the pre-diagnostic is over."""
         prediag = self.current()
         if prediag is None:
             prediag, _ = self.start()
-        channel = str(self.contact.channel)
         state = dict(prediag.state or {})
         if prediag.status != "in_progress":
-            if prediag.status == "abandoned":
-                text = self.q.messages.refused
-            elif state.get("closing_said"):
-                text = self.q.messages.already_submitted
-            else:
-                text = self.q.messages.submitted
-            state["closing_said"] = True
-            prediag.state = state
-            return self._reply("done", None, prediag, render_text(text, channel))
-        note = state.pop("note", None)
-        if note == "paused":
-            prediag.state = state
-            return self._reply(
-                "paused", None, prediag, render_text(self.q.messages.paused, channel)
-            )
-        if note == "offer":
-            prediag.state = state
-            key = state.get("cursor") or state.get("asked_key")
-            return self._reply("offer", key, prediag, render_text(self.q.messages.offer, channel))
-        if note == "confirm_no":
-            prediag.state = state
-            key = state.get("asked_key")
-            return self._reply(
-                "asking", key, prediag, render_text(self.q.messages.confirm_no, channel)
-            )
+            return self._closing(prediag, state)
         view = self.view(prediag)
         question = view.next_question(state.get("cursor"))
         if question is None:  # every question answered but not submitted: should not happen
-            prediag.state = state
-            return self._reply(
-                "done", None, prediag, render_text(self.q.messages.submitted, channel)
-            )
-        prompt = render_question(
+            return Turn("done", [text_message(self.q.messages.submitted)], None, prediag.id)
+        message = question_message(
             self.q,
             question,
             view.options(question),
-            channel,
+            str(self.contact.channel),
             note=note,
             summary=self._summary_text(view),
         )
         state.update(asked_key=question.key, asked_at=utcnow().isoformat())
+        state.pop("paused", None)
         prediag.state = state
         self._event("prediag_question_asked", prediag, question.key)
-        return self._reply("asking", question.key, prediag, prompt)
+        return Turn(note or "asking", [message], question.key, prediag.id)
 
-    def _reply(
-        self, status: str, key: str | None, prediag: Prediagnostic, prompt: Prompt
-    ) -> dict[str, Any]:
-        return {
-            "status": status,
-            "question_key": key,
-            "prediagnostic_id": prediag.id,
-            "text": prompt.text,
-            "buttons": prompt.buttons,
-        }
+    def _closing(self, prediag: Prediagnostic, state: dict[str, Any]) -> Turn:
+        if prediag.status == "abandoned":
+            text = self.q.messages.refused
+        elif state.get("closing_said"):
+            text = self.q.messages.already_submitted
+        else:
+            text = self.q.messages.submitted
+        state["closing_said"] = True
+        prediag.state = state
+        return Turn("done", [text_message(text)], None, prediag.id)
+
+    def in_progress(self) -> bool:
+        prediag = self.current()
+        return prediag is not None and prediag.status == "in_progress"
+
+    def pending_question(self) -> Question | None:
+        prediag = self.current()
+        if prediag is None or prediag.status != "in_progress":
+            return None
+        return self.view(prediag).next_question((prediag.state or {}).get("cursor"))
 
     # Answering -------------------------------------------------------------------------------------
 
-    def answer(
+    def respond(
         self,
         text: str,
         *,
         intent: str | None = None,
         confidence: float | None = None,
         message_id: int | None = None,
-    ) -> Outcome:
+    ) -> Turn:
+        """An answer to the pending question, a keyword (passer, retour, aide, plus tard...),
+        or a digression for another flow; says what comes next."""
         prediag = self.current()
         if prediag is None or prediag.status != "in_progress":
-            return Outcome("done", "no pre-diagnostic in progress", None, prediag and prediag.id)
+            return Turn("done", [], None, prediag and prediag.id)
         state = dict(prediag.state or {})
         view = self.view(prediag)
         question = view.next_question(state.get("cursor"))
         if question is None:
-            return Outcome("done", "nothing left to ask", None, prediag.id)
+            return Turn("done", [], None, prediag.id)
         confident = confidence is not None and confidence >= INTENT_THRESHOLD
-
-        if state.pop("paused", False):  # back after a pause: show the question again
-            return self._note(prediag, state, question, "resumed")
-
         options = view.options(question)
-        parsed = self._parse_with_offer(question, options, text, state)
+        parsed = parse_answer(question, options, text)
 
         # A free-text question takes anything, so a plain digression must not become an answer.
         if (
@@ -217,56 +217,124 @@ class Engine:
             and intent in TEXT_DIGRESSION_INTENTS
             and (confidence or 0) >= TEXT_DIGRESSION_THRESHOLD
         ):
-            return Outcome("not_an_answer", intent or "", question.key, prediag.id)
+            return Turn("digression", [], question.key, prediag.id, intent)
+
+        if state.pop("paused", False) and parsed.kind != "answer":
+            prediag.state = state  # back after a pause: show the question again
+            return self.ask("resumed")
 
         if parsed.kind == "unclear":
             if intent in DIGRESSION_INTENTS and confident:
-                return Outcome("not_an_answer", intent or "", question.key, prediag.id)
+                return Turn("digression", [], question.key, prediag.id, intent)
             if intent == "help" and confident:
                 parsed = Parsed("help")
-            elif intent == "stop" and confident:
-                parsed = Parsed("pause")
-            elif intent in ("greet", "start_prediagnostic") and confident or self._stale(state):
+            elif (intent in ("greet", "start_prediagnostic") and confident) or self._stale(state):
                 parsed = Parsed("resume")
 
         if parsed.kind == "unclear":
-            failures = dict(state.get("failures") or {})
-            failures[question.key] = failures.get(question.key, 0) + 1
-            state["failures"] = failures
-            if failures[question.key] >= self.q.settings.failures_before_offer:
-                state["offer"] = True
-                return self._note(prediag, state, question, "offer", status="unclear")
-            return self._note(prediag, state, question, "unclear", status="unclear")
+            return self._unclear(
+                prediag, state, question, options, parsed, text, intent, confidence
+            )
         if parsed.kind == "help":
-            return self._note(prediag, state, question, "help")
+            return self.ask("help")
         if parsed.kind == "resume":
-            return self._note(prediag, state, question, "resumed")
+            return self.ask("resumed")
         if parsed.kind == "pause":
             state["paused"] = True
-            state["offer"] = False
-            return self._note(prediag, state, question, "paused")
+            prediag.state = state
+            return Turn("paused", [text_message(self.q.messages.paused)], question.key, prediag.id)
         if parsed.kind == "back":
             return self._back(prediag, state, view, question)
         confirm_no = question.type == "confirm" and parsed.value != [_yes_key(question)]
         if parsed.kind == "answer" and confirm_no:
-            return self._note(prediag, state, question, "confirm_no")
+            prediag.state = state
+            return Turn(
+                "answered", [text_message(self.q.messages.confirm_no)], question.key, prediag.id
+            )
         return self._record(prediag, state, question, parsed, text, message_id)
 
-    def _parse_with_offer(
-        self, question: Question, options: list[Option], text: str, state: dict[str, Any]
-    ) -> Parsed:
-        """After repeated failures the person was offered '1 skip, 2 later': honour that first."""
-        if state.get("offer"):
-            stripped = text.strip()
-            if stripped == "1":
-                return (
-                    Parsed("skip")
-                    if question.type not in ("consent", "confirm")
-                    else Parsed("unclear")
-                )
-            if stripped == "2":
-                return Parsed("pause")
-        return parse_answer(question, options, text)
+    def accept_guess(
+        self, question_key: str, value: list[str], raw: str, message_id: int | None
+    ) -> Turn:
+        """The person said yes to 'X : c'est bien ça ?': X is the answer."""
+        prediag = self.current()
+        question = self.pending_question()
+        if prediag is None or question is None or question.key != question_key:
+            return self.ask()  # the questionnaire moved on meanwhile: show where it is
+        keys = {o.key for o in self.view(prediag).options(question)}
+        if not value or not set(value) <= keys:
+            return self.ask()
+        parsed = Parsed("answer", value=list(value), options=list(value))
+        return self._record(prediag, dict(prediag.state or {}), question, parsed, raw, message_id)
+
+    def refuse_guess(self) -> Turn:
+        """The person said no to the guess: the list they have is still the one to answer."""
+        prediag = self.current()
+        question = self.pending_question()
+        if prediag is None or question is None:
+            return self.ask()
+        options = self.view(prediag).options(question)
+        message = reask_message(self.q, question, options, str(self.contact.channel))
+        message["text"] = self.q.messages.guess_refused
+        return Turn("unclear", [message], question.key, prediag.id)
+
+    def _unclear(
+        self,
+        prediag: Prediagnostic,
+        state: dict[str, Any],
+        question: Question,
+        options: list[Option],
+        parsed: Parsed,
+        raw: str,
+        intent: str | None,
+        confidence: float | None,
+    ) -> Turn:
+        failures = dict(state.get("failures") or {})
+        failures[question.key] = failures.get(question.key, 0) + 1
+        state["failures"] = failures
+        prediag.state = state
+        self._not_understood(prediag, question, raw, intent, confidence, parsed.options)
+        channel = str(self.contact.channel)
+        guessed = [o for key in parsed.options for o in options if o.key == key]
+        if parsed.reason == "guess" and guessed:
+            return Turn(
+                "guess",
+                [guess_message(self.q, question, guessed, raw)],
+                question.key,
+                prediag.id,
+            )
+        if parsed.reason == "between" and len(guessed) == 2:
+            message = between_message(self.q, question, options, guessed[0], guessed[1], channel)
+            return Turn("unclear", [message], question.key, prediag.id)
+        again = failures[question.key] >= self.q.settings.failures_before_offer
+        message = reask_message(self.q, question, options, channel, again=again)
+        return Turn("unclear", [message], question.key, prediag.id)
+
+    def _not_understood(
+        self,
+        prediag: Prediagnostic,
+        question: Question,
+        raw: str,
+        intent: str | None,
+        confidence: float | None,
+        guessed: list[str],
+    ) -> None:
+        """Every answer not understood reaches the coordinators' page, with its question."""
+        self.session.add(
+            Event(
+                kind="nlu_fallback",
+                contact_id=self.contact.id,
+                beneficiary_id=prediag.beneficiary_id,
+                data={
+                    "text": raw[:500],
+                    "best_guess": intent,
+                    "confidence": confidence,
+                    "question_key": question.key,
+                    "answer_guess": guessed,
+                    "context": "questionnaire",
+                },
+            )
+        )
 
     def _stale(self, state: dict[str, Any]) -> bool:
         asked_at = state.get("asked_at")
@@ -275,33 +343,19 @@ class Engine:
         age = utcnow() - datetime.fromisoformat(asked_at)
         return age > timedelta(hours=self.q.settings.resume_after_hours)
 
-    def _note(
-        self,
-        prediag: Prediagnostic,
-        state: dict[str, Any],
-        question: Question,
-        note: str,
-        status: str = "accepted",
-    ) -> Outcome:
-        state["note"] = note
-        if note != "offer" and status == "accepted":
-            state["offer"] = False
-        prediag.state = state
-        return Outcome(status, note, question.key, prediag.id)
-
     def _back(
         self, prediag: Prediagnostic, state: dict[str, Any], view: View, question: Question
-    ) -> Outcome:
+    ) -> Turn:
         history = list(state.get("history") or [])
         while history:
             previous = self.q.question(history.pop())
             if previous is not None and previous.key != question.key and view.applicable(previous):
-                state.update(history=history, cursor=previous.key, offer=False)
-                state.pop("note", None)
+                state.update(history=history, cursor=previous.key)
                 prediag.state = state
-                return Outcome("accepted", "back", previous.key, prediag.id)
+                return self.ask()
         state["history"] = []
-        return self._note(prediag, state, question, "back_first")
+        prediag.state = state
+        return self.ask("back_first")
 
     def _record(
         self,
@@ -311,7 +365,7 @@ class Engine:
         parsed: Parsed,
         raw: str,
         message_id: int | None,
-    ) -> Outcome:
+    ) -> Turn:
         skipped = parsed.kind == "skip"
         row = PrediagnosticAnswer(
             prediagnostic_id=prediag.id,
@@ -326,8 +380,7 @@ class Engine:
         history = [k for k in state.get("history") or [] if k != question.key] + [question.key]
         failures = dict(state.get("failures") or {})
         failures.pop(question.key, None)
-        state.update(history=history, failures=failures, cursor=None, offer=False)
-        state.pop("note", None)
+        state.update(history=history, failures=failures, cursor=None)
         prediag.state = state
         self._event("prediag_answer_saved", prediag, question.key, message_id)
 
@@ -345,12 +398,12 @@ class Engine:
             if not given:
                 prediag.status = "abandoned"
                 prediag.state = {**state, "ended": "consent_refused"}
-                return Outcome("done", "consent_refused", question.key, prediag.id)
+                return self._closing(prediag, dict(prediag.state))
         if question.type == "confirm":
             prediag.status = "submitted"
             prediag.submitted_at = utcnow()
             self._event("prediag_submitted", prediag, None, message_id)
-            return Outcome("done", "submitted", question.key, prediag.id)
+            return self._closing(prediag, state)
 
         view = self.view(prediag)
         source = {
@@ -360,7 +413,9 @@ class Engine:
         }
         sync_situations(self.session, prediag, view, source)
         sync_projects(self.session, prediag, view, source)
-        return Outcome("accepted", "skipped" if skipped else "saved", question.key, prediag.id)
+        following = self.ask()
+        following.status = "answered"
+        return following
 
     # Events --------------------------------------------------------------------------------------
 
@@ -412,4 +467,4 @@ class Engine:
         return "Résumé: " + ". ".join(parts) + "."
 
 
-__all__ = ["Engine", "Outcome", "latest_prediagnostic", "summary"]
+__all__ = ["Engine", "Turn", "latest_prediagnostic", "summary"]

@@ -1,14 +1,30 @@
-"""Understand an answer as people type it on a phone: "1 3", "1,3", "1 et 3", "trois", option
-words with typos and no accents, "ouais", "je sais pas", "passer", "retour", "aide"..."""
+"""Understand an answer as people type it on a phone, as a sentence.
+
+"1 3", "1 et 3", "trois", option words with typos and no accents, word forms ("je prends le
+bus" ~ "Bus, train"), numbers in words ("une quinzaine de km"), negation ("pas de voiture" is
+not "Voiture"), several options in one sentence, the answer inside a longer sentence ("oui
+l'annee derniere comme caissiere" is "Oui, plus maintenant"), a word shared by two options
+resolved by the rest of the sentence. When it is not sure, it says so: ``reason="guess"`` (one
+best guess, to confirm in one short SMS) or ``reason="between"`` (two options fit equally).
+
+How an option is recognised: each of its names (the SMS label split at commas, the longer label,
+its ``words`` in bot/questionnaire.yml) is a short phrase; a phrase is found when its words occur
+in the message in order, compared by their French stem (snowball), a typo allowed in long words.
+The longest phrase found wins; a phrase whose words follow a negation ("pas de", "ni", "sans")
+does not count, unless the phrase itself says it ("Pas d'internet").
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
+import snowballstemmer
 from rapidfuzz import fuzz
+from text_to_num import alpha2digit
 
 from .schema import Option, Question
 
@@ -19,38 +35,106 @@ Kind = Literal["answer", "skip", "back", "help", "resume", "pause", "unclear"]
 class Parsed:
     kind: Kind
     value: Any = None  # option keys (list) for choices, str for text, int for number
-    reason: str = ""  # why it is unclear: "choice", "multi", "number", "text"
+    # Why it is unclear: "choice", "multi", "number", "text"; or "guess" (options holds the best
+    # guess, to confirm) or "between" (options holds the two that fit equally).
+    reason: str = ""
     options: list[str] = field(default_factory=list)
+
+
+# --- Normalising ----------------------------------------------------------------------------------
+
+# How SMS writes a few words ("jai" for "j'ai", "chui" for "je suis").
+SMS_WORDS = {
+    "jai": "j ai", "jé": "j ai", "g": "j ai", "jsuis": "je suis", "chui": "je suis",
+    "chuis": "je suis", "jsui": "je suis", "jsais": "je sais", "jpeux": "je peux",
+    "jpe": "je peux", "jveux": "je veux", "jbosse": "je bosse", "jtravaille": "je travaille",
+    "ya": "il y a", "yen": "il y en", "pa": "pas", "pr": "pour", "ds": "dans", "bcp": "beaucoup",
+    "tt": "tout", "tjs": "toujours", "mtn": "maintenant", "mnt": "maintenant", "ms": "mais",
+    "kan": "quand", "koi": "quoi", "ke": "que", "ki": "qui", "kom": "comme", "cmme": "comme",
+    "moto": "moto", "voitur": "voiture", "nn": "non", "ouai": "ouais", "wi": "oui",
+    "dac": "d accord", "daccord": "d accord", "ok": "ok", "vla": "voila", "tte": "toute",
+    "tro": "trop", "bo": "beau", "ptit": "petit", "pti": "petit", "tit": "petit",
+    "aps": "pas", "nest": "n est", "cest": "c est", "jen": "j en", "jme": "je me",
+    "jsp": "je sais pas", "jpense": "je pense", "jfais": "je fais", "tkt": "t inquiete",
+    "pk": "pourquoi", "psk": "parce que", "cad": "c est a dire", "dla": "de la",
+    "dle": "de le", "ct": "c etait", "etait": "etait", "chez": "chez",
+}  # fmt: skip
+# "une vingtaine de km": approximate numbers text2num leaves as words.
+APPROXIMATE = {
+    "dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30,
+    "quarantaine": 40, "cinquantaine": 50, "soixantaine": 60, "centaine": 100,
+}  # fmt: skip
+
+
+def strip_accents(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in text if not unicodedata.combining(c))
 
 
 def normalise(text: str) -> str:
     """Lower case, no accents, letters/digits/+ only, single spaces."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = text.replace("’", "'")
+    text = strip_accents(text).lower().replace("’", "'")
     text = re.sub(r"[^a-z0-9+]+", " ", text)
     return " ".join(text.split())
 
 
-def _phrases(*items: str) -> set[str]:
-    return {normalise(i) for i in items}
+@lru_cache(maxsize=4096)
+def words_of(raw: str) -> tuple[str, ...]:
+    """The words of a message as the matcher sees them: normalised, SMS spellings expanded,
+    numbers written in words turned into digits ("quinze" -> "15")."""
+    text = normalise(raw)
+    expanded = " ".join(SMS_WORDS.get(w, w) for w in text.split())
+    expanded = re.sub(r"(\d+)([a-z]+)", r"\1 \2", expanded)  # "30km" -> "30 km"
+    expanded = re.sub(r"\b(\d+) (ere|er|re|nde|eme|e)\b", r"\1\2", expanded)  # "1 ere" -> "1ere"
+    try:
+        converted = alpha2digit(expanded, "fr")
+    except ValueError:  # text2num refuses some inputs; the words are kept as they are
+        converted = expanded
+    converted = re.sub(r"(\d+)([a-z]+)", r"\1 \2", converted)
+    return tuple(str(APPROXIMATE.get(w, w)) for w in converted.split())
 
+
+_stemmer = snowballstemmer.stemmer("french")
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    if word.isdigit() or len(word) <= 3:
+        return word
+    return _stemmer.stemWord(word)
+
+
+def _phrases(*items: str) -> set[str]:
+    return {" ".join(words_of(i)) for i in items}
+
+
+# --- Keywords ----------------------------------------------------------------------------------
 
 YES = _phrases(
     "oui", "ouais", "ouai", "oue", "ouep", "wi", "ui", "yes", "yep", "ok", "okay", "oki",
     "d'accord", "daccord", "dac", "bien sur", "exact", "exactement", "voila", "carrement",
-    "volontiers", "oui oui", "oui bien sur", "ouii", "ouiii", "si",
+    "volontiers", "oui oui", "oui bien sur", "ouii", "ouiii", "si", "ouaip", "ouiiii",
+    "oui madame", "oui monsieur", "vas y", "allez y", "c est parti", "go", "evidemment",
 )  # fmt: skip
-NO = _phrases("non", "nan", "no", "nope", "nop", "non merci", "pas du tout", "nn", "nonn")
+NO = _phrases(
+    "non", "nan", "no", "nope", "nop", "non merci", "pas du tout", "nn", "nonn", "non non",
+    "nan merci", "non madame", "non monsieur", "pas vraiment", "jamais", "nannn",
+)  # fmt: skip
 DONT_KNOW = _phrases(
     "je sais pas", "je ne sais pas", "sais pas", "jsp", "chais pas", "j sais pas",
     "jsais pas", "ne sais pas", "aucune idee", "je c pas", "je sai pas", "je sait pas",
     "sait pas", "sai pas", "je ne sait pas", "sais plus", "je sais plus", "nsp",
+    "je sais pas trop", "je sais pas encore", "sais pas encore", "pas encore decide",
+    "je ne sais pas encore", "ca depend", "je sais pas ca depend", "bof je sais pas",
+    "jsp trop", "aucune idee franchement", "on verra",
 )  # fmt: skip
 SKIP = _phrases(
     "passer", "passe", "pass", "je passe", "suivant", "suivante", "question suivante",
     "skip", "pas de reponse", "je prefere pas", "je prefere ne pas repondre",
     "je ne veux pas repondre", "je veux pas repondre", "pas envie", "joker",
+    "je prefere pas dire", "je prefere ne pas dire", "je prefere pas en parler",
+    "je ne prefere pas", "prefere pas", "pas envie de repondre", "ca vous regarde pas",
+    "je prefere garder ca pour moi", "pas envie d en parler",
 )  # fmt: skip
 BACK = _phrases(
     "retour", "revenir", "precedent", "precedente", "question precedente", "retour arriere",
@@ -59,7 +143,8 @@ BACK = _phrases(
 HELP = _phrases(
     "aide", "help", "aidez moi", "je comprends pas", "je comprend pas", "comprends pas",
     "comprend pas", "j ai pas compris", "jai pas compris", "c quoi", "c est quoi",
-    "cest quoi", "comment", "comment ca", "hein", "quoi",
+    "cest quoi", "comment", "comment ca", "hein", "quoi", "je comprends rien",
+    "je ne comprends pas", "pas compris", "j ai rien compris", "ca veut dire quoi",
 )  # fmt: skip
 RESUME = _phrases(
     "reprendre", "reprend", "reprends", "continuer", "continue", "on reprend", "on continue",
@@ -68,7 +153,8 @@ RESUME = _phrases(
 )  # fmt: skip
 PAUSE = _phrases(
     "plus tard", "pause", "apres", "later", "pas maintenant", "je continue plus tard",
-    "a plus tard", "une autre fois", "demain", "continuer plus tard",
+    "a plus tard", "une autre fois", "demain", "continuer plus tard", "stop pour aujourd hui",
+    "je reprendrai plus tard", "on continue demain", "je dois y aller", "pas le temps",
 )  # fmt: skip
 KEYWORDS: list[tuple[Kind, set[str]]] = [
     ("back", BACK),
@@ -76,32 +162,26 @@ KEYWORDS: list[tuple[Kind, set[str]]] = [
     ("pause", PAUSE),
     ("resume", RESUME),
 ]
-
-NUMBER_WORDS = {
-    "un": 1, "une": 1, "premier": 1, "premiere": 1, "deux": 2, "deuxieme": 2, "trois": 3,
-    "troisieme": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
-    "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15,
-    "seize": 16, "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60,
-    "cent": 100, "deu": 2, "troi": 3, "katre": 4, "cat": 4, "sinq": 5, "cinqs": 5, "sis": 6,
-    "set": 7, "uit": 8,
-}  # fmt: skip
-# Typos are forgiven on cardinals only ("primere" is not "premiere" = 1).
-FUZZY_NUMBERS = [
-    w for w in NUMBER_WORDS if len(w) >= 4 and not w.startswith(("prem", "deuxi", "trois"))
-]
-FUZZY_NUMBERS.append("trois")
+# "pas de voiture", "ni bus ni train", "sans permis": the words after these are denied.
+NEGATORS = {"pas", "ni", "sans", "aucun", "aucune", "jamais", "non", "plus", "rien"}
+NEGATION_REACH = 3
 # Words that may sit between numbers: "1 et 3", "le 2 et le 5", "choix 4", "reponse 2 stp".
 FILLERS = {
     "et", "le", "la", "les", "l", "n", "no", "num", "numero", "numeros", "choix", "reponse",
     "reponses", "puis", "aussi", "stp", "svp", "merci", "c", "est", "ce", "sont", "je",
     "choisis", "prends", "mets", "pour", "moi", "plus", "a", "au", "km", "kms", "kilometres",
-    "kilometre", "environ", "max", "maximum", "jusqu",
+    "kilometre", "environ", "max", "maximum", "jusqu", "ou", "option", "options", "oui",
+    "bah", "ben", "euh", "alors", "donc", "voila", "hmm", "heu", "bon", "dirais", "dire",
 }  # fmt: skip
+# Small words that never name an option on their own.
 STOPWORDS = {
-    "je", "j", "suis", "ai", "un", "une", "de", "des", "du", "le", "la", "les", "l", "et",
+    "je", "j", "suis", "un", "une", "de", "des", "du", "le", "la", "les", "l", "et",
     "en", "a", "au", "aux", "mon", "ma", "mes", "pour", "avec", "d", "ou", "il", "y", "me",
-    "m", "moi", "c", "est", "ca", "que", "qui", "on", "mais", "pas", "plutot", "tres", "bien",
+    "m", "moi", "c", "ca", "que", "qui", "on", "mais", "plutot", "tres", "bien",
+    "euh", "ben", "bah", "alors", "donc", "voila", "est", "s", "t", "qu", "se", "sa", "son",
+    "ses", "chez", "par", "dans", "sur", "ce", "cette", "ces", "vous", "nous", "tu", "te",
 }  # fmt: skip
+CONTENT_FUZZY_MIN = 5  # a typo is forgiven in words of at least this many letters
 
 
 def _match_set(text: str, phrases: set[str]) -> bool:
@@ -111,6 +191,23 @@ def _match_set(text: str, phrases: set[str]) -> bool:
     return len(text) >= 4 and any(
         len(p) >= 4 and abs(len(p) - len(text)) <= 2 and fuzz.ratio(text, p) >= 85 for p in phrases
     )
+
+
+# --- Numbers -----------------------------------------------------------------------------------
+
+
+# Small numbers text2num leaves as words, ordinals, and their phone spellings.
+NUMBER_WORDS = {
+    "un": 1, "une": 1, "premier": 1, "premiere": 1, "deux": 2, "deuxieme": 2, "trois": 3,
+    "troisieme": 3, "quatre": 4, "quatrieme": 4, "cinq": 5, "cinquieme": 5, "six": 6,
+    "sept": 7, "huit": 8, "neuf": 9, "dix": 10, "deu": 2, "troi": 3, "katre": 4, "cat": 4,
+    "sinq": 5, "cinqs": 5, "sis": 6, "set": 7, "uit": 8, "1er": 1, "1ere": 1, "2eme": 2,
+    "3eme": 3, "4eme": 4, "5eme": 5, "2e": 2, "3e": 3, "4e": 4, "5e": 5, "onze": 11,
+    "douze": 12, "quinze": 15, "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50,
+    "cent": 100,
+}  # fmt: skip
+# Typos are forgiven on cardinals only ("primere" is not "premiere" = 1).
+FUZZY_NUMBERS = [w for w in ("quatre", "trois", "deux", "cinq", "sept", "huit", "neuf")]
 
 
 def _number_word(token: str) -> int | None:
@@ -127,9 +224,8 @@ def _number_word(token: str) -> int | None:
 
 def numbers_in(text: str) -> list[int] | None:
     """The numbers of a text made only of numbers and small words ('1 et 3'), else None."""
-    tokens = re.sub(r"(\d+)", r" \1 ", text).split()
     numbers: list[int] = []
-    for token in tokens:
+    for token in words_of(text):
         if token in FILLERS or token == "+":
             continue
         number = _number_word(token)
@@ -139,128 +235,313 @@ def numbers_in(text: str) -> list[int] | None:
     return numbers or None
 
 
-def _option_words(option: Option) -> list[str]:
-    return [normalise(p) for p in [option.sms, option.label or "", *option.words] if p]
+def quantity_in(text: str) -> int | None:
+    """The number a sentence gives ('15 km maxi', 'une vingtaine de km', '30km pas plus'):
+    the one before 'km' when there is one, else the only number, else the largest."""
+    words = words_of(text)
+    numbers = [
+        (i, int(w) if w.isdigit() else NUMBER_WORDS[w])
+        for i, w in enumerate(words)
+        if w.isdigit() or (w in NUMBER_WORDS and w not in ("un", "une"))
+    ]
+    if not numbers:
+        return None
+    for index, value in numbers:
+        if index + 1 < len(words) and words[index + 1] in ("km", "kms", "kilometres", "kilometre"):
+            return value
+    return max(value for _, value in numbers)
 
 
-def _word_match(word: str, candidates: list[str]) -> float:
-    """1 for the word itself, 0.85 for a near miss (a typo), 0 otherwise."""
-    if word in candidates:
+# --- Matching options ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: tuple[str, ...]  # stems
+    plain: tuple[str, ...]  # the words themselves (typos are measured on them)
+    rank: int  # 0 for the first name of the option's label, higher for later names and words
+    negative: bool  # the phrase itself says no ("Pas d'internet", "Aucun transport")
+
+
+@dataclass
+class Match:
+    option: Option
+    score: float
+    rank: int
+    positions: tuple[int, ...]
+    fuzzy: bool
+    denied: bool
+
+
+def _phrase_words(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words_of(text))
+
+
+def _content(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(w for w in words if w not in STOPWORDS)
+
+
+_PHRASES: dict[int, tuple[Option, tuple[Phrase, ...]]] = {}
+
+
+def option_phrases(option: Option) -> tuple[Phrase, ...]:
+    """The option's names as phrases (cached per option object: options are frozen)."""
+    cached = _PHRASES.get(id(option))
+    if cached is not None and cached[0] is option:
+        return cached[1]
+    phrases = _build_phrases(option)
+    _PHRASES[id(option)] = (option, phrases)
+    return phrases
+
+
+def _build_phrases(option: Option) -> tuple[Phrase, ...]:
+    names = [p.strip() for p in option.sms.split(",")]
+    if option.label:
+        names += [p.strip() for p in re.split(r"[,/]", option.label)]
+    names += list(option.words)
+    phrases: list[Phrase] = []
+    seen: set[tuple[str, ...]] = set()
+    for rank, name in enumerate(names):
+        plain = words_of(name)
+        for candidate in (plain, _content(plain)):
+            stems = tuple(stem(w) for w in candidate)
+            if stems and stems not in seen:
+                seen.add(stems)
+                negative = any(w in NEGATORS for w in candidate)
+                phrases.append(Phrase(stems, candidate, rank if rank < 2 else 10 + rank, negative))
+    return tuple(phrases)
+
+
+Token = tuple[str, str]  # (stem, word)
+
+
+def _same(token: Token, candidate: Token) -> float:
+    """1 for the same stem, 0.95 for one typo in a long word (taken as said), 0.8 for a looser
+    likeness (a guess, to confirm), else 0."""
+    if token[0] == candidate[0]:
         return 1.0
-    for candidate in candidates:
-        if len(word) >= 4 and len(candidate) >= 4 and fuzz.ratio(word, candidate) >= 80:
-            return 0.85
+    word, other = token[1], candidate[1]
+    if min(len(word), len(other)) < CONTENT_FUZZY_MIN or word.isdigit() or other.isdigit():
+        return 0.0
+    ratio = fuzz.ratio(word, other)
+    if ratio >= 85:
+        return 0.95
+    if ratio >= 75 and min(len(word), len(other)) >= 6:
+        return 0.8
     return 0.0
 
 
-def match_option(text: str, options: list[Option]) -> Option | None:
-    """The one option a phrase designates (typos and missing accents allowed), or None."""
-    if not text:
-        return None
-    scored: list[tuple[float, Option]] = []
-    for option in options:
-        phrases = _option_words(option)
-        if text in phrases:
-            return option
-        whole = max(fuzz.ratio(text, p) for p in phrases)
-        words = [w for w in text.split() if w not in STOPWORDS] or text.split()
-        option_words = [w for p in phrases for w in p.split()]
-        share = sum(_word_match(w, option_words) for w in words) / len(words)
-        score = max(whole / 100 if whole >= 85 else 0, share if share >= 0.5 else 0)
-        if score:
-            scored.append((score, option))
-    if not scored:
-        return None
-    scored.sort(key=lambda s: s[0], reverse=True)
-    if len(scored) > 1 and scored[0][0] - scored[1][0] < 0.1:
-        return None  # two options fit equally: ask again rather than guess
-    return scored[0][1]
-
-
-def _by_meaning(text: str, options: list[Option]) -> Option | None:
-    for meaning, phrases in (("yes", YES), ("no", NO), ("dont_know", DONT_KNOW)):
-        if _match_set(text, phrases):
-            return next((o for o in options if o.means == meaning), None)
+def _find(phrase: Phrase, tokens: tuple[Token, ...]) -> tuple[tuple[int, ...], bool] | None:
+    """Positions of the phrase's words in the message, in order, with small gaps allowed."""
+    wanted = list(zip(phrase.words, phrase.plain, strict=True))
+    for start in range(len(tokens)):
+        score = _same(tokens[start], wanted[0])
+        if not score:
+            continue
+        positions, fuzzy, cursor = [start], score < 0.9, start
+        for word in wanted[1:]:
+            found = None
+            for index in range(cursor + 1, min(len(tokens), cursor + 4)):
+                similarity = _same(tokens[index], word)
+                if similarity:
+                    found = index
+                    fuzzy = fuzzy or similarity < 0.9
+                    break
+            if found is None:
+                break
+            positions.append(found)
+            cursor = found
+        else:
+            return tuple(positions), fuzzy
     return None
 
 
-def _choices(text: str, options: list[Option], multi: bool) -> list[Option] | None:
+# A negation stops at these: "sans logement et loyer dur" denies only the housing.
+NEGATION_STOPS = {"et", "mais", "ou", "puis", "par", "contre", "sinon"}
+
+
+def _denied(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
+    first = positions[0]
+    for word in reversed(words[max(0, first - NEGATION_REACH) : first]):
+        if word in NEGATION_STOPS:
+            return False
+        if word in NEGATORS:
+            return True
+    return False
+
+
+def option_matches(text: str, options: list[Option]) -> list[Match]:
+    """Every option named in the text, with its best phrase."""
+    words = words_of(text)
+    tokens = tuple((stem(w), w) for w in words)
+    matches: list[Match] = []
+    for option in options:
+        best: Match | None = None
+        for phrase in option_phrases(option):
+            if all(w in STOPWORDS for w in phrase.words):
+                continue
+            found = _find(phrase, tokens)
+            if found is None:
+                continue
+            positions, fuzzy = found
+            content = sum(1 for w in phrase.words if w not in STOPWORDS)
+            score = content + 0.25 * (len(phrase.words) - content) - (0.5 if fuzzy else 0)
+            denied = not phrase.negative and _denied(words, positions)
+            match = Match(option, score, phrase.rank, positions, fuzzy, denied)
+            if best is None or (match.score, -match.rank) > (best.score, -best.rank):
+                best = match
+        if best is not None:
+            matches.append(best)
+    return matches
+
+
+def _resolve(matches: list[Match]) -> tuple[list[Match], list[Match]]:
+    """(kept, ambiguous): an option named only by words that a longer phrase of another option
+    also covers is dropped ("prends le bus" beats "bus"); equal claims are ambiguous, unless
+    one is the first name of its option's label and the other is not ("Bus, train" beats
+    "Poids lourd, bus" for "le bus")."""
+    kept: list[Match] = []
+    ambiguous: list[Match] = []
+    for match in matches:
+        others = [m for m in matches if m is not match and set(m.positions) & set(match.positions)]
+        beaten = False
+        for other in others:
+            if set(match.positions) <= set(other.positions) and (
+                other.score > match.score
+                or (other.score == match.score and other.rank < match.rank)
+            ):
+                beaten = True
+            elif (
+                set(match.positions) == set(other.positions)
+                and other.score == match.score
+                and other.rank == match.rank
+            ):
+                ambiguous.append(match)
+                beaten = True
+        if not beaten:
+            kept.append(match)
+    return kept, ambiguous
+
+
+def _by_meaning(words: tuple[str, ...], options: list[Option]) -> Option | None:
+    """'oui', 'nan', 'jsp' (or a sentence starting with it) for an option that means it."""
+    text = " ".join(words)
+    for meaning, phrases in (("dont_know", DONT_KNOW), ("yes", YES), ("no", NO)):
+        starts = any(text == p or text.startswith(p + " ") for p in phrases)
+        if starts or _match_set(text, phrases):
+            option = next((o for o in options if o.means == meaning), None)
+            if option is not None:
+                return option
+    return None
+
+
+def _by_numbers(text: str, options: list[Option]) -> list[Option] | None:
     numbers = numbers_in(text)
-    if numbers is not None:
-        if any(n < 1 or n > len(options) for n in numbers):
-            return None
-        picked = list(dict.fromkeys(options[n - 1].key for n in numbers))
-        return [o for key in picked for o in options if o.key == key]
-    if multi:
-        parts = [p for p in re.split(r"\s*(?:\bet\b|\+|\bpuis\b|\baussi\b)\s*", text) if p.strip()]
-        several = _several(parts, options) if len(parts) > 1 else None
-        if several:
-            return several
-    whole = match_option(text, options) or _by_meaning(text, options)
-    if whole is not None:
-        return [whole]
-    if not multi:
+    if numbers is None:
         return None
-    # "logement transport": each meaningful word names its own option.
-    words = [w for w in text.split() if w not in STOPWORDS]
-    return _several(words, options) if len(words) > 1 else None
+    if any(n < 1 or n > len(options) for n in numbers):
+        return []
+    return list({options[n - 1].key: options[n - 1] for n in numbers}.values())
 
 
-def _several(parts: list[str], options: list[Option]) -> list[Option] | None:
-    found: list[Option] = []
-    for part in parts:
-        numbers = numbers_in(part)
-        if numbers is not None:
-            if any(n < 1 or n > len(options) for n in numbers):
-                return None
-            found += [options[n - 1] for n in numbers]
-            continue
-        option = match_option(part.strip(), options)
-        if option is None:
-            return None
-        found.append(option)
-    return list({o.key: o for o in found}.values())
+def _exact(text: str, options: list[Option]) -> Option | None:
+    """The one option that has exactly this name ('oui' names two options of 'activite')."""
+    wanted = _phrase_words(text)
+    named = [o for o in options if any(p.words == wanted for p in option_phrases(o))]
+    return named[0] if len(named) == 1 else None
+
+
+def _choices(question: Question, options: list[Option], raw: str) -> Parsed:
+    multi = question.type == "multi"
+    reason = "multi" if multi else "choice"
+    exact = _exact(raw, options)
+    if exact is not None:
+        return Parsed("answer", value=[exact.key], options=[exact.key])
+    by_number = _by_numbers(raw, options)
+    if by_number is not None:
+        if not by_number or (not multi and len(by_number) != 1):
+            return Parsed("unclear", reason=reason)
+        if len(by_number) > 1 and any(o.exclusive for o in by_number):
+            return Parsed("unclear", reason="multi")  # "1 9": a choice and "nothing"
+        return _picked(by_number, multi)
+    matches = option_matches(raw, options)
+    positive = [m for m in matches if not m.denied]
+    kept, ambiguous = _resolve(positive)
+    words = words_of(raw)
+    if not kept and not ambiguous:
+        meant = _by_meaning(words, options)
+        if meant is not None:
+            return Parsed("answer", value=[meant.key], options=[meant.key])
+        return Parsed("unclear", reason=reason)
+    if ambiguous and not kept:
+        pair = [m.option for m in ambiguous[:2]]
+        return _between(pair, words)
+    kept.sort(key=lambda m: m.positions[0])  # in the order they were said ("d'abord")
+    if not multi:
+        best = sorted(kept, key=lambda m: (-m.score, m.rank))
+        if len(best) > 1 and best[0].score == best[1].score and best[0].rank == best[1].rank:
+            return _between([best[0].option, best[1].option], words)
+        if len(best) > 1 and best[0].score - best[1].score < 1 and best[0].rank >= best[1].rank:
+            return Parsed("unclear", reason="guess", options=[best[0].option.key])
+        kept = [best[0]]
+    chosen = [m.option for m in kept]
+    if any(m.fuzzy and m.score < 1.5 for m in kept):
+        return Parsed("unclear", reason="guess", options=[o.key for o in chosen])
+    return _picked(chosen, multi)
+
+
+def _between(pair: list[Option], words: tuple[str, ...]) -> Parsed:
+    """Two options fit equally: a plain 'oui' settles it when only one of them means yes."""
+    meant = _by_meaning(words, pair)
+    if meant is not None:
+        return Parsed("answer", value=[meant.key], options=[meant.key])
+    return Parsed("unclear", reason="between", options=[o.key for o in pair])
+
+
+def _picked(chosen: list[Option], multi: bool) -> Parsed:
+    if multi and len(chosen) > 1 and any(o.exclusive for o in chosen):
+        chosen = [o for o in chosen if not o.exclusive]  # "rien" beside real choices: the choices
+    return Parsed("answer", value=[o.key for o in chosen], options=[o.key for o in chosen])
+
+
+# --- The answer ----------------------------------------------------------------------------------
 
 
 def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
     """Parse ``raw`` against ``question`` whose visible options are ``options`` (in order)."""
-    comma_split = re.split(r"[,;/\n]+", raw or "")
-    text = normalise(raw)
+    words = words_of(raw)
+    text = " ".join(words)
     if not text:
         return Parsed("unclear", reason=_reason(question))
+    plain = normalise(raw)
     for kind, phrases in KEYWORDS:
-        if _match_set(text, phrases):
+        if _match_set(plain, phrases) or _match_set(text, phrases):
             return Parsed(kind)
-    dont_know = _match_set(text, DONT_KNOW)
     skippable = question.type not in ("consent", "confirm")
-    if _match_set(text, SKIP):
+    if _match_set(plain, SKIP) or _match_set(text, SKIP):
         return Parsed("skip") if skippable else Parsed("unclear", reason=_reason(question))
+    dont_know = _match_set(plain, DONT_KNOW) or _match_set(text, DONT_KNOW)
 
-    if question.type in ("consent", "single", "multi", "confirm"):
-        multi = question.type == "multi"
-        if multi and len(comma_split) > 1:
-            picked = _choices(normalise(" + ".join(comma_split)), options, multi)
-        else:
-            picked = _choices(text, options, multi)
-        if picked is None and dont_know:
-            return Parsed("skip") if skippable else Parsed("unclear", reason=_reason(question))
-        if not picked or (not multi and len(picked) != 1):
-            return Parsed("unclear", reason=_reason(question))
-        if multi and len(picked) > 1 and any(o.exclusive for o in picked):
-            return Parsed("unclear", reason="multi")
-        return Parsed("answer", value=[o.key for o in picked], options=[o.key for o in picked])
+    if question.has_options:
+        dont_know_option = next((o for o in options if o.means == "dont_know"), None)
+        if dont_know and dont_know_option is not None:
+            return Parsed("answer", value=[dont_know_option.key], options=[dont_know_option.key])
+        parsed = _choices(question, options, raw)
+        if parsed.kind == "unclear" and not parsed.options and dont_know:
+            return Parsed("skip") if skippable else parsed
+        return parsed
 
     if dont_know:
         return Parsed("skip")
     if question.type == "number":
-        numbers = numbers_in(text)
-        if not numbers or len(numbers) != 1:
+        value = quantity_in(raw)
+        if value is None:
             return Parsed("unclear", reason="number")
         low = question.min if question.min is not None else 0
         high = question.max if question.max is not None else 10_000
-        if not low <= numbers[0] <= high:
+        if not low <= value <= high:
             return Parsed("unclear", reason="number")
-        return Parsed("answer", value=numbers[0])
+        return Parsed("answer", value=value)
 
     # Free text: kept as typed (trimmed), as long as it has some letters.
     kept = " ".join((raw or "").split())
@@ -271,3 +552,35 @@ def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
 
 def _reason(question: Question) -> str:
     return {"multi": "multi", "number": "number", "text": "text"}.get(question.type, "choice")
+
+
+# --- Yes or no to a confirmation ------------------------------------------------------------------
+
+CONFIRMING = _phrases(
+    "c est ca", "cest ca", "c bien ca", "c est bien ca", "cest bien ca", "tout a fait",
+    "oui c est ca", "c est exact", "c est juste", "bien sur", "c'est bon", "cest bon", "c bon",
+)  # fmt: skip
+DENYING = {"pas", "non", "jamais", "rien", "aucun", "aucune"}
+
+
+def yes_or_no(raw: str) -> bool | None:
+    """The answer to a '1 Oui 2 Non' confirmation: '1', 'oui', 'ouais c'est ca', 'non non je
+    viens'...; None when the message is something else (then it is read as a new message)."""
+    text = " ".join(words_of(raw))
+    if text in ("1", "1 oui", "oui 1"):
+        return True
+    if text in ("2", "2 non", "non 2"):
+        return False
+    if _match_set(text, YES) or text in CONFIRMING:
+        return True
+    if _match_set(text, NO):
+        return False
+    words = text.split()
+    if not words:
+        return None
+    first_two = " ".join(words[:2])
+    if words[0] in YES or first_two in YES or first_two in CONFIRMING:
+        return None if any(w in DENYING for w in words[1:]) else True
+    if words[0] in NO or first_two in NO:
+        return False
+    return None

@@ -7,7 +7,7 @@ from typing import Any
 
 from channels.rendering import render
 
-from .render import render_question
+from .render import question_message
 from .schema import Questionnaire, load_questionnaire
 
 SAMPLE_SUMMARY = (
@@ -20,10 +20,13 @@ def questionnaire_preview(questionnaire: Questionnaire | None = None) -> list[di
     q = questionnaire or load_questionnaire()
     rows = []
     for question in q.questions:
-        sms_prompt = render_question(q, question, question.options, "sms", summary=SAMPLE_SUMMARY)
-        [sms] = render([{"text": sms_prompt.text}], "sms")
-        telegram = render_question(
-            q, question, question.options, "telegram", summary=SAMPLE_SUMMARY
+        [sms] = render(
+            [question_message(q, question, question.options, "sms", summary=SAMPLE_SUMMARY)],
+            "sms",
+        )
+        [telegram] = render(
+            [question_message(q, question, question.options, "telegram", summary=SAMPLE_SUMMARY)],
+            "telegram",
         )
         rows.append(
             {

@@ -1,33 +1,38 @@
-"""A question as each channel shows it. SMS gets numbered lines and a short prompt (no buttons:
-a '2' is parsed by the engine); Telegram, WhatsApp and the web chat get buttons."""
+"""A question as a bot message: its text, its options and what they are for (the menu). The
+channel renderer (channels/rendering.py) alone numbers the options or makes them buttons."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import Any
 
 from .schema import Option, Question, Questionnaire
 
-TEXT_ONLY = {"sms"}
+Message = dict[str, Any]
 
 
-@dataclass
-class Prompt:
-    text: str
-    buttons: list[dict[str, str]] = field(default_factory=list)
+def text_message(text: str) -> Message:
+    return {"text": text}
 
 
-def _choice_prompt(count: int) -> str:
-    if count <= 4:
-        digits = [str(i) for i in range(1, count + 1)]
-        return "Répondez " + ", ".join(digits[:-1]) + " ou " + digits[-1]
-    return f"Répondez de 1 à {count}"
+def question_menu(question: Question, *, show: bool = True) -> dict[str, Any]:
+    return {
+        "kind": "question",
+        "question_key": question.key,
+        "multi": question.type == "multi",
+        "show": show,
+        # A yes/no question needs no "Répondez 1 ou 2": it would cost the consent a 2nd SMS.
+        "prompt": question.type not in ("consent", "confirm"),
+    }
 
 
-def render_text(text: str, channel: str) -> Prompt:
-    return Prompt(text=text)
+def option_buttons(options: list[Option], channel: str) -> list[dict[str, str]]:
+    """SMS gets the short labels; the other channels a longer title when there is one."""
+    return [
+        {"title": o.sms if channel == "sms" else o.button_title, "payload": o.key} for o in options
+    ]
 
 
-def render_question(
+def question_message(
     questionnaire: Questionnaire,
     question: Question,
     options: list[Option],
@@ -35,43 +40,94 @@ def render_question(
     *,
     note: str | None = None,
     summary: str = "",
-) -> Prompt:
+) -> Message:
+    """The whole question, its options listed: asked for the first time, or asked again on its
+    own (after a digression, help, a pause)."""
     messages = questionnaire.messages
     body = question.text
     if question.type == "confirm" and summary:
         body = f"{summary}\n{body}"
-    hint = ""
-    if note == "unclear":
-        body = f"{messages.unclear} {question.rephrase or question.text}"
-        hint = {"number": messages.unclear_number, "text": messages.unclear_text}.get(
-            question.type, ""
-        )
-    elif note == "help":
+    if note == "help":
         body = f"{question.help or messages.help}\n{body}"
     elif note == "resumed":
         body = f"{messages.resumed}\n{body}"
     elif note == "back_first":
         body = f"{messages.back_first}\n{body}"
-    if hint:
-        body = f"{body}\n{hint}"
     if not options:
-        return Prompt(text=body)
-    multi = question.type == "multi"
-    if channel in TEXT_ONLY:
-        lines = [f"{i} {o.sms}" for i, o in enumerate(options, start=1)]
-        tail = ""
-        if multi:
-            tail = "\n" + messages.unclear_multi
-        elif question.type in ("single",):
-            tail = "\n" + _choice_prompt(len(options))
-        return Prompt(text=body + "\n" + "\n".join(lines) + tail)
-    buttons = [
-        {
-            "title": f"{i} {o.button_title}" if multi else o.button_title,
-            "payload": str(i),
-        }
-        for i, o in enumerate(options, start=1)
-    ]
-    if multi:
-        body = f"{body}\n{messages.unclear_multi}"
-    return Prompt(text=body, buttons=buttons)
+        return {"text": body}
+    return {
+        "text": body,
+        "buttons": option_buttons(options, channel),
+        "menu": question_menu(question),
+    }
+
+
+def reask_message(
+    questionnaire: Questionnaire,
+    question: Question,
+    options: list[Option],
+    channel: str,
+    *,
+    again: bool = False,
+) -> Message:
+    """One short SMS: the list already sent stays the active menu, it is not resent."""
+    messages = questionnaire.messages
+    if again:
+        text = messages.still_unclear
+    elif question.type in ("consent", "confirm"):
+        text = messages.reask_yes_no
+    elif question.type == "multi":
+        text = messages.reask_multi
+    elif question.type == "number":
+        text = messages.reask_number
+    elif question.type == "text":
+        text = messages.reask_text
+    else:
+        text = messages.reask_choice
+    if not options:
+        return {"text": text}
+    return {
+        "text": text,
+        "buttons": option_buttons(options, channel),
+        "menu": question_menu(question, show=False),
+    }
+
+
+def guess_message(
+    questionnaire: Questionnaire, question: Question, guessed: list[Option], raw: str
+) -> Message:
+    """'Bus, train : c'est bien ça ? 1 Oui 2 Non': a one-SMS confirmation of the best guess."""
+    choice = ", ".join(o.sms for o in guessed)
+    return {
+        "text": questionnaire.messages.confirm_guess.format(choice=choice),
+        "buttons": [{"title": "Oui", "payload": "yes"}, {"title": "Non", "payload": "no"}],
+        "menu": {
+            "kind": "confirm_answer",
+            "question_key": question.key,
+            "value": [o.key for o in guessed],
+            "raw": raw[:300],
+        },
+    }
+
+
+def between_message(
+    questionnaire: Questionnaire,
+    question: Question,
+    options: list[Option],
+    first: Option,
+    second: Option,
+    channel: str,
+) -> Message:
+    """Two options fit: name both with their numbers in the list already sent."""
+
+    def numbered(option: Option) -> str:
+        return f"{options.index(option) + 1} ({option.sms})"
+
+    text = questionnaire.messages.choose_between.format(
+        first=numbered(first), second=numbered(second)
+    )
+    return {
+        "text": text,
+        "buttons": option_buttons(options, channel),
+        "menu": question_menu(question, show=False),
+    }

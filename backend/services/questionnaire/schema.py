@@ -115,16 +115,21 @@ class Question(Strict):
 
 class Settings(Strict):
     resume_after_hours: float = 6
+    # After this many answers not understood in a row, say how to skip or pause.
     failures_before_offer: int = Field(default=2, ge=1)
 
 
 class Messages(Strict):
-    unclear: str
-    unclear_choice: str
-    unclear_multi: str
-    unclear_number: str
-    unclear_text: str
-    offer: str
+    # Re-asks and confirmations are one SMS each: the list already sent stays the active one.
+    reask_choice: str
+    reask_multi: str
+    reask_yes_no: str
+    reask_number: str
+    reask_text: str
+    still_unclear: str
+    confirm_guess: str  # {choice}
+    choose_between: str  # {first} {second}
+    guess_refused: str
     paused: str
     resumed: str
     back_first: str

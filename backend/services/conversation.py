@@ -1,0 +1,273 @@
+"""The one place that decides what an inbound message means in its context.
+
+Context is what the person last received (the menu of the last turn, and whether a Rasa form is
+waiting for its answer) and whether a pre-diagnostic is in progress. In order:
+
+1. a reply to a confirmation we asked ("Bus, train : c'est bien ça ? 1 Oui 2 Non", "Vous ne
+   pouvez pas venir ? 1 Oui 2 Non");
+2. an explicit choice in the last dialogue menu (its number, or a button's exact title);
+3. an answer to the Rasa form that is waiting for one (a reason, a date of birth...);
+4. while a pre-diagnostic is in progress, the questionnaire engine: an answer, a keyword, or a
+   digression for another flow;
+5. anything with consequences (confirm or cancel attendance, a situation update, a callback,
+   an opt-out) asked in free words is confirmed in one short message first, unless the last
+   menu offered exactly that;
+6. the rest goes to Rasa's dialogue. After a digression the pending question is asked again,
+   on its own, unless the digression's answer carries a menu of its own (one menu at a time).
+
+The gateway (channels/pipeline.py) runs what is decided; Rasa gives the intent (its parse) and
+the dialogue for everything that is not the questionnaire.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.models import Contact, Message
+from backend.services.questionnaire.engine import Engine
+from backend.services.questionnaire.parser import yes_or_no
+from backend.services.questionnaire.render import text_message
+
+INTENT_THRESHOLD = 0.6
+# Intents whose flow ends in something done for the person: never run on a guess.
+CONFIRM_FIRST = {
+    "confirm_attendance": "Vous confirmez que vous venez à votre RDV ?",
+    "cannot_attend": "Vous ne pouvez pas venir à votre RDV, c'est bien ça ?",
+    "update_situation": "Votre situation a changé et vous voulez le dire à votre conseiller ?",
+    "request_referent": "Voulez-vous que votre conseiller vous rappelle ?",
+    "stop": "Vous ne voulez plus recevoir nos messages ?",
+}
+YES_NO_BUTTONS = [{"title": "Oui", "payload": "yes"}, {"title": "Non", "payload": "no"}]
+NOTHING_DONE = "D'accord, je n'ai rien changé."
+GO_ON = "D'accord, on continue."
+_DIGITS = re.compile(r"^\s*\d[\d\s,.;et+]*$")
+
+Nlu = dict[str, Any]
+
+
+@dataclass
+class Decision:
+    """What to do with the message: say ``messages`` ourselves, and/or hand ``dialogue`` (a
+    text or a /intent payload) to Rasa; ``resume``: ask the pending question again after it."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    dialogue: str | None = None
+    resume: bool = False
+    opt_out: bool = False
+    reason: str = ""
+
+
+def last_turn(session: Session, contact_id: int, before_id: int) -> list[Message]:
+    """The messages of the last turn sent to this contact before ``before_id``."""
+    last = session.scalar(
+        select(Message)
+        .where(Message.contact_id == contact_id, Message.direction == "out", Message.id < before_id)
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if last is None:
+        return []
+    if last.in_reply_to_id is None:
+        return [last]
+    return list(
+        session.scalars(
+            select(Message)
+            .where(
+                Message.contact_id == contact_id,
+                Message.direction == "out",
+                Message.in_reply_to_id == last.in_reply_to_id,
+            )
+            .order_by(Message.id)
+        )
+    )
+
+
+def active_menu(turn: list[Message]) -> dict[str, Any] | None:
+    for message in reversed(turn):
+        menu = (message.payload or {}).get("menu")
+        if menu:
+            return dict(menu)
+    return None
+
+
+def open_flow(turn: list[Message]) -> str | None:
+    """The Rasa form still waiting for an answer after the last turn, if any."""
+    return next(((m.payload or {}).get("flow") for m in reversed(turn) if m.payload), None)
+
+
+def choice(text: str, options: list[dict[str, str]]) -> int | None:
+    """The 1-based number of the option that a lone digit or an exact title designates."""
+    stripped = (text or "").strip().rstrip(".)")
+    if stripped.isdigit():
+        number = int(stripped)
+        return number if 1 <= number <= len(options) else None
+    typed = (text or "").strip().casefold()
+    for index, option in enumerate(options, start=1):
+        if option.get("title", "").strip().casefold() == typed:
+            return index
+    return None
+
+
+def dialogue_payload(nlu: Nlu) -> str:
+    """A /intent payload that runs exactly the flow that was confirmed, with its entities."""
+    intent = (nlu.get("intent") or {}).get("name") or ""
+    entities = {
+        e["entity"]: e["value"]
+        for e in nlu.get("entities") or []
+        if e.get("entity") == "situation_change" and isinstance(e.get("value"), str)
+    }
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+
+
+class Router:
+    def __init__(
+        self,
+        session: Session,
+        contact: Contact,
+        message: Message,
+        parse: Callable[[str], Nlu],
+    ) -> None:
+        self.session = session
+        self.contact = contact
+        self.message = message
+        self._parse = parse
+        self._nlu: Nlu | None = None
+        self.engine = Engine(session, contact) if contact.beneficiary_id else None
+
+    def nlu(self, text: str) -> Nlu:
+        if self._nlu is None:
+            self._nlu = self._parse(text)
+        return self._nlu
+
+    def intent(self, text: str) -> tuple[str | None, float]:
+        intent = self.nlu(text).get("intent") or {}
+        return intent.get("name"), float(intent.get("confidence") or 0)
+
+    def in_questionnaire(self) -> bool:
+        return bool(self.engine and self.engine.in_progress())
+
+    def decide(self, text: str) -> Decision:
+        turn = last_turn(self.session, self.contact.id, self.message.id)
+        menu = active_menu(turn)
+        flow = open_flow(turn)
+        in_q = self.in_questionnaire()
+        kind = (menu or {}).get("kind")
+
+        # 1. A confirmation we asked for.
+        if kind in ("confirm_answer", "confirm_intent"):
+            answer = yes_or_no(text)
+            if answer is not None:
+                return self._confirmed(menu or {}, answer, in_q)
+
+        options = list((menu or {}).get("options") or [])
+        number = choice(text, options) if options else None
+        # 2. An explicit choice in the last dialogue menu.
+        if kind == "dialogue" and number is not None:
+            return Decision(dialogue=options[number - 1]["payload"], resume=in_q, reason="menu")
+
+        # 3. A Rasa form waiting for its answer owns the message.
+        if flow:
+            return Decision(dialogue=text, resume=in_q, reason="flow")
+
+        # 4. The questionnaire.
+        if in_q and self.engine is not None:
+            decision = self._questionnaire(text, kind, number, options)
+            if decision is not None:
+                return decision
+
+        # 5. Consequences only on an explicit choice or after a confirmation.
+        intent, confidence = self.intent(text)
+        return self._intent(intent, confidence, text, menu, in_q)
+
+    def _questionnaire(
+        self, text: str, kind: str | None, number: int | None, options: list[dict[str, str]]
+    ) -> Decision | None:
+        assert self.engine is not None
+        list_active = kind == "question"
+        if kind == "question" and number is not None:
+            text = str(number)  # a Telegram button's title: its number in the list
+        elif not list_active and _DIGITS.match(text or ""):
+            # A number answers only the last menu sent, and that was not the question's list:
+            # show the question again, whole.
+            return Decision(messages=self.engine.ask().messages, reason="number_elsewhere")
+        intent, confidence = self.intent(text)
+        turn = self.engine.respond(
+            text, intent=intent, confidence=confidence, message_id=self.message.id
+        )
+        if turn.status == "digression":
+            return None
+        if turn.status in ("unclear", "guess") and not list_active:
+            # The list they would answer with is not the last one they received: resend it.
+            return Decision(messages=self.engine.ask().messages, reason="unclear_relist")
+        return Decision(messages=turn.messages, reason=f"questionnaire_{turn.status}")
+
+    def _intent(
+        self,
+        intent: str | None,
+        confidence: float,
+        text: str,
+        menu: dict[str, Any] | None,
+        in_q: bool,
+    ) -> Decision:
+        if intent in CONFIRM_FIRST and confidence >= INTENT_THRESHOLD:
+            payload = dialogue_payload(self.nlu(text))
+            offered = {o.get("payload") for o in (menu or {}).get("options") or []}
+            if f"/{intent}" in offered and intent != "stop":
+                return Decision(dialogue=payload, resume=in_q, reason="menu_intent")
+            action = "opt_out" if intent == "stop" else "dialogue"
+            return Decision(
+                messages=[
+                    {
+                        "text": CONFIRM_FIRST[intent],
+                        "buttons": YES_NO_BUTTONS,
+                        "menu": {"kind": "confirm_intent", "action": action, "payload": payload},
+                    }
+                ],
+                reason="confirm_intent",
+            )
+        return Decision(dialogue=text, resume=in_q, reason="dialogue")
+
+    def _confirmed(self, menu: dict[str, Any], yes: bool, in_q: bool) -> Decision:
+        if menu.get("kind") == "confirm_answer":
+            assert self.engine is not None
+            if yes:
+                turn = self.engine.accept_guess(
+                    menu.get("question_key") or "",
+                    list(menu.get("value") or []),
+                    str(menu.get("raw") or ""),
+                    self.message.id,
+                )
+            else:
+                turn = self.engine.refuse_guess()
+            return Decision(messages=turn.messages, reason=f"guess_{'yes' if yes else 'no'}")
+        if yes:
+            if menu.get("action") == "opt_out":
+                return Decision(opt_out=True, reason="opt_out_confirmed")
+            return Decision(dialogue=menu.get("payload"), resume=in_q, reason="intent_confirmed")
+        if in_q and self.engine is not None:
+            asked = self.engine.ask().messages
+            return Decision(messages=[text_message(GO_ON), *asked], reason="intent_refused")
+        return Decision(messages=[text_message(NOTHING_DONE)], reason="intent_refused")
+
+    def resume_messages(self) -> list[dict[str, Any]]:
+        """The pending question, on its own, after a digression (nothing if it is over)."""
+        if self.engine is None and self.contact.beneficiary_id:
+            self.engine = Engine(self.session, self.contact)
+        if self.engine is None or not self.engine.in_progress():
+            return []
+        return self.engine.ask().messages
+
+    def show_question(self) -> list[dict[str, Any]]:
+        """Rasa's action started the pre-diagnostic: the engine shows where it stands."""
+        self.session.refresh(self.contact)
+        self.engine = Engine(self.session, self.contact) if self.contact.beneficiary_id else None
+        if self.engine is None:
+            return []
+        return self.engine.ask().messages
