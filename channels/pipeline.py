@@ -291,6 +291,7 @@ def process_inbound(message_id: int) -> list[Rendered]:
             return replies
         router = Router(session, contact, message, parse)
         decision = router.decide(text)
+        logger.warning("message %s: %s", message.id, decision.reason)
         if decision.opt_out:
             return apply_opt_out(session, message, contact)
         bot_messages = list(decision.messages)

@@ -190,7 +190,10 @@ class Router:
         self, text: str, kind: str | None, number: int | None, options: list[dict[str, str]]
     ) -> Decision | None:
         assert self.engine is not None
-        list_active = kind == "question"
+        pending = self.engine.pending_question()
+        # The person answers from the list they last received; a question without options
+        # (a job, a distance) needs no list.
+        list_active = kind == "question" or (pending is not None and not pending.has_options)
         if kind == "question" and number is not None:
             text = str(number)  # a Telegram button's title: its number in the list
         elif not list_active and _DIGITS.match(text or ""):

@@ -146,7 +146,10 @@ def test_an_unverified_link_asks_the_date_of_birth_first(chat, enrol):
 def test_cannot_attend_asks_why_notifies_the_referent_and_keeps_the_appointment(chat, enrol):
     lina = enrol()
     person = chat()
-    text = person.say_text("je peux pas venir")
+    # Nothing is done on a guess: free words are confirmed first, in one SMS.
+    asked = person.say_text("je peux pas venir")
+    assert asked.startswith("Vous ne pouvez pas venir à votre RDV, c'est bien ca ?\n1 Oui\n2 Non")
+    text = person.say_text("1")
     assert text.startswith(f"D'accord, pour votre RDV du {lina['when']}.")
     assert "Pouvez-vous dire pourquoi ? C'est facultatif.\n1 Je préfère ne pas dire" in text
     text = person.say_text("j'ai un entretien d'embauche ce jour la")
@@ -201,7 +204,8 @@ def test_reminder_is_answered_in_context_by_a_digit(chat, enrol):
 def test_new_job_contract_type_and_start_date(chat, enrol):
     lina = enrol()
     person = chat()
-    text = person.say_text("jai trouve un taf")
+    assert "Votre situation a changé" in person.say_text("jai trouve un taf")
+    text = person.say_text("oui")
     assert text.startswith("Quel type de contrat ?\n1 CDI\n2 CDD\n3 Intérim")
     assert person.say_text("2") == "Vous commencez quand ? (ex : 05/01, ou lundi)"
     assert person.say_text("quand je veux").startswith("Je n'ai pas compris la date.")
@@ -222,7 +226,8 @@ def test_new_job_contract_type_and_start_date(chat, enrol):
 def test_unnamed_change_is_asked_then_move_with_postal_code_and_town(chat, enrol):
     lina = enrol()
     person = chat()
-    text = person.say_text("ma situation a change")
+    assert "1 Oui\n2 Non" in person.say_text("ma situation a change")
+    text = person.say_text("1")
     assert text.startswith("Qu'est-ce qui a changé ?\n1 J'ai un travail\n2 J'ai déménagé")
     assert person.say_text("2") == "Quel est votre nouveau code postal ?"
     assert person.say_text("6900") == (
@@ -245,7 +250,8 @@ def test_unnamed_change_is_asked_then_move_with_postal_code_and_town(chat, enrol
 def test_training_name_and_dates_end_unknown(chat, enrol):
     lina = enrol()
     person = chat()
-    assert person.say_text("je commence une formation") == "Quelle formation ? Donnez son nom."
+    assert "Votre situation a changé" in person.say_text("je commence une formation")
+    assert person.say_text("1") == "Quelle formation ? Donnez son nom."
     assert person.say_text("CACES cariste") == "Elle commence quand ? (ex : 05/01)"
     assert person.say_text("15/01/2031").startswith("Elle finit quand ?\n1 Je ne sais pas")
     assert person.say_text("1").startswith("Bravo pour cette formation !")
@@ -265,7 +271,8 @@ def test_training_name_and_dates_end_unknown(chat, enrol):
 def test_sick_asks_only_until_when(chat, enrol):
     enrol()
     person = chat()
-    assert person.say_text("je suis malade").startswith("Jusqu'à quand serez-vous indisponible ?")
+    assert "Votre situation a changé" in person.say_text("je suis malade")
+    assert person.say_text("1").startswith("Jusqu'à quand serez-vous indisponible ?")
     assert person.say_text("1").startswith("Prenez soin de vous.")
 
 
@@ -273,7 +280,8 @@ def test_new_number_is_confirmed_from_the_new_number(chat, enrol):
     lina = enrol()
     new_number = f"+3378{next(_other_phones):07d}"
     person = chat()
-    assert person.say_text("j'ai change de numero") == "Quel est votre nouveau numéro ?"
+    assert "Votre situation a changé" in person.say_text("j'ai change de numero")
+    assert person.say_text("1") == "Quel est votre nouveau numéro ?"
     pretty = "0" + new_number[3:]
     pretty = " ".join(pretty[i : i + 2] for i in range(0, 10, 2))
     text = person.say_text(pretty)
@@ -296,7 +304,8 @@ def test_new_number_is_confirmed_from_the_new_number(chat, enrol):
 def test_cancel_in_the_middle_records_nothing(chat, enrol):
     lina = enrol()
     person = chat()
-    assert person.say_text("j'ai demenage") == "Quel est votre nouveau code postal ?"
+    assert "Votre situation a changé" in person.say_text("j'ai demenage")
+    assert person.say_text("1") == "Quel est votre nouveau code postal ?"
     assert person.say_text("annuler") == "D'accord, je n'enregistre rien."
     with session_scope() as session:
         assert (
@@ -312,7 +321,8 @@ def test_cancel_in_the_middle_records_nothing(chat, enrol):
 def test_talk_to_my_referent_with_a_preferred_time(chat, enrol):
     lina = enrol()
     person = chat()
-    assert person.say_text("je veux parler a ma conseillere").startswith(
+    assert "vous rappelle ?" in person.say_text("je veux parler a ma conseillere")
+    assert person.say_text("1").startswith(
         "Quand préférez-vous qu'on vous appelle ? Par exemple : lundi matin."
     )
     text = person.say_text("mardi apres midi")
@@ -334,7 +344,9 @@ def test_digressions_in_the_questionnaire_run_their_flow_then_resume_it(chat, en
     assert "travaillé ces 2 dernières années" in question
     text = person.say_text("c quand mon rdv")
     assert f"Votre prochain RDV : {lina['when']}" in text
-    assert "travaillé ces 2 dernières années" in text  # and the question comes back
+    # One menu at a time: the appointment's 1/2 is the last one, the question waits.
+    assert "travaillé ces 2 dernières années" not in text and text.count("\n1 ") == 1
+    # The menu offered "je ne peux pas venir": saying it is an explicit choice.
     assert "Pouvez-vous dire pourquoi" in person.say_text("je peux pas venir a mon rdv")
     text = person.say_text("je suis malade")
     assert "je préviens Claire Martin" in text
@@ -350,7 +362,8 @@ def test_digressions_in_the_questionnaire_run_their_flow_then_resume_it(chat, en
 def test_nobody_is_stuck_in_a_follow_up_question(chat, enrol):
     enrol(appointment_in_days=None)
     person = chat()
-    assert "Quel type de contrat ?" in person.say_text("j'ai trouvé un travail")
+    assert "Votre situation a changé" in person.say_text("j'ai trouvé un travail")
+    assert "Quel type de contrat ?" in person.say_text("1")
     stuck = person.say_text("euh le truc la")
     assert "Pour sortir, écrivez ANNULER." in stuck
     assert "Vous commencez quand ?" in person.say_text("je sais pas")  # unknown is fine

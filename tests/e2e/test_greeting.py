@@ -51,11 +51,12 @@ def test_not_understood_is_said_honestly_and_recorded(chat, e2e_db, new_phone):
     assert [e.data["text"] for e in events] == ["zxqv wplk"]
 
 
-def test_a_digit_picks_the_numbered_option(chat):
-    person = chat()
+def test_a_digit_picks_the_numbered_option(chat, new_phone):
+    person, other = chat(), chat(new_phone[:-5] + "99999")
     person.say("bonjour")
-    # "3" is "Changer ma situation": the same answer as typing the intent's payload.
-    assert person.say_text("3") == person.say_text("/update_situation")
+    other.say("bonjour")
+    # "3" is "Changer ma situation": the same answer as the menu's own payload.
+    assert person.say_text("3") == other.say_text("/update_situation")
 
 
 def test_web_and_telegram_keep_buttons_out_of_the_text(chat):

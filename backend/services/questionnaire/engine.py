@@ -50,10 +50,10 @@ DIGRESSION_INTENTS = {
     "request_referent",
     "delete_data",
     "stop",
-    "goodbye",
     "thanks",
-    "out_of_scope",
 }
+# Not out_of_scope: mid-questionnaire, what is not understood is asked again (one short SMS)
+# and recorded for the coordinators, rather than answered with the main menu.
 # A free-text answer ("vendeuse, caissière", "conseillère") reads like a situation update or a
 # referent request to the NLU: on free-text questions only these unmistakable ones digress.
 TEXT_DIGRESSION_INTENTS = {
@@ -228,6 +228,8 @@ class Engine:
                 return Turn("digression", [], question.key, prediag.id, intent)
             if intent == "help" and confident:
                 parsed = Parsed("help")
+            elif intent == "goodbye" and confident:
+                parsed = Parsed("pause")
             elif (intent in ("greet", "start_prediagnostic") and confident) or self._stale(state):
                 parsed = Parsed("resume")
 

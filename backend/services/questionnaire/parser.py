@@ -305,7 +305,9 @@ def _build_phrases(option: Option) -> tuple[Phrase, ...]:
         plain = words_of(name)
         for candidate in (plain, _content(plain)):
             stems = tuple(stem(w) for w in candidate)
-            if stems and stems not in seen:
+            if all(w.isdigit() for w in candidate):
+                continue  # "les 2" must not make "2" a name: digits are the list's numbers
+            if stems not in seen:
                 seen.add(stems)
                 negative = any(w in NEGATORS for w in candidate)
                 phrases.append(Phrase(stems, candidate, rank if rank < 2 else 10 + rank, negative))
@@ -390,9 +392,41 @@ def option_matches(text: str, options: list[Option]) -> list[Match]:
             match = Match(option, score, phrase.rank, positions, fuzzy, denied)
             if best is None or (match.score, -match.rank) > (best.score, -best.rank):
                 best = match
+        if best is None:
+            best = _by_distinctive_word(option, options, words, tokens)
         if best is not None:
             matches.append(best)
     return matches
+
+
+def _by_distinctive_word(
+    option: Option, options: list[Option], words: tuple[str, ...], tokens: tuple[Token, ...]
+) -> Match | None:
+    """'plein' for 'Temps plein': a word of one option's names that no other option of the
+    question uses names that option on its own (weaker than a whole name)."""
+    others = {
+        w
+        for o in options
+        if o is not option
+        for p in option_phrases(o)
+        if not p.negative  # "pas a plein temps" does not claim "plein"
+        for w in p.words
+    }
+    for phrase in option_phrases(option):
+        for stemmed, plain in zip(phrase.words, phrase.plain, strict=True):
+            if (
+                stemmed in others
+                or len(plain) < 4
+                or plain.isdigit()
+                or plain in STOPWORDS
+                or plain in NEGATORS
+            ):
+                continue
+            for index, token in enumerate(tokens):
+                if token[0] == stemmed:
+                    denied = not phrase.negative and _denied(words, (index,))
+                    return Match(option, 0.75, 20, (index,), False, denied)
+    return None
 
 
 def _resolve(matches: list[Match]) -> tuple[list[Match], list[Match]]:

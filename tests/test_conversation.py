@@ -1,0 +1,167 @@
+"""The turn router: what a message means in its context (backend/services/conversation.py).
+
+Rasa's NLU is replaced here by a fixed table of parses (the e2e tests run the real model); the
+database, the questionnaire engine, the renderer and the stored menus are the real ones, on
+SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from backend.models import Contact, Event, Message, PrediagnosticAnswer
+from backend.services.conversation import Router
+from backend.services.questionnaire.engine import Engine
+from channels.pipeline import store_replies
+from channels.rendering import render
+
+MAIN_MENU = [
+    {"title": "Faire mon pré-diagnostic", "payload": "/start_prediagnostic"},
+    {"title": "Voir mon prochain RDV", "payload": "/ask_next_appointment"},
+    {"title": "Changer ma situation", "payload": "/update_situation"},
+]
+APPOINTMENT = [
+    {"title": "Je confirme", "payload": "/confirm_attendance"},
+    {"title": "Je ne peux pas venir", "payload": "/cannot_attend"},
+]
+INTENTS = {
+    "je peux pas venir": ("cannot_attend", 0.97),
+    "est ce que je peux venir avec ma fille au rdv": ("cannot_attend", 0.9),
+    "plus de textos svp": ("stop", 0.95),
+    "oui tout de suite si je trouve une solution pour la garde": ("confirm_attendance", 0.91),
+    "c'est quand mon rdv ?": ("ask_next_appointment", 0.99),
+}
+
+
+def nlu(text: str) -> dict:
+    if text.startswith("/"):
+        return {"intent": {"name": text[1:].split("{")[0], "confidence": 1.0}, "entities": []}
+    name, confidence = INTENTS.get(text, ("out_of_scope", 0.5))
+    return {"intent": {"name": name, "confidence": confidence}, "entities": []}
+
+
+class Person:
+    def __init__(self, db, address: str = "+33622222222") -> None:
+        self.db = db
+        self.contact = Contact(channel="sms", address=address)
+        db.add(self.contact)
+        db.commit()
+
+    def receive(self, messages: list[dict]) -> None:
+        """The bot sent these (stored as the gateway stores them, with their menu)."""
+        inbound = self._inbound("(earlier)")
+        store_replies(self.db, inbound, render(messages, "sms"))
+        self.db.commit()
+
+    def _inbound(self, text: str) -> Message:
+        message = Message(
+            contact_id=self.contact.id, direction="in", channel="sms", text=text, status="received"
+        )
+        self.db.add(message)
+        self.db.commit()
+        return message
+
+    def say(self, text: str):
+        message = self._inbound(text)
+        self.db.refresh(self.contact)
+        decision = Router(self.db, self.contact, message, nlu).decide(text)
+        if decision.messages:
+            store_replies(self.db, message, render(decision.messages, "sms"))
+        self.db.commit()
+        return decision
+
+    def start_questionnaire(self, answers: list[str]) -> None:
+        engine = Engine(self.db, self.contact)
+        engine.start()
+        self.receive(engine.ask().messages)
+        for text in answers:
+            self.say(text)
+
+
+@pytest.fixture
+def person(db):
+    return Person(db)
+
+
+def test_a_menus_own_payload_or_number_is_an_explicit_choice(person):
+    person.receive([{"text": "Que voulez-vous faire ?", "buttons": MAIN_MENU}])
+    assert person.say("3").dialogue == "/update_situation"
+    person.receive([{"text": "Que voulez-vous faire ?", "buttons": MAIN_MENU}])
+    decision = person.say("/update_situation")
+    assert (decision.dialogue, decision.reason) == ("/update_situation", "menu_intent")
+
+
+def test_free_words_with_consequences_are_confirmed_and_a_no_does_nothing(person):
+    decision = person.say("est ce que je peux venir avec ma fille au rdv")
+    assert decision.dialogue is None
+    [reply] = render(decision.messages, "sms")
+    assert reply.text == (
+        "Vous ne pouvez pas venir à votre RDV, c'est bien ca ?\n1 Oui\n2 Non\nRépondez 1 ou 2"
+    )
+    assert reply.segments == 1
+    refused = person.say("non non je viens, c'est juste pour savoir")
+    assert refused.dialogue is None and refused.messages[0]["text"].startswith("D'accord")
+    # Asked again and confirmed: only now does the flow run.
+    person.say("je peux pas venir")
+    assert person.say("1").dialogue == "/cannot_attend"
+
+
+def test_a_plain_words_opt_out_is_confirmed_then_applied(person):
+    asked = person.say("plus de textos svp")
+    assert "plus recevoir nos messages" in asked.messages[0]["text"]
+    assert person.say("oui").opt_out is True
+
+
+def test_after_an_appointment_menu_a_questionnaire_answer_is_an_answer(person, db):
+    person.start_questionnaire(["oui", "2", "1", "7", "passer"])  # ... up to "capacite"
+    assert Engine(db, person.contact).pending_question().key == "capacite"
+    person.receive([{"text": "Votre prochain RDV : lundi 14h.", "buttons": APPOINTMENT}])
+    decision = person.say("oui tout de suite si je trouve une solution pour la garde")
+    assert decision.dialogue is None  # not "I confirm my appointment"
+    saved = db.scalars(
+        select(PrediagnosticAnswer.value).where(PrediagnosticAnswer.question_key == "capacite")
+    ).all()
+    assert saved == [["oui"]]
+
+
+def test_a_number_answers_only_the_last_menu(person, db):
+    person.start_questionnaire(["oui", "2", "1"])  # "niveau" asked
+    person.receive([{"text": "Votre prochain RDV : lundi 14h.", "buttons": APPOINTMENT}])
+    # "7" is not an option of the appointment menu: the question is shown again, whole.
+    decision = person.say("7")
+    [reply] = render(decision.messages, "sms")
+    assert "niveau d'études" in reply.text and "\n10 Bac+5" in reply.text
+    assert (
+        db.scalar(select(PrediagnosticAnswer).where(PrediagnosticAnswer.question_key == "niveau"))
+        is None
+    )
+    # Now the question's list is the last one: "7" answers it.
+    person.say("7")
+    assert db.scalar(
+        select(PrediagnosticAnswer.value).where(PrediagnosticAnswer.question_key == "niveau")
+    ) == ["NV4"]
+
+
+def test_a_best_guess_is_confirmed_in_one_sms_and_kept_on_yes(person, db):
+    person.start_questionnaire(["oui", "2", "1", "7", "passer", "1", "1", "vendeuse", "15"])
+    person.start_questionnaire(["cdi", "plein", "transport", "beaucoup"])
+    assert Engine(db, person.contact).pending_question().key == "situations_transport"
+    decision = person.say("kovoitirage")  # a loose likeness: not taken as said
+    [reply] = render(decision.messages, "sms")
+    assert reply.text.startswith("Covoiturage : c'est bien ca ?\n1 Oui\n2 Non")
+    assert reply.segments == 1
+    person.say("oui")
+    assert db.scalar(
+        select(PrediagnosticAnswer.value).where(
+            PrediagnosticAnswer.question_key == "situations_transport"
+        )
+    ) == ["covoiturage"]
+
+
+def test_answers_not_understood_reach_the_coordinators_with_their_question(person, db):
+    person.start_questionnaire(["oui"])
+    person.say("zxqv")
+    event = db.scalar(select(Event).where(Event.kind == "nlu_fallback"))
+    assert event.data["question_key"] == "activite" and event.data["text"] == "zxqv"
+    assert event.data["context"] == "questionnaire"
