@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field, field_validator
@@ -40,6 +40,8 @@ class Reply(BaseModel):
     encoding: Literal["GSM-7", "UCS-2"]
     segments: int
     buttons: list[dict[str, str]]
+    # What a number or a button answers next (its options, and what they are for).
+    menu: dict[str, Any] | None = None
 
 
 class SimulateOut(BaseModel):

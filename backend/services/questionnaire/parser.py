@@ -57,7 +57,7 @@ SMS_WORDS = {
     "aps": "pas", "nest": "n est", "cest": "c est", "jen": "j en", "jme": "je me",
     "jsp": "je sais pas", "jpense": "je pense", "jfais": "je fais", "tkt": "t inquiete",
     "pk": "pourquoi", "psk": "parce que", "cad": "c est a dire", "dla": "de la",
-    "dle": "de le", "ct": "c etait", "etait": "etait", "chez": "chez",
+    "dle": "de le", "ct": "c etait", "plu": "plus", "pourkoi": "pourquoi",
 }  # fmt: skip
 # "une vingtaine de km": approximate numbers text2num leaves as words.
 APPROXIMATE = {
@@ -78,12 +78,27 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+BOUNDARY = "|"  # where a sentence or a clause ends: negations do not cross it
+FILLER_WORDS = {"euh", "heu", "ben", "bah", "bon", "hmm", "hum", "alors", "genre", "enfin"}
+
+
+def _expand(word: str) -> str:
+    if word in SMS_WORDS:
+        return SMS_WORDS[word]
+    # "jprend", "jpasse", "jcherche": "je" glued to a verb
+    if re.fullmatch(r"j[bcdfgklmnpqrstvwxz][a-z]{2,}", word):
+        return "je " + word[1:]
+    return word
+
+
 @lru_cache(maxsize=4096)
 def words_of(raw: str) -> tuple[str, ...]:
     """The words of a message as the matcher sees them: normalised, SMS spellings expanded,
-    numbers written in words turned into digits ("quinze" -> "15")."""
-    text = normalise(raw)
-    expanded = " ".join(SMS_WORDS.get(w, w) for w in text.split())
+    numbers written in words turned into digits ("quinze" -> "15"), hesitations dropped, and
+    "|" where a sentence or a clause ends (after . , ; ! ?)."""
+    marked = re.sub(r"[.,;!?\n]+", " zzbound ", raw or "")
+    text = normalise(marked)
+    expanded = " ".join(_expand(w) for w in text.split() if w not in FILLER_WORDS)
     expanded = re.sub(r"(\d+)([a-z]+)", r"\1 \2", expanded)  # "30km" -> "30 km"
     expanded = re.sub(r"\b(\d+) (ere|er|re|nde|eme|e)\b", r"\1\2", expanded)  # "1 ere" -> "1ere"
     try:
@@ -91,10 +106,42 @@ def words_of(raw: str) -> tuple[str, ...]:
     except ValueError:  # text2num refuses some inputs; the words are kept as they are
         converted = expanded
     converted = re.sub(r"(\d+)([a-z]+)", r"\1 \2", converted)
-    return tuple(str(APPROXIMATE.get(w, w)) for w in converted.split())
+    words = [BOUNDARY if w == "zzbound" else str(APPROXIMATE.get(w, w)) for w in converted.split()]
+    while words and words[0] == BOUNDARY:
+        words.pop(0)
+    while words and words[-1] == BOUNDARY:
+        words.pop()
+    return tuple(words)
+
+
+def plain_words(raw: str) -> tuple[str, ...]:
+    """The words without clause marks (for keywords and numbers)."""
+    return tuple(w for w in words_of(raw) if w != BOUNDARY)
 
 
 _stemmer = snowballstemmer.stemmer("french")
+
+# How a French word sounds, roughly: "bocou" ~ "beaucoup", "fransé" ~ "français", "papié" ~
+# "papiers", "mézon" ~ "maison", "lir" ~ "lire". People who write as they speak are many here.
+_SOUNDS = [
+    (r"(.)\1+", r"\1"),  # doubled letters
+    (r"[stdpx]$", ""), (r"[stdpx]$", ""),  # silent endings: "papiers", "longtemps"
+    (r"(ai|ei|et|er|ez)$", "e"), (r"([^aeiou])e$", r"\1"), (r"e$", ""),
+    (r"eau|au", "o"), (r"ph", "f"), (r"ch", "x"), (r"gn|ng", "n"), (r"([aeiou])ill?", r"\1i"),
+    (r"y", "i"), (r"h", ""), (r"w", "v"), (r"gu([ei])", r"g\1"), (r"g([ei])", r"j\1"),
+    (r"tion", "sion"), (r"qu", "k"), (r"[cçkqsz]+", "k"),
+    (r"oi", "wa"), (r"ou", "u"), (r"ai|ei", "e"),
+    (r"[ae][nm]([^aeiou]|$)", r"an\1"), (r"(ain|ein|im|un)([^aeiou]|$)", r"in\2"),
+    (r"(.)\1+", r"\1"),
+]  # fmt: skip
+
+
+@lru_cache(maxsize=8192)
+def sound(word: str) -> str:
+    key = word
+    for pattern, replacement in _SOUNDS:
+        key = re.sub(pattern, replacement, key)
+    return key
 
 
 @lru_cache(maxsize=8192)
@@ -105,7 +152,7 @@ def stem(word: str) -> str:
 
 
 def _phrases(*items: str) -> set[str]:
-    return {" ".join(words_of(i)) for i in items}
+    return {" ".join(plain_words(i)) for i in items}
 
 
 # --- Keywords ----------------------------------------------------------------------------------
@@ -115,6 +162,7 @@ YES = _phrases(
     "d'accord", "daccord", "dac", "bien sur", "exact", "exactement", "voila", "carrement",
     "volontiers", "oui oui", "oui bien sur", "ouii", "ouiii", "si", "ouaip", "ouiiii",
     "oui madame", "oui monsieur", "vas y", "allez y", "c est parti", "go", "evidemment",
+    "pourquoi pas", "ouais pourquoi pas", "oui pourquoi pas",
 )  # fmt: skip
 NO = _phrases(
     "non", "nan", "no", "nope", "nop", "non merci", "pas du tout", "nn", "nonn", "non non",
@@ -225,7 +273,7 @@ def _number_word(token: str) -> int | None:
 def numbers_in(text: str) -> list[int] | None:
     """The numbers of a text made only of numbers and small words ('1 et 3'), else None."""
     numbers: list[int] = []
-    for token in words_of(text):
+    for token in plain_words(text):
         if token in FILLERS or token == "+":
             continue
         number = _number_word(token)
@@ -238,7 +286,7 @@ def numbers_in(text: str) -> list[int] | None:
 def quantity_in(text: str) -> int | None:
     """The number a sentence gives ('15 km maxi', 'une vingtaine de km', '30km pas plus'):
     the one before 'km' when there is one, else the only number, else the largest."""
-    words = words_of(text)
+    words = plain_words(text)
     numbers = [
         (i, int(w) if w.isdigit() else NUMBER_WORDS[w])
         for i, w in enumerate(words)
@@ -274,7 +322,7 @@ class Match:
 
 
 def _phrase_words(text: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in words_of(text))
+    return tuple(stem(w) for w in plain_words(text))
 
 
 def _content(words: tuple[str, ...]) -> tuple[str, ...]:
@@ -302,7 +350,7 @@ def _build_phrases(option: Option) -> tuple[Phrase, ...]:
     phrases: list[Phrase] = []
     seen: set[tuple[str, ...]] = set()
     for rank, name in enumerate(names):
-        plain = words_of(name)
+        plain = plain_words(name)
         for candidate in (plain, _content(plain)):
             stems = tuple(stem(w) for w in candidate)
             if all(w.isdigit() for w in candidate):
@@ -315,15 +363,29 @@ def _build_phrases(option: Option) -> tuple[Phrase, ...]:
 
 
 Token = tuple[str, str]  # (stem, word)
+# Short words that sound like an option's word but are words of their own ("peux" is not "peu").
+COMMON_SHORT = {
+    "peu", "pas", "par", "sur", "que", "qui", "mon", "ton", "son", "les", "des", "mes", "ses",
+    "est", "ete", "une", "bus", "car", "bon", "mal", "oui", "non", "moi", "toi", "lui", "eux",
+    "vie", "dur", "fin", "ans", "mai", "ici", "ces", "nos", "vos", "ont", "sont", "fai",
+}  # fmt: skip
 
 
 def _same(token: Token, candidate: Token) -> float:
-    """1 for the same stem, 0.95 for one typo in a long word (taken as said), 0.8 for a looser
-    likeness (a guess, to confirm), else 0."""
+    """1 for the same stem, 0.95 for one typo in a long word or the same sound (taken as
+    said), 0.8 for a looser likeness (a guess, to confirm), else 0."""
     if token[0] == candidate[0]:
         return 1.0
     word, other = token[1], candidate[1]
-    if min(len(word), len(other)) < CONTENT_FUZZY_MIN or word.isdigit() or other.isdigit():
+    if word == BOUNDARY or other == BOUNDARY or word.isdigit() or other.isdigit():
+        return 0.0
+    if (
+        (min(len(word), len(other)) >= 4 or (len(word) == 3 and word not in COMMON_SHORT))
+        and len(sound(other)) >= 3
+        and sound(word) == sound(other)
+    ):
+        return 0.95
+    if min(len(word), len(other)) < CONTENT_FUZZY_MIN:
         return 0.0
     ratio = fuzz.ratio(word, other)
     if ratio >= 85:
@@ -344,6 +406,8 @@ def _find(phrase: Phrase, tokens: tuple[Token, ...]) -> tuple[tuple[int, ...], b
         for word in wanted[1:]:
             found = None
             for index in range(cursor + 1, min(len(tokens), cursor + 4)):
+                if index > cursor + 1 and tokens[index - 1][1] in NEGATORS | {BOUNDARY}:
+                    break  # "j'ai plus de voiture" is not "j'ai une voiture"
                 similarity = _same(tokens[index], word)
                 if similarity:
                     found = index
@@ -363,17 +427,43 @@ NEGATION_STOPS = {"et", "mais", "ou", "puis", "par", "contre", "sinon"}
 
 
 def _denied(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
-    first = positions[0]
+    """'pas de voiture', 'ni bus': a negation just before; 'la RQTH, je n'ai jamais fait de
+    demande', 'le permis je l'ai pas': a verb's negation just after, in the same sentence."""
+    first, last = positions[0], positions[-1]
     for word in reversed(words[max(0, first - NEGATION_REACH) : first]):
-        if word in NEGATION_STOPS:
-            return False
+        if word in NEGATION_STOPS or word == BOUNDARY:
+            break
         if word in NEGATORS:
+            return True
+    after = words[last + 1 : last + 7]
+    # "Pour la RQTH, je n'ai jamais...": a topic named first, then what is said of it.
+    clause_start = max([i + 1 for i, w in enumerate(words[:first]) if w == BOUNDARY] or [0])
+    topic = any(w in ("pour", "quant") for w in words[clause_start:first])
+    crossed = 0
+    for index, word in enumerate(after):
+        if word in NEGATION_STOPS or word in STOPWORDS_AFTER:
+            return False
+        if word == BOUNDARY:
+            crossed += 1
+            if crossed > 1 or not topic:
+                return False
+            continue
+        if word in ("n", "ne") and any(
+            w in ("pas", "jamais", "plus") for w in after[index + 1 : index + 4]
+        ):
+            return True
+        if word == "non" and index == 0:
             return True
     return False
 
 
-def option_matches(text: str, options: list[Option]) -> list[Match]:
-    """Every option named in the text, with its best phrase."""
+# After an option's words, these start something else: its negation is not about the option.
+STOPWORDS_AFTER = {"que", "qui", "pour", "si", "quand", "car", "parce"}
+
+
+def option_matches(text: str, options: list[Option], lack: bool = False) -> list[Match]:
+    """Every option named in the text, with its best phrase. ``lack``: a negated mention still
+    names the option (what the person lacks is what they answer)."""
     words = words_of(text)
     tokens = tuple((stem(w), w) for w in words)
     matches: list[Match] = []
@@ -388,7 +478,14 @@ def option_matches(text: str, options: list[Option]) -> list[Match]:
             positions, fuzzy = found
             content = sum(1 for w in phrase.words if w not in STOPWORDS)
             score = content + 0.25 * (len(phrase.words) - content) - (0.5 if fuzzy else 0)
-            denied = not phrase.negative and _denied(words, positions)
+            denied = not lack and not phrase.negative and _denied(words, positions)
+            if (
+                positions[0] == 0
+                and phrase.rank == 0
+                and len(option_phrases(option))
+                and (phrase.plain == plain_words(option.sms))
+            ):
+                score += 0.5  # "Autre, je sors d'un foyer": the label said first is the choice
             match = Match(option, score, phrase.rank, positions, fuzzy, denied)
             if best is None or (match.score, -match.rank) > (best.score, -best.rank):
                 best = match
@@ -498,10 +595,15 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:
         if len(by_number) > 1 and any(o.exclusive for o in by_number):
             return Parsed("unclear", reason="multi")  # "1 9": a choice and "nothing"
         return _picked(by_number, multi)
-    matches = option_matches(raw, options)
+    by_duration = _by_duration(raw, options)
+    if by_duration is not None:
+        return Parsed("answer", value=[by_duration.key], options=[by_duration.key])
+    matches = option_matches(raw, options, lack=question.negation_means_lack)
     positive = [m for m in matches if not m.denied]
+    if not multi and any(m.score >= 1 for m in positive):
+        positive = [m for m in positive if m.score >= 1]  # a whole name beats a lone word
     kept, ambiguous = _resolve(positive)
-    words = words_of(raw)
+    words = plain_words(raw)
     if not kept and not ambiguous:
         meant = _by_meaning(words, options)
         if meant is not None:
@@ -515,13 +617,43 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:
         best = sorted(kept, key=lambda m: (-m.score, m.rank))
         if len(best) > 1 and best[0].score == best[1].score and best[0].rank == best[1].rank:
             return _between([best[0].option, best[1].option], words)
-        if len(best) > 1 and best[0].score - best[1].score < 1 and best[0].rank >= best[1].rank:
+        if len(best) > 1 and best[0].score - best[1].score < 0.5 and best[0].rank >= best[1].rank:
             return Parsed("unclear", reason="guess", options=[best[0].option.key])
         kept = [best[0]]
     chosen = [m.option for m in kept]
     if any(m.fuzzy and m.score < 1.5 for m in kept):
         return Parsed("unclear", reason="guess", options=[o.key for o in chosen])
     return _picked(chosen, multi)
+
+
+_YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")
+_UNITS = {"an": 1.0, "ans": 1.0, "annee": 1.0, "annees": 1.0, "mois": 1 / 12, "semaine": 1 / 52,
+          "semaines": 1 / 52}  # fmt: skip
+
+
+def _by_duration(raw: str, options: list[Option]) -> Option | None:
+    """'depuis 2019', 'il y a 5 ans', 'ca fait 3 mois': the option for that long ago."""
+    timed = [o for o in options if o.years_ago is not None]
+    if not timed:
+        return None
+    words = plain_words(raw)
+    years: float | None = None
+    for index, word in enumerate(words):
+        if _YEAR.match(word) and index > 0 and words[index - 1] in ("depuis", "en", "fin"):
+            from datetime import date
+
+            years = date.today().year - int(word)
+        elif word.isdigit() and index + 1 < len(words) and words[index + 1] in _UNITS:
+            before = words[max(0, index - 3) : index]
+            if any(w in ("depuis", "ya", "y", "fait", "a") for w in before):
+                years = int(word) * _UNITS[words[index + 1]]
+    if years is None:
+        return None
+    for option in timed:
+        low, high = option.years_ago or (0, 0)
+        if low <= years < high:
+            return option
+    return None
 
 
 def _between(pair: list[Option], words: tuple[str, ...]) -> Parsed:
@@ -543,7 +675,7 @@ def _picked(chosen: list[Option], multi: bool) -> Parsed:
 
 def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
     """Parse ``raw`` against ``question`` whose visible options are ``options`` (in order)."""
-    words = words_of(raw)
+    words = plain_words(raw)
     text = " ".join(words)
     if not text:
         return Parsed("unclear", reason=_reason(question))
@@ -600,7 +732,7 @@ DENYING = {"pas", "non", "jamais", "rien", "aucun", "aucune"}
 def yes_or_no(raw: str) -> bool | None:
     """The answer to a '1 Oui 2 Non' confirmation: '1', 'oui', 'ouais c'est ca', 'non non je
     viens'...; None when the message is something else (then it is read as a new message)."""
-    text = " ".join(words_of(raw))
+    text = " ".join(plain_words(raw))
     if text in ("1", "1 oui", "oui 1"):
         return True
     if text in ("2", "2 non", "non 2"):

@@ -67,6 +67,8 @@ class Option(Strict):
     impact: Literal["FORT", "MOYEN", "AUCUNE"] | None = None
     frein: str | None = None
     value: Any = None
+    # "depuis 2019", "il y a 5 ans": an option chosen by how long ago (in years, [min, max)).
+    years_ago: tuple[float, float] | None = None
 
     @property
     def button_title(self) -> str:
@@ -88,6 +90,8 @@ class Question(Strict):
     stores_text: TextStore | None = None
     min: int | None = None
     max: int | None = None
+    # Words after a negation still name the option ("pas de voiture" is a transport problem).
+    negation_means_lack: bool = False
 
     @property
     def has_options(self) -> bool:
