@@ -1,5 +1,5 @@
-from channels.gsm7 import encoding_of, fold_to_gsm7, segment_count
 from backend.services.conversation import choice
+from channels.gsm7 import encoding_of, fold_to_gsm7, segment_count
 from channels.rendering import render
 
 BUTTONS = [

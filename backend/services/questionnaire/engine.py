@@ -25,7 +25,7 @@ from backend.models import (
 )
 
 from .declarations import projects_from, sync_projects, sync_situations
-from .parser import Parsed, parse_answer
+from .parser import Parsed, is_question, parse_answer
 from .render import (
     between_message,
     guess_message,
@@ -66,6 +66,7 @@ TEXT_DIGRESSION_INTENTS = {
 }
 INTENT_THRESHOLD = 0.6
 TEXT_DIGRESSION_THRESHOLD = 0.8  # free-text questions accept anything: be surer before leaving
+QUESTION_DIGRESSION_THRESHOLD = 0.8
 
 
 @dataclass
@@ -216,6 +217,16 @@ class Engine:
             and parsed.kind == "answer"
             and intent in TEXT_DIGRESSION_INTENTS
             and (confidence or 0) >= TEXT_DIGRESSION_THRESHOLD
+        ):
+            return Turn("digression", [], question.key, prediag.id, intent)
+
+        # A question asked back ("c'est quand mon rdv ?") is a digression even when one of its
+        # words names an option ("... pour le petit" is not the answer "Famille").
+        if (
+            parsed.kind == "answer"
+            and intent in DIGRESSION_INTENTS
+            and (confidence or 0) >= QUESTION_DIGRESSION_THRESHOLD
+            and is_question(text)
         ):
             return Turn("digression", [], question.key, prediag.id, intent)
 

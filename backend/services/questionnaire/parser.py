@@ -395,9 +395,37 @@ def _same(token: Token, candidate: Token) -> float:
     return 0.0
 
 
+ELISIONS = {"j", "l", "d", "m", "n", "s", "t", "c", "qu"}
+
+
+def _glued(phrase: Phrase) -> list[Token]:
+    """The phrase's words, an elided word glued to the next as people type it ("japrend")."""
+    wanted: list[Token] = []
+    plain = list(phrase.plain)
+    index = 0
+    while index < len(plain):
+        word = plain[index]
+        if word in ELISIONS and index + 1 < len(plain):
+            glued = word + plain[index + 1]
+            wanted.append((stem(glued), glued))
+            index += 2
+            continue
+        wanted.append((phrase.words[index], word))
+        index += 1
+    return wanted
+
+
 def _find(phrase: Phrase, tokens: tuple[Token, ...]) -> tuple[tuple[int, ...], bool] | None:
     """Positions of the phrase's words in the message, in order, with small gaps allowed."""
-    wanted = list(zip(phrase.words, phrase.plain, strict=True))
+    found = _find_words(list(zip(phrase.words, phrase.plain, strict=True)), tokens)
+    if found is None and any(w in ELISIONS for w in phrase.plain[:-1]):
+        found = _find_words(_glued(phrase), tokens)
+    return found
+
+
+def _find_words(
+    wanted: list[Token], tokens: tuple[Token, ...]
+) -> tuple[tuple[int, ...], bool] | None:
     for start in range(len(tokens)):
         score = _same(tokens[start], wanted[0])
         if not score:
@@ -454,6 +482,12 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
             return True
         if word == "non" and index == 0:
             return True
+        if (
+            word == "ca"
+            and after[index + 1 : index + 2] == ("va",)
+            and "pas" not in after[index + 2 : index + 4]
+        ):
+            return True  # "parler un peu ca va": that one is fine
     return False
 
 
@@ -718,6 +752,22 @@ def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
 
 def _reason(question: Question) -> str:
     return {"multi": "multi", "number": "number", "text": "text"}.get(question.type, "choice")
+
+
+# --- Questions -----------------------------------------------------------------------------------
+
+QUESTION_STARTS = (
+    "quand", "c est quand", "c quand", "a quelle heure", "quelle heure", "ou est", "ou se",
+    "est ce que", "est ce qu", "pourquoi", "comment", "combien", "qui", "quel", "quelle",
+)  # fmt: skip
+
+
+def is_question(raw: str) -> bool:
+    """'c'est quand mon rdv ?', 'a quelle heure je dois venir': an answer is rarely a question."""
+    if "?" in (raw or ""):
+        return True
+    text = " ".join(plain_words(raw))
+    return any(text.startswith(start + " ") for start in QUESTION_STARTS)
 
 
 # --- Yes or no to a confirmation ------------------------------------------------------------------
