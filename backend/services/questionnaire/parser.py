@@ -495,7 +495,9 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
 STOPWORDS_AFTER = {"que", "qui", "pour", "si", "quand", "car", "parce"}
 
 
-def option_matches(text: str, options: list[Option], lack: bool = False) -> list[Match]:
+def option_matches(
+    text: str, options: list[Option], lack: bool = False, distinctive: bool = False
+) -> list[Match]:
     """Every option named in the text, with its best phrase. ``lack``: a negated mention still
     names the option (what the person lacks is what they answer)."""
     words = words_of(text)
@@ -523,7 +525,7 @@ def option_matches(text: str, options: list[Option], lack: bool = False) -> list
             match = Match(option, score, phrase.rank, positions, fuzzy, denied)
             if best is None or (match.score, -match.rank) > (best.score, -best.rank):
                 best = match
-        if best is None:
+        if best is None and distinctive:
             best = _by_distinctive_word(option, options, words, tokens)
         if best is not None:
             matches.append(best)
@@ -632,7 +634,8 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:
     by_duration = _by_duration(raw, options)
     if by_duration is not None:
         return Parsed("answer", value=[by_duration.key], options=[by_duration.key])
-    matches = option_matches(raw, options, lack=question.negation_means_lack)
+    # A lone distinctive word ("plein") names an option only where one answer is expected.
+    matches = option_matches(raw, options, lack=question.negation_means_lack, distinctive=not multi)
     positive = [m for m in matches if not m.denied]
     if not multi and any(m.score >= 1 for m in positive):
         positive = [m for m in positive if m.score >= 1]  # a whole name beats a lone word
