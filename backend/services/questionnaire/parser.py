@@ -99,6 +99,7 @@ def words_of(raw: str) -> tuple[str, ...]:
     marked = re.sub(r"[.,;!?\n]+", " zzbound ", raw or "")
     text = normalise(marked)
     expanded = " ".join(_expand(w) for w in text.split() if w not in FILLER_WORDS)
+    expanded = re.sub(r"\bsa va\b", "ca va", expanded)  # "ça va" as it sounds
     expanded = re.sub(r"(\d+)([a-z]+)", r"\1 \2", expanded)  # "30km" -> "30 km"
     expanded = re.sub(r"\b(\d+) (ere|er|re|nde|eme|e)\b", r"\1\2", expanded)  # "1 ere" -> "1ere"
     try:
