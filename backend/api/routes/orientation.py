@@ -33,7 +33,11 @@ def read_orientation(
         suggestion = ensure_suggestion(session, prediag, beneficiary)
     except OrientationRulesError as exc:  # a coordinator's edit broke the file: say where
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from exc
-    assert suggestion is not None  # a sent pre-diagnostic always gets one
+    if suggestion is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            "this pre-diagnostic was not filled with the questionnaire: no criteria to suggest from",
+        )
     session.add(
         Event(
             kind="audit_read",

@@ -18,10 +18,11 @@ from backend.models import (
     Prediagnostic,
     utcnow,
 )
+from backend.services.questionnaire.schema import QuestionnaireError, load_questionnaire
 
 from .facts import facts_from, reviewed_view
 from .labels import MOTIF_REFUS_LABELS
-from .rules import PARCOURS, load_rules
+from .rules import PARCOURS, OrientationRulesError, load_rules
 from .suggest import suggest
 
 SENT = ("submitted", "validated")
@@ -59,11 +60,18 @@ def ensure_suggestion(
     """
     if prediag.status not in SENT:
         return None
+    try:
+        questionnaire = load_questionnaire()
+    except QuestionnaireError as exc:  # said where by the questionnaire preview too
+        raise OrientationRulesError(f"the questionnaire cannot be read: {exc}") from exc
+    if not any(questionnaire.question(a.question_key) for a in prediag.answers):
+        return None  # not filled with the questionnaire (an import): its criteria are unknown
     latest = latest_suggestion(session, prediag)
     if latest is not None and latest.status == "DECIDE":
         return latest
     rules = load_rules()
-    facts = facts_from(reviewed_view(session, prediag), beneficiary, today or utcnow().date())
+    view = reviewed_view(session, prediag, questionnaire)
+    facts = facts_from(view, beneficiary, today or utcnow().date())
     result = suggest(facts, rules)
     facts_data = facts.as_dict()
     if latest is not None and latest.rules_version == rules.version and latest.facts == facts_data:
