@@ -74,7 +74,9 @@ def test_api_answers_the_shape_of_the_issue_for_the_referent_only(client, seeded
     for email in ("referent.voisin@demo.fr", "coordinateur@demo.fr", "admin@demo.fr"):
         assert client.get(url, headers=login(client, email)).status_code == 403
     assert client.get(url).status_code == 401
-    assert client.get("/api/v1/beneficiaries/999999/orientation", headers=headers).status_code == 404
+    assert (
+        client.get("/api/v1/beneficiaries/999999/orientation", headers=headers).status_code == 404
+    )
     assert client.get("/api/v1/beneficiaries/abc/orientation", headers=headers).status_code == 422
 
 
@@ -87,9 +89,7 @@ def test_a_review_that_changes_the_facts_gives_a_new_row_until_decided(seeded):
     assert first.facts["situation_professionnelle"] == "PLUS_DEUX_ANS"
 
     # The referent removes "sans hébergement": housing still weighs a lot (declared impact).
-    sans = seeded.scalar(
-        select(SituationItem).where(SituationItem.label.like("Sans hébergement%"))
-    )
+    sans = seeded.scalar(select(SituationItem).where(SituationItem.label.like("Sans hébergement%")))
     review_situation(seeded, person, referent, sans.id, "remove")
     second = ensure_suggestion(seeded, prediag, person)
     assert second.id != first.id and second.supersedes_id == first.id
@@ -112,13 +112,13 @@ def test_a_review_that_changes_the_facts_gives_a_new_row_until_decided(seeded):
     assert twice.value.status == 409
 
     # Once decided, later reviews no longer change it.
-    tiers = seeded.scalar(select(SituationItem).where(SituationItem.label == "Hébergé chez un tiers"))
+    tiers = seeded.scalar(
+        select(SituationItem).where(SituationItem.label == "Hébergé chez un tiers")
+    )
     review_situation(seeded, person, referent, tiers.id, "remove")
     assert ensure_suggestion(seeded, prediag, person).id == second.id
     seeded.commit()
-    decided = seeded.scalar(
-        select(Event).where(Event.kind == "orientation_decided")
-    ).data
+    decided = seeded.scalar(select(Event).where(Event.kind == "orientation_decided")).data
     assert decided == {
         "suggestion_id": second.id,
         "prediagnostic_id": prediag.id,
@@ -137,7 +137,12 @@ def test_a_review_that_changes_the_facts_gives_a_new_row_until_decided(seeded):
 def test_a_corrected_situation_becomes_the_option_that_stores_it(seeded):
     person = awa(seeded)
     answers = {**AWA, "freins": ["rien"], "capacite": ["oui"], "niveau": ["NV5"]}
-    for key in ("impact_logement", "situations_logement", "impact_transport", "situations_transport"):
+    for key in (
+        "impact_logement",
+        "situations_logement",
+        "impact_transport",
+        "situations_transport",
+    ):
         answers.pop(key)
     prediag = answered_prediagnostic(seeded, person, answers)
     referent = account(seeded, "referente@demo.fr")

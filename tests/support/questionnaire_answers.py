@@ -57,7 +57,8 @@ def answered_prediagnostic(
                 prediagnostic_id=prediag.id,
                 question_key=key,
                 value=value,
-                raw_text=" ".join(value) if isinstance(value, list) else str(value),
+                # What the person typed: a number of the menu, or the text itself.
+                raw_text="1" if isinstance(value, list) else str(value),
                 created_at=start + timedelta(seconds=index),
             )
         )
