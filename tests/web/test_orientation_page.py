@@ -313,3 +313,39 @@ def test_csv_export_matches_its_schema(signed_in, seeded, prediag):
     assert decided["precision"] == "motif : Entretien d'orientation nécessaire"
     brsa = next(r for r in rows if r["code_theme"] == "brsa")
     assert (brsa["code"], brsa["libelle"]) == ("oui", "Oui")
+
+
+def test_coordinators_see_agreement_per_parcours_and_per_rule(signed_in, seeded, prediag):
+    person = awa(seeded)
+    page = f"/referent/personnes/{person.id}"
+    client = signed_in("referente@demo.fr")
+    client.get(page)
+    first = seeded.scalar(select(OrientationSuggestion))
+    post_form(client, page, f"{page}/orientation/{first.id}",
+              {"decision": "REFUSEE", "motif": "DECLARATION_INEXACTE", "parcours": "PSP"})  # fmt: skip
+    answered_prediagnostic(seeded, person)  # sent again: a new suggestion
+    seeded.commit()
+    client.get(page)
+    second = seeded.scalars(select(OrientationSuggestion).order_by(OrientationSuggestion.id)).all()[
+        -1
+    ]
+    assert second.id != first.id
+    post_form(client, page, f"{page}/orientation/{second.id}", {"decision": "ACCEPTEE"})
+    assert client.get("/coordination/orientation").status_code == 403
+
+    coordinator = signed_in("coordinateur@demo.fr")
+    response = coordinator.get("/coordination/orientation")
+    assert response.status_code == 200
+    text = html.unescape(response.text)
+    assert "Awa" not in text  # aggregates only
+    row = re.search(
+        r"<th scope=\"row\">Parcours social / remobilisation</th>(.*?)</tr>", text, re.S
+    )
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    assert [c.strip() for c in cells] == [
+        "2", "1", "50 %", "Déclaration inexacte (1)", "Parcours socio-professionnel (1)",
+    ]  # fmt: skip
+    rule = re.search(r"2\. frein_fort_sans_activite</th>(.*?)</tr>", text, re.S).group(1)
+    assert "activité récente : non et freins (le plus fort) : fort" in rule
+    assert [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", rule, re.S)][2:4] == ["2", "50 %"]
+    assert 'href="/coordination/orientation" aria-current="page"' in response.text
