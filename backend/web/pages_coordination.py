@@ -111,8 +111,15 @@ CONDITION_LABELS = {
 }
 
 
-def _conditions(rule) -> str:
-    parts = [f"{CONDITION_LABELS[c]} : {' ou '.join(v)}" for c, v in rule.when.items()]
+def _conditions(rule, rules) -> str:
+    t = rules.thresholds
+    labels = {
+        **CONDITION_LABELS,
+        "jeune": f"moins de {t.young_age} ans",
+        "activite_recente": "activité récente"
+        + (" (ces 2 dernières années)" if t.recent_activity_years else " (en ce moment)"),
+    }
+    parts = [f"{labels[c]} : {' ou '.join(v)}" for c, v in rule.when.items()]
     return " et ".join(parts) or "tous les autres cas"
 
 
@@ -134,7 +141,7 @@ def orientation_page(
         )  # fmt: skip
     stats = agreement_stats(db, since)
     by_rule = {a.key: a for a in stats.by_rule}
-    rule_rows = [(r, _conditions(r), by_rule.pop(r.key, None)) for r in rules.rules]
+    rule_rows = [(r, _conditions(r, rules), by_rule.pop(r.key, None)) for r in rules.rules]
     return render(
         request,
         "orientation_stats.html",

@@ -346,6 +346,6 @@ def test_coordinators_see_agreement_per_parcours_and_per_rule(signed_in, seeded,
         "2", "1", "50 %", "Déclaration inexacte (1)", "Parcours socio-professionnel (1)",
     ]  # fmt: skip
     rule = re.search(r"2\. frein_fort_sans_activite</th>(.*?)</tr>", text, re.S).group(1)
-    assert "activité récente : non et freins (le plus fort) : fort" in rule
+    assert "activité récente (ces 2 dernières années) : non et freins (le plus fort) : fort" in rule
     assert [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", rule, re.S)][2:4] == ["2", "50 %"]
     assert 'href="/coordination/orientation" aria-current="page"' in response.text
