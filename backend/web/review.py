@@ -255,9 +255,9 @@ def chat_criteria(view: View, themes: list[Theme]) -> Criteria:
     ]
     rows += [
         ("Confiance pour faire ses démarches seul(e)",
-         POUVOIR_D_AGIR_LABELS.get(sets.get("pouvoir_agir_confiance"), "Non renseigné")),
+         POUVOIR_D_AGIR_LABELS.get(str(sets.get("pouvoir_agir_confiance")), "Non renseigné")),
         ("Souhaite l'aide d'un professionnel",
-         POUVOIR_D_AGIR_LABELS.get(sets.get("pouvoir_agir_accompagnement"), "Non renseigné")),
+         POUVOIR_D_AGIR_LABELS.get(str(sets.get("pouvoir_agir_accompagnement")), "Non renseigné")),
     ]  # fmt: skip
     live = _live_labels(themes)
     freins = []
