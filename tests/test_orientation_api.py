@@ -42,7 +42,7 @@ def account(db, email):
     return db.scalar(select(Account).where(Account.email == email))
 
 
-def test_api_answers_the_shape_of_the_issue_for_the_referent_only(client, seeded):
+def test_api_answers_the_shape_of_the_issue_for_the_referent_only(client, seeded, bot_headers):
     person = awa(seeded)
     url = f"/api/v1/beneficiaries/{person.id}/orientation"
     headers = login(client, "referente@demo.fr")
@@ -74,6 +74,8 @@ def test_api_answers_the_shape_of_the_issue_for_the_referent_only(client, seeded
     for email in ("referent.voisin@demo.fr", "coordinateur@demo.fr", "admin@demo.fr"):
         assert client.get(url, headers=login(client, email)).status_code == 403
     assert client.get(url).status_code == 401
+    # The action server (what talks to the person) cannot read it.
+    assert client.get(url, headers=bot_headers).status_code == 401
     assert (
         client.get("/api/v1/beneficiaries/999999/orientation", headers=headers).status_code == 404
     )
