@@ -61,6 +61,16 @@ class Settings(BaseSettings):
     # Outbound sending: a transient failure (5xx, network) is retried this many times.
     send_max_retries: int = 3
 
+    # Suggested parcours (backend/data/orientation_rules.yml): the thresholds the national
+    # orientation criteria leave open. Education levels that count as qualifying (France
+    # Travail codes); how many years without work still count as recent activity (0: only
+    # working now, 2: the questionnaire's "the last 2 years"); the age under which a person
+    # counts as young. Empty rules file: the one shipped in backend/data.
+    orientation_rules_file: str = ""
+    orientation_qualifying_levels: str = "NV5,NV4,NV3,NV2,NV1"
+    orientation_recent_activity_years: int = 2
+    orientation_young_age: int = 26
+
 
 @lru_cache
 def get_settings() -> Settings:

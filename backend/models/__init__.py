@@ -4,6 +4,7 @@ from .appointments import AppointmentReminder, AppSetting, WebhookReceipt
 from .base import Base, utcnow
 from .channels import TelegramLinkToken
 from .messaging import Event, KeyLease, Message, Task
+from .orientation import OrientationSuggestion
 from .parcours import Appointment, AppointmentStatus, CallbackRequest, SituationUpdate
 from .people import (
     Account,
@@ -42,6 +43,7 @@ __all__ = [
     "KeyLease",
     "LoginAttempt",
     "Message",
+    "OrientationSuggestion",
     "Prediagnostic",
     "PrediagnosticAnswer",
     "ProfessionalProject",

@@ -108,7 +108,8 @@ def seconds_to_wait(session: Session, email: str, ip: str, now: datetime | None 
 @dataclass
 class LoginResult:
     account: Account | None = None
-    wait_seconds: int = 0
+    wait_seconds: int = 0  # refused unchecked: still waiting after earlier failures
+    next_wait_seconds: int = 0  # this failure makes the next attempt wait this long
 
 
 def attempt_login(session: Session, email: str, password: str, ip: str) -> LoginResult:
@@ -119,9 +120,25 @@ def attempt_login(session: Session, email: str, password: str, ip: str) -> Login
     account = session.scalar(select(Account).where(func.lower(Account.email) == email))
     ok = verify_password(password, account.password_hash if account else _DUMMY_HASH)
     ok = ok and account is not None and account.is_active
-    session.add(LoginAttempt(email=email, ip=ip[:64], succeeded=ok))
+    attempt = LoginAttempt(email=email, ip=ip[:64], succeeded=ok)
+    session.add(attempt)
     session.flush()
-    return LoginResult(account=account if ok else None)
+    if ok:
+        return LoginResult(account=account)
+    # Said at once, in full (2, 4, 8 s...): not only as what is left at the next try.
+    return LoginResult(next_wait_seconds=seconds_to_wait(session, email, ip, attempt.created_at))
+
+
+def format_wait(seconds: int) -> str:
+    """'1 seconde', '8 secondes', '2 minutes 8 secondes'."""
+
+    def unit(n: int, word: str) -> str:
+        return f"{n} {word}{'s' if n > 1 else ''}"
+
+    if seconds < 60:
+        return unit(max(1, seconds), "seconde")
+    minutes, rest = divmod(seconds, 60)
+    return unit(minutes, "minute") + (f" {unit(rest, 'seconde')}" if rest else "")
 
 
 # --- sessions --------------------------------------------------------------------------------

@@ -5,7 +5,13 @@ The JSON mirrors the input of Carnet de bord's ``update_socio_pro`` action (its 
 situationsToAdd... Carnet de bord identifies situations and ROME codes by its own UUIDs, which we
 do not hold: each situation carries its theme key and exact national label instead
 (``situationId`` stays null), each project the job as typed (``romeCodeId`` stays null), so the
-receiving side resolves them on the referential.
+receiving side resolves them on the referential. ``notebookId`` is the person's Carnet de bord id
+when known. Carnet de bord's ``rightRqth`` is a plain boolean (false by default): a person who
+did not say is sent as false (the CSV and the page say "non renseigné").
+
+The calculOrientation JSON is the input of France Travail's orientation API: the fields and
+values of backend/data/orientation_criteria.yml, codes only, as the referent has reviewed them.
+The CSV carries both, with French labels next to the codes.
 """
 
 from __future__ import annotations
@@ -14,8 +20,16 @@ import csv
 import io
 from typing import Any
 
-from backend.models import Account, Beneficiary, DeclarationStatus
-from backend.services.referential import cdb_referential
+from backend.models import Account, Beneficiary, DeclarationStatus, OrientationSuggestion
+from backend.services.orientation.labels import (
+    DECISION_LABELS,
+    FIELD_LABELS,
+    MOTIF_REFUS_LABELS,
+    PARCOURS_LABELS,
+    STATUS_LABELS,
+    value_label,
+)
+from backend.services.referential import cdb_referential, orientation_criteria
 
 from .labels import CONTRACT_TYPE_LABELS, DECLARATION_LABELS, employment_type_labels
 from .review import Review
@@ -31,8 +45,10 @@ def socio_pro_json(
     review: Review, beneficiary: Beneficiary, validated_by: Account | None
 ) -> dict[str, Any]:
     prediagnostic = review.prediagnostic
+    notebook_id = (beneficiary.external_ids or {}).get("carnet_de_bord")
     situations = [
         {
+            "notebookId": notebook_id,
             "themeKey": theme.key,
             "themeLabel": theme.label,
             "situationLabel": chain.head.label,
@@ -51,6 +67,7 @@ def socio_pro_json(
         contracts = list(project.contract_types or [])
         projects.append(
             {
+                "notebookId": notebook_id,
                 "romeCodeId": None,
                 "romeLabel": project.job_label,
                 "mobilityRadius": project.mobility_radius_km,
@@ -63,11 +80,11 @@ def socio_pro_json(
         )
     return {
         "input": {
-            "id": (beneficiary.external_ids or {}).get("carnet_de_bord"),
+            "id": notebook_id,
             "workSituation": review.situation.work_situation,
             "workSituationDate": None,
             "workSituationEndDate": None,
-            "rightRqth": review.situation.rqth,
+            "rightRqth": review.situation.rqth is True,
             "educationLevel": review.situation.education_level,
             "lastJobEndedAt": None,
             "professionalProjectIdsToDelete": [],
@@ -103,8 +120,26 @@ def _cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def socio_pro_csv(review: Review) -> str:
-    """Same content as the JSON, one line per element, for a spreadsheet (';' and a BOM)."""
+def orientation_fields() -> list[str]:
+    """calculOrientation input fields, in the order of orientation_criteria.yml."""
+    criteria = orientation_criteria()["orientation_input"]
+    return [f for f in criteria if f != "flags"] + list(criteria["flags"])
+
+
+def calcul_orientation_json(review: Review) -> dict[str, Any]:
+    """France Travail's calculOrientation input: every field, null when not known; the yes/no
+    flags are false unless declared."""
+    orientation = review.criteria.orientation if review.criteria else {}
+    flags = orientation_criteria()["orientation_input"]["flags"]
+    return {
+        field: (orientation.get(field) is True) if field in flags else orientation.get(field)
+        for field in orientation_fields()
+    }
+
+
+def socio_pro_csv(review: Review, suggestion: OrientationSuggestion | None = None) -> str:
+    """Same content as the JSON, one line per element, for a spreadsheet (';' and a BOM),
+    then the orientation criteria and the suggested parcours."""
     situation = review.situation
     rows: list[list[Any]] = [
         [
@@ -163,6 +198,53 @@ def socio_pro_csv(review: Review) -> str:
                         item.detail,
                     ]
                 )
+    if review.criteria is not None:
+        flags = orientation_criteria()["orientation_input"]["flags"]
+        for field, value in calcul_orientation_json(review).items():
+            if field in flags and not value:
+                continue  # only the flags declared
+            code = (
+                {True: "oui", False: "non"}.get(value, value) if isinstance(value, bool) else value
+            )
+            rows.append(
+                [
+                    "critere_orientation",
+                    field,
+                    FIELD_LABELS[field],
+                    code,
+                    value_label(field, value),
+                    "",
+                    "",
+                ]
+            )
+    if suggestion is not None:
+        reasons = " ; ".join(r["text"] for r in suggestion.reasons)
+        rule = f"règle {suggestion.rule_key}, version {suggestion.rules_version}"
+        rows.append(
+            [
+                "parcours_propose",
+                "",
+                "",
+                suggestion.parcours,
+                PARCOURS_LABELS[suggestion.parcours],
+                STATUS_LABELS[suggestion.status],
+                f"{reasons} ({rule})",
+            ]
+        )
+        if suggestion.status == "DECIDE":
+            motif = MOTIF_REFUS_LABELS.get(suggestion.motif_refus or "")
+            details = [f"motif : {motif}" if motif else "", suggestion.comment or ""]
+            rows.append(
+                [
+                    "parcours_decide",
+                    "",
+                    "",
+                    suggestion.decided_parcours or "",
+                    PARCOURS_LABELS.get(suggestion.decided_parcours or "", "Non précisé"),
+                    DECISION_LABELS[suggestion.decision or ""],
+                    " ; ".join(d for d in details if d),
+                ]
+            )
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

@@ -2,6 +2,12 @@
 
 Contract: ``prediag_question_asked`` and ``prediag_answer_saved`` carry
 ``{"prediagnostic_id", "question_key", "channel"}``; ``prediag_submitted`` closes a run.
+
+Questions are listed in the questionnaire's order (bot/questionnaire.yml), with their text; keys
+the questionnaire no longer has come last, by where people met them. The time to answer a
+question runs from the person's previous answer (the next question goes out in the same turn)
+to this answer, so it does not depend on when the "asked" event was written: a question
+re-asked in the very turn it is answered still counts the time the person took.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ ASKED, SAVED, SUBMITTED = "prediag_question_asked", "prediag_answer_saved", "pre
 @dataclass
 class QuestionStats:
     key: str
+    text: str = ""
     reached: int = 0
     answered: int = 0
     dropped: int = 0
@@ -64,7 +71,17 @@ class _Run:
     channel: str | None = None
     asks: list[tuple[str, datetime]] = field(default_factory=list)
     saves: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
+    all_saves: list[datetime] = field(default_factory=list)
     submitted: bool = False
+
+    def shown_at(self, key: str, answered_at: datetime) -> datetime | None:
+        """When the question answered at ``answered_at`` was sent: right after the previous
+        answer of this run, else when it was first asked."""
+        before = [s for s in self.all_saves if s < answered_at]
+        if before:
+            return max(before)
+        asked = [at for k, at in self.asks if k == key and at <= answered_at]
+        return min(asked) if asked else None
 
 
 def _prediagnostic_id(data: dict[str, Any]) -> int | None:
@@ -96,6 +113,7 @@ def compute_funnel(session: Session, since: datetime | None = None) -> Funnel:
             run.asks.append((str(key), created_at))
         elif key and kind == SAVED:
             run.saves[str(key)].append(created_at)
+            run.all_saves.append(created_at)
 
     # A run also counts as complete when the store says so (an event may predate the window).
     if runs:
@@ -131,19 +149,40 @@ def compute_funnel(session: Session, since: datetime | None = None) -> Funnel:
             if saves:
                 question.answered += 1
                 after = [s for s in saves if s >= asked_at]
-                if after:
-                    durations[key].append((min(after) - asked_at).total_seconds())
+                answered_at = min(after) if after else None
+                shown_at = run.shown_at(key, answered_at) if answered_at else None
+                if answered_at and shown_at:
+                    durations[key].append((answered_at - shown_at).total_seconds())
         if not run.submitted:
             # Dropped where the person stopped: the last question asked, never answered since.
             last_key, last_at = run.asks[-1]
             if not any(s >= last_at for s in run.saves.get(last_key, [])):
                 stats[last_key].dropped += 1
+    order, texts = _questionnaire_order()
     for key, question in stats.items():
         question.median_seconds = statistics.median(durations[key]) if durations[key] else None
         question.position = statistics.mean(positions[key])
+        question.text = texts.get(key, key)
     return Funnel(
-        questions=sorted(stats.values(), key=lambda q: (q.position, -q.reached, q.key)),
+        questions=sorted(
+            stats.values(),
+            key=lambda q: (order.get(q.key, len(order)), q.position, -q.reached, q.key),
+        ),
         channels=sorted(channels.values(), key=lambda c: c.channel),
+    )
+
+
+def _questionnaire_order() -> tuple[dict[str, int], dict[str, str]]:
+    """Question key -> its rank and its text in the questionnaire ({} if it cannot be read)."""
+    from backend.services.questionnaire.schema import QuestionnaireError, load_questionnaire
+
+    try:
+        questions = load_questionnaire().questions
+    except QuestionnaireError:
+        return {}, {}
+    return (
+        {q.key: index for index, q in enumerate(questions)},
+        {q.key: q.text for q in questions},
     )
 
 
@@ -156,7 +195,7 @@ def _escape(text: str) -> str:
 def funnel_svg(funnel: Funnel) -> str:
     """Horizontal bars per question: reached (light) and answered (dark) over it."""
     rows = funnel.questions
-    label_w, bar_w, row_h, top = 220, 380, 34, 30
+    label_w, bar_w, row_h, top = 370, 380, 34, 30
     width, height = label_w + bar_w + 150, top + row_h * max(1, len(rows)) + 10
     top_count = max((q.reached for q in rows), default=0) or 1
     parts = [
@@ -175,7 +214,8 @@ def funnel_svg(funnel: Funnel) -> str:
         y = top + index * row_h
         reached_w = bar_w * q.reached / top_count
         answered_w = bar_w * q.answered / top_count
-        label = q.key if len(q.key) <= 30 else q.key[:29] + "…"
+        text = q.text or q.key
+        label = text if len(text) <= 52 else text[:51] + "…"
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 19}" font-size="13" text-anchor="end" '
             f'fill="#1e1e1e">{_escape(label)}</text>'

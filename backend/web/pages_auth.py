@@ -22,6 +22,7 @@ from .auth import (
     cookie_is_secure,
     csrf_ok,
     find_session,
+    format_wait,
     open_session,
 )
 from .common import HOME, check_csrf, current_session, flash, redirect, render, safe_next
@@ -98,15 +99,21 @@ def login(
         return _login_page(
             request,
             next_url,
-            f"Trop de tentatives échouées. Réessayez dans {result.wait_seconds} secondes.",
+            f"Trop de tentatives échouées. Réessayez dans {format_wait(result.wait_seconds)}.",
             429,
             email,
             {"Retry-After": str(result.wait_seconds)},
         )
     if result.account is None:
-        return _login_page(
-            request, next_url, "Adresse e-mail ou mot de passe incorrect.", 401, email
-        )
+        message = "Adresse e-mail ou mot de passe incorrect."
+        headers = None
+        if result.next_wait_seconds:
+            message += (
+                " Trop de tentatives échouées : attendez "
+                f"{format_wait(result.next_wait_seconds)} avant de réessayer."
+            )
+            headers = {"Retry-After": str(result.next_wait_seconds)}
+        return _login_page(request, next_url, message, 401, email, headers)
     account = result.account
     token = open_session(db, account, client_ip(request))
     db.add(Event(kind="staff_login", account_id=account.id, data={"ip": client_ip(request)}))

@@ -1,4 +1,5 @@
-"""Coordinator pages: questionnaire funnel and messages the bot did not understand."""
+"""Coordinator pages: questionnaire funnel, messages the bot did not understand, and how often
+referents agree with the suggested parcours."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from markupsafe import Markup
 
 from backend.api.deps import SessionDep
 from backend.models import Role, WebSession, utcnow
+from backend.services.orientation.labels import MOTIF_REFUS_LABELS, PARCOURS_LABELS
+from backend.services.orientation.rules import OrientationRulesError, load_rules
+from backend.services.orientation.store import agreement_stats
 
 from .auth import WebError
 from .common import allow, check_csrf, flash, redirect, render
@@ -93,4 +97,62 @@ def export_nlu(db: SessionDep, web_session: WebSession = Coordination) -> Respon
             "Content-Disposition": 'attachment; filename="coordination_examples.yml"',
             "Cache-Control": "no-store",
         },
+    )
+
+
+CONDITION_LABELS = {
+    "incomplet": "réponse manquante",
+    "activite_recente": "activité récente",
+    "peut_travailler": "peut travailler bientôt",
+    "qualifie": "niveau d'études qualifiant",
+    "jeune": "jeune",
+    "projet": "projet",
+    "freins": "freins (le plus fort)",
+}
+
+
+def _conditions(rule, rules) -> str:
+    t = rules.thresholds
+    labels = {
+        **CONDITION_LABELS,
+        "jeune": f"moins de {t.young_age} ans",
+        "activite_recente": "activité récente"
+        + (" (ces 2 dernières années)" if t.recent_activity_years else " (en ce moment)"),
+    }
+    parts = [f"{labels[c]} : {' ou '.join(v)}" for c, v in rule.when.items()]
+    return " et ".join(parts) or "tous les autres cas"
+
+
+@router.get("/orientation")
+def orientation_page(
+    request: Request, db: SessionDep, periode: str = "tout", web_session: WebSession = Coordination
+):
+    """How often referents agree with the suggested parcours, per parcours and per rule."""
+    if periode not in PERIODS:
+        periode = "tout"
+    days = PERIODS[periode]
+    since = utcnow() - timedelta(days=days) if days else None
+    try:
+        rules = load_rules()
+    except OrientationRulesError as exc:
+        return render(
+            request, "orientation_stats.html", web_session, rules_error=str(exc), periode=periode,
+            periods=PERIODS,
+        )  # fmt: skip
+    stats = agreement_stats(db, since)
+    by_rule = {a.key: a for a in stats.by_rule}
+    rule_rows = [(r, _conditions(r, rules), by_rule.pop(r.key, None)) for r in rules.rules]
+    return render(
+        request,
+        "orientation_stats.html",
+        web_session,
+        stats=stats,
+        rules=rules,
+        rule_rows=rule_rows,
+        old_rules=list(by_rule.values()),  # rules no longer in the file
+        periode=periode,
+        periods=PERIODS,
+        rules_error=None,
+        PARCOURS_LABELS=PARCOURS_LABELS,
+        MOTIF_REFUS_LABELS=MOTIF_REFUS_LABELS,
     )

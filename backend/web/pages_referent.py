@@ -18,16 +18,28 @@ from backend.models import (
     Contact,
     Event,
     Message,
+    OrientationSuggestion,
     Prediagnostic,
     Role,
     SituationUpdate,
     WebSession,
     utcnow,
 )
+from backend.services.orientation.labels import (
+    MOTIF_REFUS_LABELS,
+    PARCOURS_LABELS,
+)
+from backend.services.orientation.rules import OrientationRulesError
+from backend.services.orientation.store import (
+    DecisionError,
+    decide,
+    ensure_suggestion,
+    latest_suggestion,
+)
 
 from .auth import WebError
 from .common import allow, check_csrf, flash, redirect, render, safe_next
-from .export import socio_pro_csv, socio_pro_json
+from .export import calcul_orientation_json, socio_pro_csv, socio_pro_json
 from .review import (
     audit_read,
     build_review,
@@ -201,6 +213,12 @@ def person(
     beneficiary = visible_beneficiary(db, beneficiary_id, account)
     prediagnostic = current_prediagnostic(db, beneficiary)
     review = build_review(db, prediagnostic) if prediagnostic else None
+    suggestion, rules_error = None, None
+    if prediagnostic is not None:
+        try:
+            suggestion = ensure_suggestion(db, prediagnostic, beneficiary)
+        except OrientationRulesError as exc:  # a coordinator's edit broke the rules file
+            rules_error = str(exc)
     audit_read(
         db,
         account,
@@ -258,6 +276,10 @@ def person(
         open_updates=open_updates,
         open_requests=open_requests,
         names=names,
+        suggestion=suggestion,
+        rules_error=rules_error,
+        PARCOURS_LABELS=PARCOURS_LABELS,
+        MOTIF_REFUS_LABELS=MOTIF_REFUS_LABELS,
     )
 
 
@@ -302,6 +324,36 @@ def act_on_project(
     done = {"validate": "validé", "remove": "retiré"}[action]
     flash(web_session, f"Projet « {row.job_label or 'sans intitulé'} » {done}.")
     return redirect(_person_url(beneficiary.id, "projets"))
+
+
+@router.post("/personnes/{beneficiary_id}/orientation/{suggestion_id}")
+def decide_orientation(
+    beneficiary_id: int,
+    suggestion_id: int,
+    db: SessionDep,
+    decision: str = Form(""),
+    parcours: str = Form(""),
+    motif: str = Form(""),
+    comment: str = Form("", max_length=2000),
+    web_session: WebSession = Depends(check_csrf),
+) -> Response:
+    account = _referent_acting(web_session)
+    beneficiary = visible_beneficiary(db, beneficiary_id, account)
+    suggestion = db.get(OrientationSuggestion, suggestion_id)
+    if suggestion is None or suggestion.beneficiary_id != beneficiary.id:
+        raise WebError(404, "Proposition introuvable", "Cette proposition n'existe pas.")
+    try:
+        decide(db, suggestion, account, decision, parcours or None, motif or None, comment)
+    except DecisionError as exc:
+        raise WebError(exc.status, "Décision impossible", exc.message) from exc
+    if decision == "ACCEPTEE":
+        done = f"Parcours proposé accepté : {PARCOURS_LABELS[suggestion.parcours]}."
+    else:
+        done = "Proposition refusée" + (
+            f", parcours retenu : {PARCOURS_LABELS[parcours]}." if parcours else "."
+        )
+    flash(web_session, done)
+    return redirect(_person_url(beneficiary.id, "orientation"))
 
 
 def _prediagnostic(
@@ -387,10 +439,38 @@ def export_csv(
         db, beneficiary_id, prediagnostic_id, web_session.account, "csv"
     )
     return Response(
-        socio_pro_csv(review),
+        socio_pro_csv(review, latest_suggestion(db, prediagnostic)),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="prediagnostic-{prediagnostic.id}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/personnes/{beneficiary_id}/prediagnostics/{prediagnostic_id}/orientation.json")
+def export_orientation(
+    beneficiary_id: int, prediagnostic_id: int, db: SessionDep, web_session: WebSession = Referent
+) -> Response:
+    """The criteria as France Travail's calculOrientation input (codes, reviewed)."""
+    _, prediagnostic, review = _export(
+        db, beneficiary_id, prediagnostic_id, web_session.account, "orientation_json"
+    )
+    if review.criteria is None:
+        raise WebError(
+            409,
+            "Pas de critères d'orientation",
+            "Ce pré-diagnostic n'a pas été rempli avec le questionnaire : ses critères "
+            "d'orientation ne sont pas connus.",
+        )
+    body = json.dumps(calcul_orientation_json(review), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        media_type="application/json",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="calcul-orientation-{prediagnostic.id}.json"'
+            ),
             "Cache-Control": "no-store",
         },
     )

@@ -23,6 +23,20 @@ from backend.models import (
     SituationItem,
     utcnow,
 )
+from backend.services.orientation.facts import reviewed_view
+from backend.services.orientation.labels import (
+    FIELD_LABELS,
+    IMPACT_LABELS,
+    POUVOIR_D_AGIR_LABELS,
+    value_label,
+)
+from backend.services.questionnaire.schema import (
+    Questionnaire,
+    QuestionnaireError,
+    load_questionnaire,
+)
+from backend.services.questionnaire.summary import freins_from, orientation_from
+from backend.services.questionnaire.view import View
 from backend.services.referential import cdb_referential, theme_situations
 
 from .auth import WebError
@@ -80,7 +94,10 @@ class Theme:
 class ProfessionalSituation:
     work_situation: str | None = None
     education_level: str | None = None
+    # None: not said. In the chat, RQTH is a choice of a multi-choice question: left unchosen
+    # it is "not said", only "neither" (an option setting boe: false) is a no.
     rqth: bool | None = None
+    rsa: bool | None = None
 
     @property
     def work_situation_label(self) -> str | None:
@@ -92,14 +109,44 @@ class ProfessionalSituation:
 
 
 @dataclass
+class AnswerRow:
+    """One answer as the referent reads it: the question's text and the labels chosen."""
+
+    key: str
+    question: str
+    answer: str
+    skipped: bool
+    raw_text: str | None
+    created_at: Any
+
+
+@dataclass
+class FreinRow:
+    label: str  # national label of the frein
+    impact: str  # declared impact, in French
+    criterion: str  # the calculOrientation value, in French
+    situations: list[str]  # current (not removed) situations of its theme
+
+
+@dataclass
+class Criteria:
+    """The national orientation criteria as the chat filled them, read through the reviews
+    (a removed situation no longer counts): what the page shows and the exports send."""
+
+    orientation: dict[str, Any] = field(default_factory=dict)  # calculOrientation codes
+    rows: list[tuple[str, str]] = field(default_factory=list)  # (criterion, value) in French
+    freins: list[FreinRow] = field(default_factory=list)
+    priorities: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Review:
     prediagnostic: Prediagnostic
     situation: ProfessionalSituation
     projects: list[Chain]
     themes: list[Theme]
-    answers: list[PrediagnosticAnswer]
-    # The national orientation criteria as the chat questionnaire filled them (empty otherwise).
-    criteria: dict[str, Any] = field(default_factory=dict)
+    answers: list[AnswerRow]
+    criteria: Criteria | None = None  # None: not a chat questionnaire
 
     @property
     def pending(self) -> int:
@@ -153,29 +200,125 @@ def professional_situation(answers: dict[str, PrediagnosticAnswer]) -> Professio
     )
 
 
-def chat_summary(session: Session, prediagnostic: Prediagnostic) -> dict[str, Any]:
-    """The chat questionnaire engine's reading of the answers ({} if it cannot read them)."""
-    from backend.services.questionnaire.engine import summary
-    from backend.services.questionnaire.schema import QuestionnaireError
-
+def _questionnaire() -> Questionnaire | None:
     try:
-        return summary(session, prediagnostic)
-    except (QuestionnaireError, KeyError, ValueError):
-        return {}
+        return load_questionnaire()
+    except QuestionnaireError:
+        return None  # the preview page names the problem; the review shows what it can
 
 
-def chat_situation(done: dict[str, Any], by_key: ProfessionalSituation) -> ProfessionalSituation:
-    """What the chat questionnaire's options set (work situation, niveau_etude, RQTH as boe);
-    answers keyed otherwise (imports, older forms) fill the gaps."""
-    if not done:
-        return by_key
-    orientation = done.get("orientation") or {}
-    boe = orientation.get("boe")
-    return ProfessionalSituation(
-        work_situation=done.get("work_situation") or by_key.work_situation,
-        education_level=orientation.get("niveau_etude") or by_key.education_level,
-        rqth=boe if isinstance(boe, bool) else by_key.rqth,
+def _declared_flag(view: View, flag: str) -> bool | None:
+    """True when an option setting ``flag: true`` was chosen, False for ``flag: false``,
+    None when the person did not say (an unchosen option is not a no)."""
+    found: bool | None = None
+    for question, row in view.given():
+        if row.skipped:
+            continue
+        for option in view.selected_options(question):
+            value = option.sets.get(flag)
+            if value is True:
+                return True
+            if value is False:
+                found = False
+    return found
+
+
+def _sets(view: View) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for question, row in view.given():
+        if not row.skipped:
+            for option in view.selected_options(question):
+                values.update(option.sets)
+    return values
+
+
+def _live_labels(themes: list[Theme]) -> dict[str, list[str]]:
+    return {
+        t.key: [c.head.label for c in t.chains if c.head.status != DeclarationStatus.removed]
+        for t in themes
+    }
+
+
+def chat_criteria(view: View, themes: list[Theme]) -> Criteria:
+    orientation = orientation_from(view)
+    sets = _sets(view)
+    rows = [
+        (FIELD_LABELS[f], value_label(f, orientation.get(f)))
+        for f in (
+            "situation_professionnelle",
+            "type_emploi",
+            "capacite_a_travailler",
+            "niveau_etude",
+            "projet_pro",
+        )
+        if f != "type_emploi" or orientation.get(f)
+    ]
+    rows += [
+        ("Confiance pour faire ses démarches seul(e)",
+         POUVOIR_D_AGIR_LABELS.get(str(sets.get("pouvoir_agir_confiance")), "Non renseigné")),
+        ("Souhaite l'aide d'un professionnel",
+         POUVOIR_D_AGIR_LABELS.get(str(sets.get("pouvoir_agir_accompagnement")), "Non renseigné")),
+    ]  # fmt: skip
+    live = _live_labels(themes)
+    freins = []
+    for f in freins_from(view):
+        if f["impact"] is not None:
+            impact = IMPACT_LABELS[f["impact"]] if f["selected"] else "Pas un frein"
+        else:
+            impact = "Non précisé" if f["selected"] else "Non renseigné"
+        freins.append(
+            FreinRow(
+                label=f["label"],
+                impact=impact,
+                criterion=value_label(
+                    f["orientation_field"], orientation.get(f["orientation_field"])
+                ),
+                situations=live.get(f["theme"], []),
+            )
+        )
+    priorities_question = view.q.question("priorites")
+    priorities = (
+        [o.sms for o in view.selected_options(priorities_question)]
+        if priorities_question and view.applicable(priorities_question)
+        else []
     )
+    return Criteria(orientation=orientation, rows=rows, freins=freins, priorities=priorities)
+
+
+def answer_rows(
+    q: Questionnaire | None, answers: dict[str, PrediagnosticAnswer]
+) -> list[AnswerRow]:
+    """Every latest answer, in questionnaire order, with its question's text and the labels
+    the person read (keys stay in the exports)."""
+    order = {question.key: index for index, question in enumerate(q.questions)} if q else {}
+    rows = []
+    for answer in sorted(
+        answers.values(), key=lambda a: (order.get(a.question_key, len(order)), a.id)
+    ):
+        question = q.question(answer.question_key) if q else None
+        value = answer.value
+        if question is not None and isinstance(value, list) and question.options:
+            labels = [o.sms if (o := question.option(str(k))) else str(k) for k in value]
+            text = ", ".join(labels)
+        elif isinstance(value, bool):
+            text = "Oui" if value else "Non"
+        elif isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        elif question is not None and question.type == "number" and value is not None:
+            text = f"{value} km" if question.project_field == "mobility_radius_km" else str(value)
+        else:
+            text = "" if value is None else str(value)
+        rows.append(
+            AnswerRow(
+                key=answer.question_key,
+                question=question.text if question else answer.question_key,
+                answer=text,
+                skipped=answer.skipped,
+                raw_text=answer.raw_text,
+                created_at=answer.created_at,
+            )
+        )
+    return rows
 
 
 def current_prediagnostic(session: Session, beneficiary: Beneficiary) -> Prediagnostic | None:
@@ -219,18 +362,27 @@ def build_review(session: Session, prediagnostic: Prediagnostic) -> Review:
     if stray:  # never hide a declaration, even one outside the referential
         themes.append(Theme(key="autre", label="Hors référentiel", chains=chains(stray)))
     answers = latest_answers(prediagnostic)
-    done = chat_summary(session, prediagnostic)
+    situation = professional_situation(answers)
+    q = _questionnaire()
+    criteria = None
+    if q is not None and any(q.question(key) for key in answers):
+        view = reviewed_view(session, prediagnostic, q)
+        criteria = chat_criteria(view, themes)
+        orientation = criteria.orientation
+        rqth = _declared_flag(view, "boe")
+        situation = ProfessionalSituation(
+            work_situation=_sets(view).get("work_situation") or situation.work_situation,
+            education_level=orientation.get("niveau_etude") or situation.education_level,
+            rqth=rqth if rqth is not None else situation.rqth,
+            rsa=_declared_flag(view, "brsa"),
+        )
     return Review(
         prediagnostic=prediagnostic,
-        situation=chat_situation(done, professional_situation(answers)),
-        criteria={
-            key: done[key]
-            for key in ("orientation", "freins", "pouvoir_d_agir", "priorities")
-            if done.get(key)
-        },
+        situation=situation,
+        criteria=criteria,
         projects=chains(projects),
         themes=themes,
-        answers=sorted(answers.values(), key=lambda a: a.id),
+        answers=answer_rows(q, answers),
     )
 
 

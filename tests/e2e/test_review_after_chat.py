@@ -103,8 +103,14 @@ def test_prediagnostic_made_by_sms_is_reviewed_and_exported(chat, sami, stack, t
         expect(facts).to_contain_text("CAP / BEP")
         criteria = page.locator("table.criteria")
         expect(criteria).to_contain_text("Faire face à des difficultés de logement")
-        expect(criteria).to_contain_text("contrainte_logement = SANS_LOGEMENT")
-        expect(criteria).to_contain_text("contrainte_mobilite = DEPENDANT_TRANSPORT")
+        # The national criteria in plain French (the codes stay in the exports).
+        expect(criteria).to_contain_text("Sans logement")
+        expect(criteria).to_contain_text("Dépend des transports en commun")
+        expect(criteria).not_to_contain_text("SANS_LOGEMENT")
+        # A suggested parcours, with its reasons, for the referent only.
+        suggestion = page.locator("section.suggestion")
+        expect(suggestion).to_contain_text("Parcours proposé")
+        expect(suggestion).to_contain_text("logement : sans logement (compte comme impact fort)")
         logement = page.locator("section.theme", has=page.get_by_role("heading", name="Logement"))
         expect(logement).to_contain_text("Sans hébergement / rupture effective de logement")
         expect(page.locator("#projets ~ *").first).to_contain_text("Vendeuse")

@@ -207,3 +207,37 @@ def test_change_own_password(signed_in, client):
     assert "mot de passe a été changé" in client.get("/referent").text
     client.cookies.clear()
     assert sign_in(client, "referente@demo.fr", "un-mot-de-passe-long").status_code == 303
+
+
+def test_slow_down_says_each_wait_in_full_and_in_good_french(client, seeded):
+    def older(seconds: float) -> None:
+        """Time passes: every attempt so far happened ``seconds`` earlier."""
+        for attempt in seeded.scalars(select(LoginAttempt)):
+            attempt.created_at -= timedelta(seconds=seconds)
+        seeded.commit()
+
+    for _ in range(4):
+        assert "attendez" not in sign_in(client, "referente@demo.fr", "wrong").text
+    waits = []
+    for _ in range(3):
+        failed = sign_in(client, "referente@demo.fr", "wrong")
+        assert failed.status_code == 401
+        waits.append(int(failed.headers["retry-after"]))
+        wait = waits[-1]
+        assert f"attendez {wait} secondes avant de réessayer" in failed.text
+        too_soon = sign_in(client, "referente@demo.fr", "wrong")
+        assert too_soon.status_code == 429 and f"Réessayez dans {wait} secondes." in too_soon.text
+        older(wait - 0.5)
+        almost = sign_in(client, "referente@demo.fr", "wrong")
+        assert "Réessayez dans 1 seconde." in almost.text  # not "1 secondes"
+        older(0.5)
+    assert waits == [2, 4, 8]
+
+
+def test_wait_wording():
+    from backend.web.auth import format_wait
+
+    assert [format_wait(s) for s in (1, 2, 59, 60, 61, 128, 900)] == [
+        "1 seconde", "2 secondes", "59 secondes", "1 minute", "1 minute 1 seconde",
+        "2 minutes 8 secondes", "15 minutes",
+    ]  # fmt: skip

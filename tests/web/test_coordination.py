@@ -30,7 +30,8 @@ def run(db, beneficiary, channel, steps, submitted=False, start=None):
         if seconds is not None:
             at += timedelta(seconds=seconds)
             db.add(Event(kind="prediag_answer_saved", data=data, created_at=at))
-        at += timedelta(seconds=1)
+        else:
+            at += timedelta(seconds=1)  # the next question goes out with the previous answer
     if submitted:
         db.add(
             Event(
@@ -66,6 +67,47 @@ def test_funnel_counts_reached_answered_dropped_and_median(seeded):
     assert channels == {"sms": (3, 1), "telegram": (2, 0)}
     everything = compute_funnel(seeded, None)
     assert {c.channel: c.started for c in everything.channels}["sms"] == 4
+
+
+def test_funnel_follows_the_questionnaire_with_question_texts(signed_in, seeded):
+    person = awa(seeded)
+    # Without "logement", impact_famille comes early in a run; the questionnaire asks
+    # impact_logement first all the same.
+    run(seeded, person, "sms", [("freins", 5), ("impact_famille", 7)], submitted=True)
+    run(seeded, person, "sms", [("freins", 5), ("impact_logement", 9), ("situations_logement", 4),
+                                ("impact_famille", 3)], submitted=True)  # fmt: skip
+    seeded.commit()
+    keys = [q.key for q in compute_funnel(seeded).questions]
+    assert keys == ["freins", "impact_logement", "situations_logement", "impact_famille"]
+    client = signed_in("coordinateur@demo.fr")
+    text = html.unescape(client.get("/coordination").text)
+    table = text[text.index("<table>") :]
+    assert table.index("Logement: ça vous gêne") < table.index("Famille (facultatif): ça vous gêne")
+    assert "impact_logement" not in text and "Qu'est-ce qui vous freine ?" in text
+    assert "Logement: ça vous gêne pour chercher un emploi ?" in text.split("</svg>")[0]
+
+
+def test_time_to_answer_counts_from_the_previous_answer(seeded):
+    """If the 'asked' event is written in the very turn the answer comes (a question shown
+    again just before it is read), the time the person took still counts."""
+    person = awa(seeded)
+    prediagnostic = Prediagnostic(beneficiary_id=person.id, channel="sms", status="in_progress")
+    seeded.add(prediagnostic)
+    seeded.flush()
+    start = utcnow() - timedelta(hours=1)
+    events = [
+        ("prediag_question_asked", "activite", 0),
+        ("prediag_answer_saved", "activite", 12),
+        # The next question is only logged as asked when the answer arrives, 40 s later.
+        ("prediag_question_asked", "niveau", 51.9),
+        ("prediag_answer_saved", "niveau", 52),
+    ]
+    for kind, key, seconds in events:
+        data = {"prediagnostic_id": prediagnostic.id, "question_key": key, "channel": "sms"}
+        seeded.add(Event(kind=kind, data=data, created_at=start + timedelta(seconds=seconds)))
+    seeded.commit()
+    medians = {q.key: q.median_seconds for q in compute_funnel(seeded).questions}
+    assert medians == {"activite": 12, "niveau": 40}
 
 
 def test_funnel_page_shows_chart_and_table_without_answers(signed_in, seeded):

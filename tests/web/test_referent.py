@@ -154,7 +154,8 @@ def test_prediagnostic_validation_then_exports(signed_in, seeded, prediag):
     assert data["rightRqth"] is False
     assert data["professionalProjectsToAdd"] == [
         {
-            "romeCodeId": None, "romeLabel": "Aide-soignante", "mobilityRadius": 30,
+            "notebookId": None, "romeCodeId": None, "romeLabel": "Aide-soignante",
+            "mobilityRadius": 30,
             "contractTypeId": None, "contractTypeIds": ["cdi", "cdd"],
             "employmentTypeId": "full_time", "hourlyRate": None,
         }
