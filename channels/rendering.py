@@ -24,7 +24,8 @@ TEXT_CHANNELS = {"sms"}  # GSM-7 only, billed per segment: folded, short message
 # No buttons at all: options are numbered in the text. (WhatsApp interactive buttons need an
 # approved Content template: channels/twilio.py uses one when configured, see whatsapp_content.)
 NUMBERED_CHANNELS = {"sms", "whatsapp"}
-MULTI_PROMPT = "Plusieurs choix possibles, ex: 1 3"
+MULTI_PROMPT = "Plusieurs choix: ex 1 3"
+NUMBERED_PROMPT = "Répondez avec le numéro"  # a list with its own numbers (a long list in pages)
 
 
 @dataclass
@@ -53,8 +54,11 @@ def choice_prompt(count: int, multi: bool = False) -> str:
 def numbered_options(
     buttons: list[dict[str, str]], multi: bool = False, prompt: bool = True
 ) -> str:
-    lines = [f"{i} {b['title']}" for i, b in enumerate(buttons, start=1)]
-    tail = "\n" + choice_prompt(len(buttons), multi) if prompt else ""
+    """Numbered lines; an option may carry its own number (a page of a long list)."""
+    lines = [f"{b.get('number', i)} {b['title']}" for i, b in enumerate(buttons, start=1)]
+    own_numbers = any("number" in b for b in buttons)
+    wording = NUMBERED_PROMPT if own_numbers and not multi else choice_prompt(len(buttons), multi)
+    tail = "\n" + wording if prompt else ""
     return "\n".join(lines) + tail
 
 
@@ -70,6 +74,7 @@ def _render_one(message: dict[str, Any], channel: str) -> Rendered:
     text = (message.get("text") or "").strip()
     buttons = [
         {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+        | ({"number": str(b["number"])} if "number" in b else {})
         for b in message.get("buttons") or []
     ]
     menu = _menu_of(message, buttons)

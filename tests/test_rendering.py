@@ -108,7 +108,7 @@ def test_whatsapp_numbers_a_question_once_and_a_remembered_list_is_not_resent():
         "menu": {"kind": "question", "question_key": "droits", "multi": True},
     }
     [reply] = render([question], "whatsapp")
-    assert reply.text == "Vous avez ?\n1 RSA\n2 RQTH\nPlusieurs choix possibles, ex: 1 3"
+    assert reply.text == "Vous avez ?\n1 RSA\n2 RQTH\nPlusieurs choix: ex 1 3"
     reask = {
         **question,
         "text": "Je n'ai pas compris.",
@@ -127,7 +127,7 @@ def test_telegram_multi_choice_titles_carry_their_numbers():
     }
     [reply] = render([question], "telegram")
     assert [b["title"] for b in reply.buttons] == ["1 RSA", "2 RQTH"]
-    assert "ex: 1 3" in reply.text
+    assert "ex 1 3" in reply.text
 
 
 def test_segment_count_of_a_merged_turn_is_what_is_billed():

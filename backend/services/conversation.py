@@ -195,7 +195,8 @@ class Router:
         # (a job, a distance) needs no list.
         list_active = kind == "question" or (pending is not None and not pending.has_options)
         if kind == "question" and number is not None:
-            text = str(number)  # a Telegram button's title: its number in the list
+            # A Telegram button's title, or a digit: the option's number in the whole list.
+            text = str(options[number - 1].get("number", number))
         elif not list_active and _DIGITS.match(text or ""):
             # A number answers only the last menu sent, and that was not the question's list:
             # show the question again, whole.

@@ -11,13 +11,21 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from backend.core.db import session_scope
+from backend.models import Account, Beneficiary, Contact, Structure
+from backend.services import appointments
 from tests.fakes.twilio import FakeTwilio
 from tests.support.database import migrate, reset_caches
+
+PARIS = ZoneInfo("Europe/Paris")
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -122,3 +130,53 @@ def chat(stack, new_phone):
         return Chat(stack.backend_url, contact or new_phone, channel)
 
     return open_chat
+
+
+@pytest.fixture
+def enrol(e2e_db, new_phone):
+    """A beneficiary of the demo structure (referent Claire Martin) writing from ``new_phone``."""
+
+    def make(
+        *, verified: bool = True, appointment_in_days: int | None = 5, mode: str = "office"
+    ) -> dict:
+        with session_scope() as session:
+            structure = session.scalar(
+                select(Structure).where(Structure.name == "Mission locale Démo")
+            )
+            referent = session.scalar(select(Account).where(Account.email == "referente@demo.fr"))
+            person = Beneficiary(
+                first_name="Lina",
+                last_name="Moreau",
+                birth_date=date(1994, 5, 14),
+                structure_id=structure.id,
+                referent_id=referent.id,
+            )
+            session.add(person)
+            session.flush()
+            contact = Contact(
+                beneficiary_id=person.id, channel="sms", address=new_phone, verified=verified
+            )
+            session.add(contact)
+            session.flush()
+            appointment = None
+            if appointment_in_days is not None:
+                day = (datetime.now(PARIS) + timedelta(days=appointment_in_days)).date()
+                appointment = appointments.create(
+                    session,
+                    person.id,
+                    structure.id,
+                    appointments.AppointmentFields(
+                        starts_at=datetime(day.year, day.month, day.day, 14, 30, tzinfo=PARIS),
+                        mode=mode,
+                        place=structure.address,
+                        with_whom="Claire Martin",
+                    ),
+                )
+            return {
+                "beneficiary_id": person.id,
+                "contact_id": contact.id,
+                "appointment_id": appointment.id if appointment else None,
+                "when": appointments.when_text(appointment.starts_at) if appointment else None,
+            }
+
+    return make

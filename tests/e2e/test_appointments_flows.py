@@ -4,79 +4,25 @@ updates, callback requests. Each test enrols its own person so the tests stay in
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 
 from backend.core import clock
 from backend.core.db import session_scope
 from backend.models import (
-    Account,
     Appointment,
-    Beneficiary,
     CallbackRequest,
     Contact,
     Event,
     SituationUpdate,
-    Structure,
     Task,
 )
-from backend.services import appointments, reminders
+from backend.services import reminders
 
 PARIS = ZoneInfo("Europe/Paris")
 _other_phones = itertools.count(1)
-
-
-@pytest.fixture
-def enrol(e2e_db, new_phone):
-    """A beneficiary of the demo structure (referent Claire Martin) writing from ``new_phone``."""
-
-    def make(
-        *, verified: bool = True, appointment_in_days: int | None = 5, mode: str = "office"
-    ) -> dict:
-        with session_scope() as session:
-            structure = session.scalar(
-                select(Structure).where(Structure.name == "Mission locale Démo")
-            )
-            referent = session.scalar(select(Account).where(Account.email == "referente@demo.fr"))
-            person = Beneficiary(
-                first_name="Lina",
-                last_name="Moreau",
-                birth_date=date(1994, 5, 14),
-                structure_id=structure.id,
-                referent_id=referent.id,
-            )
-            session.add(person)
-            session.flush()
-            contact = Contact(
-                beneficiary_id=person.id, channel="sms", address=new_phone, verified=verified
-            )
-            session.add(contact)
-            session.flush()
-            appointment = None
-            if appointment_in_days is not None:
-                day = (datetime.now(PARIS) + timedelta(days=appointment_in_days)).date()
-                appointment = appointments.create(
-                    session,
-                    person.id,
-                    structure.id,
-                    appointments.AppointmentFields(
-                        starts_at=datetime(day.year, day.month, day.day, 14, 30, tzinfo=PARIS),
-                        mode=mode,
-                        place=structure.address,
-                        with_whom="Claire Martin",
-                    ),
-                )
-            return {
-                "beneficiary_id": person.id,
-                "contact_id": contact.id,
-                "appointment_id": appointment.id if appointment else None,
-                "when": appointments.when_text(appointment.starts_at) if appointment else None,
-            }
-
-    return make
 
 
 def test_next_appointment_in_plain_french_then_confirmed_with_1(chat, enrol):

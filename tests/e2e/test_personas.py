@@ -1,7 +1,8 @@
 """Whole pre-diagnostics by personas written apart from the parser (tests/personas/), through
-the real stack: everything they meant is stored as they meant it, nothing they did not ask for
-happens, no message carries two numbered lists, no SMS is longer than 2 segments but the
-summary. The share of answers understood the first time is printed by bench/understanding.py."""
+the real stack: nothing they did not ask for happens, no message carries two numbered lists, the
+questionnaire always ends, and (for the personas the parser was tuned with) everything they
+meant is stored as they meant it. The sealed personas' score (tests/personas/sealed/) is
+reported as it is by bench/understanding.py, never tuned on: here only the safety holds."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def test_persona_completes_the_pre_diagnostic_as_meant(name, persona, stack, e2e
         f"{run.segments} segments, missed {run.missed}"
     )
     assert run.completed, run
-    assert run.wrong == [], run.wrong
+    if not name.startswith("sealed/"):
+        assert run.wrong == [], run.wrong
     assert run.false_actions == [], run.false_actions
     assert run.two_lists == 0
     if channel == "sms":

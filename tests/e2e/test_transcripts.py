@@ -22,6 +22,7 @@ from backend.models import (
     SituationItem,
 )
 from backend.services.questionnaire.engine import latest_prediagnostic, summary
+from tests.e2e.personas import consequences
 from tests.e2e.transcripts import check_reply, load_transcripts
 
 pytestmark = pytest.mark.e2e
@@ -155,11 +156,14 @@ def check_backend(address: str, channel: str, expected: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("name", "transcript"), load_transcripts(), ids=lambda v: v if isinstance(v, str) else ""
 )
-def test_transcript(name, transcript, chat, stack, e2e_db, new_phone):
+def test_transcript(name, transcript, chat, stack, e2e_db, new_phone, enrol):
     channel = transcript.get("channel", "sms")
     address = new_phone if channel in ("sms", "whatsapp") else str(next(_telegram_ids))
+    if "enrolled" in transcript:  # a known person of the demo structure, maybe with a RDV
+        enrol(**(transcript["enrolled"] or {}))
     person = chat(address, channel)
     segments = 0
+    per_step: list[tuple[str, list[int]]] = []
     for number, step in enumerate(transcript["steps"], start=1):
         if "wait_hours" in step:
             wait_hours(address, channel, step["wait_hours"])
@@ -175,11 +179,22 @@ def test_transcript(name, transcript, chat, stack, e2e_db, new_phone):
         if "buttons" in step:
             titles = [b["title"] for r in replies for b in r["buttons"]]
             assert titles[: len(step["buttons"])] == step["buttons"], where
+        # One numbered menu at a time: never two lists in one message.
+        assert all(r["text"].count("\n1 ") <= 1 for r in replies), where
+        per_step.append((str(step["say"]), [r["segments"] for r in replies]))
         for reply in replies:
             if channel == "sms":
                 assert reply["encoding"] == "GSM-7", where
                 assert reply["segments"] <= MAX_SEGMENTS_PER_MESSAGE, where
             segments += reply["segments"]
     if "max_segments" in transcript:
-        assert segments <= transcript["max_segments"], segments
-    check_backend(address, channel, transcript.get("backend") or {})
+        assert segments <= transcript["max_segments"], (segments, per_step)
+    if "backend" in transcript:
+        check_backend(address, channel, transcript["backend"])
+    wanted = transcript.get("consequences")
+    if wanted is not None:  # what the person's words set off (callbacks, updates, STOP...)
+        contact = contact_of(address, channel)
+        with session_scope() as session:
+            done = consequences(session, contact.beneficiary_id, contact.id)
+        for kind, count in wanted.items():
+            assert done[kind] == count, (kind, done)

@@ -8,6 +8,7 @@ latest counts), a situation no longer declared gets a new 'removed' row pointing
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,10 +26,11 @@ from backend.models import (
 )
 
 from .declarations import projects_from, sync_projects, sync_situations
-from .parser import Parsed, is_question, parse_answer
+from .parser import Parsed, is_question, normalise, parse_answer
 from .render import (
     between_message,
     guess_message,
+    more_message,
     question_message,
     reask_message,
     text_message,
@@ -36,6 +38,8 @@ from .render import (
 from .schema import Option, Question, Questionnaire, load_questionnaire
 from .summary import freins_from, summary
 from .view import View, _yes_key, latest_answers, latest_prediagnostic
+
+logger = logging.getLogger(__name__)
 
 CONSENT_KIND = "prediagnostic"
 # Intents that, when the text is no answer to the pending question, leave the questionnaire for
@@ -67,6 +71,7 @@ TEXT_DIGRESSION_INTENTS = {
 INTENT_THRESHOLD = 0.6
 TEXT_DIGRESSION_THRESHOLD = 0.8  # free-text questions accept anything: be surer before leaving
 QUESTION_DIGRESSION_THRESHOLD = 0.8
+MORE_WORDS = {"0", "autres choix", "autre choix", "plus de choix", "voir plus", "la suite", "suite"}
 
 
 @dataclass
@@ -166,6 +171,12 @@ class Engine:
         self._event("prediag_question_asked", prediag, question.key)
         return Turn(note or "asking", [message], question.key, prediag.id)
 
+    def _first_page(self, question: Question, options: list[Option], view: View) -> int | None:
+        message = question_message(
+            self.q, question, options, str(self.contact.channel), summary=self._summary_text(view)
+        )
+        return (message.get("menu") or {}).get("paged")
+
     def _closing(self, prediag: Prediagnostic, state: dict[str, Any]) -> Turn:
         if prediag.status == "abandoned":
             text = self.q.messages.refused
@@ -209,6 +220,15 @@ class Engine:
             return Turn("done", [], None, prediag.id)
         confident = confidence is not None and confidence >= INTENT_THRESHOLD
         options = view.options(question)
+        if normalise(text) in MORE_WORDS:
+            shown = self._first_page(question, options, view)
+            if shown is not None:  # "0 Autres choix": the rest of a long list
+                return Turn(
+                    "more",
+                    [more_message(self.q, question, options, shown)],
+                    question.key,
+                    prediag.id,
+                )
         parsed = parse_answer(question, options, text)
 
         # A free-text question takes anything, so a plain digression must not become an answer.
@@ -416,6 +436,7 @@ class Engine:
             prediag.status = "submitted"
             prediag.submitted_at = utcnow()
             self._event("prediag_submitted", prediag, None, message_id)
+            self._suggest_parcours(prediag)
             return self._closing(prediag, state)
 
         view = self.view(prediag)
@@ -429,6 +450,19 @@ class Engine:
         following = self.ask()
         following.status = "answered"
         return following
+
+    def _suggest_parcours(self, prediag: Prediagnostic) -> None:
+        """The suggested parcours for the referent (never shown to the person), stored as soon
+        as the pre-diagnostic is sent; a broken rules file must not lose the person's answers."""
+        from backend.services.orientation.rules import OrientationRulesError
+        from backend.services.orientation.store import ensure_suggestion
+
+        self.session.flush()
+        try:
+            with self.session.begin_nested():
+                ensure_suggestion(self.session, prediag, self.beneficiary())
+        except OrientationRulesError:
+            logger.exception("orientation rules broken; suggestion left for later")
 
     # Events --------------------------------------------------------------------------------------
 
@@ -454,8 +488,9 @@ class Engine:
     # Summary shown before submission ---------------------------------------------------------------
 
     def _summary_text(self, view: View) -> str:
+        """One short SMS: what will be sent, without spelling out health, family or papers."""
         parts: list[str] = []
-        for key in ("activite", "emploi_actuel", "situation_actuelle", "niveau"):
+        for key in ("situation_actuelle", "emploi_actuel", "niveau"):
             question = view.q.question(key)
             if question and view.applicable(question):
                 labels = [o.sms for o in view.selected_options(question)]
@@ -463,21 +498,20 @@ class Engine:
                     parts.append(", ".join(labels))
         projects = projects_from(view) or []
         if projects:
-            jobs = ", ".join(p["job_label"] for p in projects)
+            jobs = ", ".join(p["job_label"] for p in projects)[:40]
             radius = projects[0]["mobility_radius_km"]
             parts.append(f"Projet: {jobs}" + (f", {radius} km" if radius is not None else ""))
-        else:
-            question = view.q.question("projet")
-            labels = [o.sms for o in view.selected_options(question)] if question else []
-            if labels:
-                parts.append(f"Projet: {labels[0]}")
-        freins = [
-            f"{f['short']} ({f['impact_label'].lower()})" if f["impact_label"] else f["short"]
-            for f in freins_from(view)
-            if f["selected"]
-        ]
-        parts.append("Freins: " + (", ".join(freins) if freins else "aucun"))
+        freins = [f["short"].lower() for f in freins_from(view) if f["selected"]]
+        private = [f for f in freins if f in SENSITIVE_FREINS]
+        shown = [f for f in freins if f not in SENSITIVE_FREINS]
+        if private:
+            shown.append("autres: à voir avec votre conseiller")
+        parts.append("Freins: " + (", ".join(shown) if shown else "aucun"))
         return "Résumé: " + ". ".join(parts) + "."
+
+
+# Never written out in an SMS summary (a phone is often shared).
+SENSITIVE_FREINS = {"santé", "famille", "papiers"}
 
 
 __all__ = ["Engine", "Turn", "latest_prediagnostic", "summary"]

@@ -32,6 +32,34 @@ def option_buttons(options: list[Option], channel: str) -> list[dict[str, str]]:
     ]
 
 
+SMS_LIMIT = 160  # one segment
+MORE = {"title": "Autres choix", "payload": "more", "number": "0"}
+PAGED_PROMPT = "Répondez avec le numéro"
+MULTI_PROMPT_SHORT = "Plusieurs choix: ex 1 3"
+
+
+def _sms_length(body: str, buttons: list[dict[str, str]], multi: bool, paged: bool) -> int:
+    """The SMS as channels/rendering.py will write it (numbered lines, then the prompt)."""
+    lines = [f"{b.get('number', i)} {b['title']}" for i, b in enumerate(buttons, start=1)]
+    if multi:
+        prompt = MULTI_PROMPT_SHORT
+    elif paged:
+        prompt = PAGED_PROMPT
+    else:
+        prompt = f"Répondez de 1 à {len(buttons)}"
+    return len(body) + sum(len(line) + 1 for line in lines) + len(prompt) + 1
+
+
+def first_page(body: str, buttons: list[dict[str, str]], multi: bool) -> int | None:
+    """How many options fit in one SMS before '0 Autres choix' (None: they all fit)."""
+    if len(buttons) <= 4 or _sms_length(body, buttons, multi, False) <= SMS_LIMIT:
+        return None
+    for count in range(len(buttons) - 1, 2, -1):
+        if _sms_length(body, [*buttons[:count], MORE], multi, True) <= SMS_LIMIT:
+            return count
+    return 3
+
+
 def question_message(
     questionnaire: Questionnaire,
     question: Question,
@@ -42,7 +70,8 @@ def question_message(
     summary: str = "",
 ) -> Message:
     """The whole question, its options listed: asked for the first time, or asked again on its
-    own (after a digression, help, a pause)."""
+    own (after a digression, help, a pause). On SMS a long list shows its first options and
+    '0 Autres choix' so that the question stays one SMS; every number still answers it."""
     messages = questionnaire.messages
     body = question.text
     if question.type == "confirm" and summary:
@@ -55,11 +84,25 @@ def question_message(
         body = f"{messages.back_first}\n{body}"
     if not options:
         return {"text": body}
-    return {
-        "text": body,
-        "buttons": option_buttons(options, channel),
-        "menu": question_menu(question),
-    }
+    buttons = option_buttons(options, channel)
+    menu = question_menu(question)
+    shown = first_page(body, buttons, menu["multi"]) if channel == "sms" else None
+    if shown is not None:
+        menu["paged"] = shown
+        buttons = [{**b, "number": str(i)} for i, b in enumerate(buttons[:shown], 1)] + [MORE]
+    return {"text": body, "buttons": buttons, "menu": menu}
+
+
+def more_message(
+    questionnaire: Questionnaire, question: Question, options: list[Option], shown: int
+) -> Message:
+    """The rest of a long list, numbered as in the whole list."""
+    rest = options[shown:]
+    buttons = [
+        {"title": o.sms, "payload": o.key, "number": str(i)}
+        for i, o in enumerate(rest, start=shown + 1)
+    ]
+    return {"text": "Autres choix :", "buttons": buttons, "menu": question_menu(question)}
 
 
 def reask_message(
