@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from backend.core.config import get_settings
+from backend.core.config import check_production, get_settings
 from backend.core.db import session_scope
 from backend.services import queue
 
@@ -94,8 +94,9 @@ def run_pending(worker_id: str, max_tasks: int = 1000) -> int:
 
 def serve(threads: int = 4) -> None:
     """Poll the queue; several threads so that contacts are served in parallel."""
-    load_handlers()
     settings = get_settings()
+    check_production(settings)  # the same refusal as the web process
+    load_handlers()
     stop = threading.Event()
     base_id = f"{socket.gethostname()}-{os.getpid()}"
 
