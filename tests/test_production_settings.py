@@ -44,7 +44,12 @@ def test_the_backend_process_refuses_to_start_on_https_with_demo_secrets(sqlite_
         ["-m", "backend.worker"],
     ):
         done = subprocess.run(
-            [sys.executable, *command], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+            [sys.executable, *command],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert done.returncode != 0
         last_line = done.stderr.strip().splitlines()[-1]
