@@ -1,0 +1,80 @@
+"""Logging for every process (backend, worker, action server): quiet HTTP clients, and a
+safety net that redacts phone numbers and bot tokens from every record.
+
+Logs carry ids, never a token, a phone number, a name or a message text: the code logs ids,
+and this net catches what slips through (an exception message, a library's URL). Standard
+library only: the action server (Rasa's Python) imports it too.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+# Telegram bot tokens ("123456789:AA..."), wherever they appear (a Bot API URL, say).
+BOT_TOKEN = re.compile(r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}")
+# Phone numbers in any usual writing: +33 6 12 34 56 78, 0612345678, 06.12.34.56.78,
+# 33612345678, whatsapp:+336..., 6 12 34 56 78 (9+ digits, separators allowed).
+# Not a date ("2031-06-10 14:30" has ten digits too).
+PHONE = re.compile(r"(?<![\w.])(?!\d{4}-\d\d-\d\d)(?:\+|00)?\d(?:[ .-]?\d){8,14}(?!\w)")
+# Libraries that log full URLs (with the bot token) or request details at INFO.
+NOISY = ("httpx", "httpcore", "twilio.http_client", "urllib3", "telegram", "apscheduler")
+
+
+def redact(text: str) -> str:
+    text = BOT_TOKEN.sub("[token]", text)
+    return PHONE.sub("[phone]", text)
+
+
+class Redacting(logging.Filter):
+    """Formats the record's message and traceback once, redacted, in place."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_redacted", False):
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: keep the raw message
+            message = str(record.msg)
+        record.msg, record.args = redact(message), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        record._redacted = True
+        return True
+
+
+_installed = False
+
+
+def install_redaction() -> None:
+    """Redact every record created from now on in this process, whatever logs it and
+    whichever handler writes it (uvicorn's, Rasa's, ours): done at record creation."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    previous = logging.getLogRecordFactory()
+    net = Redacting()
+
+    def factory(*args, **kwargs) -> logging.LogRecord:  # type: ignore[no-untyped-def]
+        record = previous(*args, **kwargs)
+        net.filter(record)
+        return record
+
+    logging.setLogRecordFactory(factory)
+    for name in NOISY:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def configure_logging(level: str | None = None) -> None:
+    """A process's logging: stderr, LOG_LEVEL (INFO), redacted, quiet HTTP clients."""
+    logging.basicConfig(
+        level=level or os.environ.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    install_redaction()
