@@ -14,6 +14,7 @@ from backend.api.main import api_router
 from backend.api.routes import health
 from backend.core.body_size import BodySizeLimit
 from backend.core.config import check_production, get_settings
+from backend.core.logs import install_redaction
 from backend.web import install as install_web_pages
 from channels.routes import router as channels_router
 from channels.setup import configure_channels
@@ -24,6 +25,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
 def create_app() -> FastAPI:
+    install_redaction()  # no phone number or bot token in any log line of this process
     check_production(get_settings())  # a public (https) deployment never runs on demo secrets
     app = FastAPI(
         title="Parcours assistant backend",

@@ -18,11 +18,20 @@ BOT_TOKEN = re.compile(r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}")
 # 33612345678, whatsapp:+336..., 6 12 34 56 78 (9+ digits, separators allowed).
 # Not a date ("2031-06-10 14:30" has ten digits too).
 PHONE = re.compile(r"(?<![\w.])(?!\d{4}-\d\d-\d\d)(?:\+|00)?\d(?:[ .-]?\d){8,14}(?!\w)")
+# What pydantic's validation errors quote of the input (a name, a message text...).
+INPUT_VALUE = re.compile(r"input_value=(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^,\]\n]*)")
+# What PostgreSQL's own error messages quote of the values: "Key (channel, address)=(sms,
+# +336...) already exists", 'invalid input syntax for type integer: "Awa"'.
+PG_KEY_VALUES = re.compile(r"(Key \([^)]*\)=\().*?(\) (?:already exists|is not present|conflicts))")
+PG_QUOTED_INPUT = re.compile(r'((?:for type|for encoding) [\w ]+: )"(?:[^"\\]|\\.)*"')
 # Libraries that log full URLs (with the bot token) or request details at INFO.
 NOISY = ("httpx", "httpcore", "twilio.http_client", "urllib3", "telegram", "apscheduler")
 
 
 def redact(text: str) -> str:
+    text = INPUT_VALUE.sub("input_value=[hidden]", text)
+    text = PG_KEY_VALUES.sub(r"\1[hidden]\2", text)
+    text = PG_QUOTED_INPUT.sub(r'\1"[hidden]"', text)
     text = BOT_TOKEN.sub("[token]", text)
     return PHONE.sub("[phone]", text)
 
