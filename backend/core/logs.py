@@ -36,17 +36,28 @@ def redact(text: str) -> str:
     return PHONE.sub("[phone]", text)
 
 
+def _redact_arg(value: object) -> object:
+    """A formatting argument, redacted; numbers and untouched values keep their type (some
+    formatters, uvicorn's access log, read the arguments themselves)."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = str(value)
+    clean = redact(text)
+    return value if clean == text else clean
+
+
 class Redacting(logging.Filter):
-    """Formats the record's message and traceback once, redacted, in place."""
+    """Redacts the record's message, arguments and traceback, in place."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "_redacted", False):
             return True
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string: keep the raw message
-            message = str(record.msg)
-        record.msg, record.args = redact(message), ()
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redact_arg(a) for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: _redact_arg(v) for k, v in record.args.items()}
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
