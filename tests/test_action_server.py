@@ -3,14 +3,16 @@ by default, and no action runs for a caller without ACTION_SERVER_TOKEN (issue 1
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from scripts.stack import Stack, free_port
+from scripts.stack import BOT_PYTHON, ROOT, Stack, free_port
 
 TOKEN = "action-server-token-for-tests"
 # What an attacker sent: Awa's (contact 1) next appointment.
@@ -118,3 +120,18 @@ def test_it_listens_on_loopback_only(actions):
         with socket.socket() as sock, pytest.raises(OSError):
             sock.settimeout(2)
             sock.connect((address, port))
+
+
+def test_it_refuses_to_start_without_a_secret():
+    env = {k: v for k, v in os.environ.items() if k != "ACTION_SERVER_TOKEN"}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [str(BOT_PYTHON), "-m", "bot.action_server", "--port", str(free_port())],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "ACTION_SERVER_TOKEN is not set" in done.stderr
