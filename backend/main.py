@@ -12,6 +12,9 @@ from fastapi.templating import Jinja2Templates
 
 from backend.api.main import api_router
 from backend.api.routes import health
+from backend.core.body_size import BodySizeLimit
+from backend.core.config import check_production, get_settings
+from backend.core.logs import install_redaction
 from backend.web import install as install_web_pages
 from channels.routes import router as channels_router
 from channels.setup import configure_channels
@@ -22,6 +25,8 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
 def create_app() -> FastAPI:
+    install_redaction()  # no phone number or bot token in any log line of this process
+    check_production(get_settings())  # a public (https) deployment never runs on demo secrets
     app = FastAPI(
         title="Parcours assistant backend",
         version="1.0",
@@ -53,6 +58,8 @@ def create_app() -> FastAPI:
 
     # Referent, coordinator and admin pages (after the API handlers, which they delegate to).
     install_web_pages(app)
+    # Outermost: a body over its cap is refused before any handler reads it.
+    app.add_middleware(BodySizeLimit)
     return app
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from backend.core.config import get_settings
+from backend.core.config import check_production, get_settings
 from backend.core.db import session_scope
 from backend.services import queue
 
@@ -56,7 +56,8 @@ def run_task(task_id: int, worker_id: str) -> None:
     except Exception as exc:  # one task's failure must not stop the worker
         error = f"{exc.__class__.__name__}: {exc}"
         retry_in = getattr(exc, "retry_in", None)
-        logger.warning("task %s (%s) failed: %s", task_id, kind, error)
+        # The message may quote a number or a text: the log gets the class, the task row the rest.
+        logger.warning("task %s (%s) failed: %s", task_id, kind, exc.__class__.__name__)
     with session_scope() as session:
         task = session.get(Task, task_id)
         assert task is not None
@@ -94,8 +95,9 @@ def run_pending(worker_id: str, max_tasks: int = 1000) -> int:
 
 def serve(threads: int = 4) -> None:
     """Poll the queue; several threads so that contacts are served in parallel."""
-    load_handlers()
     settings = get_settings()
+    check_production(settings)  # the same refusal as the web process
+    load_handlers()
     stop = threading.Event()
     base_id = f"{socket.gethostname()}-{os.getpid()}"
 
@@ -130,6 +132,7 @@ def serve(threads: int = 4) -> None:
 if __name__ == "__main__":
     # Run the imported module, not this __main__ copy, so there is one handler registry.
     from backend import worker
+    from backend.core.logs import configure_logging
 
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    configure_logging()  # redacted, and HTTP clients quiet (httpx logs Telegram's token URL)
     worker.serve(int(os.environ.get("WORKER_THREADS", "4")))

@@ -43,7 +43,8 @@ def send_message(message_id: int) -> None:
         try:
             result = channel.send(contact, message)
         except Exception as exc:  # a bug or an unforeseen provider answer: counted as a failure
-            logger.exception("sending message %s", message_id)
+            # The class only: a provider's message may quote the number or the text.
+            logger.error("sending message %s failed: %s", message_id, exc.__class__.__name__)
             result = SendResult(None, "failed", "error", f"{exc.__class__.__name__}: {exc}")
             result.retry = True
         message.provider_id = result.provider_id or message.provider_id

@@ -21,6 +21,7 @@ from backend.models import Contact, ContactStatus, Event, Message, utcnow
 from backend.services import queue
 from backend.services.conversation import Router
 
+from . import flood
 from .base import Inbound
 from .identity import PHONE_CHANNELS
 from .linking import phone_owner
@@ -280,6 +281,8 @@ def process_inbound(message_id: int) -> list[Rendered]:
             return []  # already handled (a retried task after a crash, say)
         contact = session.get(Contact, message.contact_id)
         assert contact is not None
+        if flood.hold_back(session, message, contact):  # bursts and floods: channels/flood.py
+            return []
         keyword_replies = handle_keywords(session, message, contact)
         if keyword_replies is not None:
             return keyword_replies

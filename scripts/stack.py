@@ -7,6 +7,7 @@ same processes with the same command lines.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -19,7 +20,10 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT_BIN = ROOT / ".venv-bot" / "bin"
+BOT_PYTHON = BOT_BIN / "python"
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
+# Rasa presents it to the action server; a fresh one per run unless ACTION_SERVER_TOKEN is set.
+RUN_ACTION_TOKEN = secrets.token_urlsafe(32)
 
 
 def free_port() -> int:
@@ -73,7 +77,14 @@ class Stack:
         }
         env.setdefault("BOT_API_TOKEN", "dev-bot-token")
         env.update(self.extra_env)
+        if not env.get("ACTION_SERVER_TOKEN"):
+            env["ACTION_SERVER_TOKEN"] = RUN_ACTION_TOKEN
         return env
+
+    def actions_command(self) -> list[str]:
+        """Our action server (bot/action_server.py): loopback only unless ACTIONS_HOST says
+        otherwise, and every call but /health must carry ACTION_SERVER_TOKEN."""
+        return [str(BOT_PYTHON), "-m", "bot.action_server", "--port", str(self.actions_port)]
 
     def _spawn(self, name: str, args: list[str]) -> None:
         output = None
@@ -91,18 +102,7 @@ class Stack:
 
     def start(self, model: Path | None = None) -> None:
         Path(self.tracker_db).parent.mkdir(parents=True, exist_ok=True)
-        self._spawn(
-            "actions",
-            [
-                str(BOT_BIN / "rasa"),
-                "run",
-                "actions",
-                "--actions",
-                "bot.actions",
-                "--port",
-                str(self.actions_port),
-            ],
-        )
+        self._spawn("actions", self.actions_command())
         self._spawn(
             "rasa",
             [

@@ -6,9 +6,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
+DEMO_SECRET_KEY = "dev-secret-change-me"
+DEMO_BOT_API_TOKEN = "dev-bot-token"
 
 
 class Settings(BaseSettings):
@@ -18,8 +21,11 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
     # Shared secret the action server presents to the backend API.
-    bot_api_token: str = "dev-bot-token"
-    secret_key: str = "dev-secret-change-me"
+    bot_api_token: str = DEMO_BOT_API_TOKEN
+    secret_key: str = DEMO_SECRET_KEY
+    # Shared secret Rasa presents to the action server (bot/action_server.py refuses calls
+    # without it). The backend does not use it; it is checked here with the other secrets.
+    action_server_token: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
     default_phone_region: str = "FR"
     timezone: str = "Europe/Paris"
@@ -28,8 +34,9 @@ class Settings(BaseSettings):
     # Set by `make run`: the worker is a separate process. Tests may run it in-process.
     worker_poll_seconds: float = 0.2
     # The simulator answers as any number would, appointment details included: open for a
-    # demo machine, staff-only (coordinator or admin signed in) in production.
-    simulator_open: bool = True
+    # demo machine, staff-only (coordinator or admin signed in) in production. Unset, it is
+    # open on http (a demo) and closed when PUBLIC_BASE_URL is https (production).
+    simulator_open: bool | None = None  # resolved below
     # RDV-Solidarités outgoing webhooks: shared secret of the X-Lapin-Signature HMAC. Empty
     # means the webhook refuses everything.
     rdv_solidarites_webhook_secret: str = ""
@@ -70,6 +77,51 @@ class Settings(BaseSettings):
     orientation_qualifying_levels: str = "NV5,NV4,NV3,NV2,NV1"
     orientation_recent_activity_years: int = 2
     orientation_young_age: int = 26
+
+    # Request bodies over these sizes are refused (413) before they are read.
+    max_body_bytes: int = 1_000_000
+    rdv_solidarites_max_body_bytes: int = 5_000_000
+
+    # Flood control (channels/flood.py): at most this many answered turns per contact within
+    # the window; past it one notice, then silence until the window has passed.
+    flood_max_replies: int = 10
+    flood_window_seconds: float = 60.0
+
+    @model_validator(mode="after")
+    def _simulator_default(self) -> Settings:
+        if self.simulator_open is None:
+            self.simulator_open = not self.is_production
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        """A public https address means real people: no demo defaults there."""
+        return self.public_base_url.strip().lower().startswith("https://")
+
+    def insecure_secrets(self) -> list[str]:
+        """The secrets still empty or at their demo value (environment variable names)."""
+        demo = {
+            "SECRET_KEY": (self.secret_key, DEMO_SECRET_KEY),
+            "BOT_API_TOKEN": (self.bot_api_token, DEMO_BOT_API_TOKEN),
+            "ACTION_SERVER_TOKEN": (self.action_server_token, ""),
+        }
+        return [name for name, (value, default) in demo.items() if value.strip() in ("", default)]
+
+
+class InsecureSettings(RuntimeError):
+    pass
+
+
+def check_production(settings: Settings) -> None:
+    """Refuse to start a public (https) deployment on demo secrets."""
+    missing = settings.insecure_secrets() if settings.is_production else []
+    if missing:
+        raise InsecureSettings(
+            f"PUBLIC_BASE_URL is https (production) but {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} empty or still the demo default: set "
+            "each to a long random value (e.g. `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'`)"
+        )
 
 
 @lru_cache

@@ -21,13 +21,27 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# How long a SQLite write waits for another one to finish before failing. Writes take
+# milliseconds, but an RDV-Solidarités rdv with 500 people holds the write lock for 3-7 s on a
+# small machine; under Twilio's 15 s webhook timeout, and short enough that a stuck
+# transaction shows up as an error rather than a frozen backend.
+SQLITE_BUSY_TIMEOUT_SECONDS = 15
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
+    # Errors (and their logs) never carry statement parameters: they hold phone numbers,
+    # names and message texts.
+    common = {"hide_parameters": True}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+            **common,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
@@ -35,11 +49,11 @@ def make_engine(url: str) -> Engine:
             # WAL lets the web process read while the worker writes.
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **common)
 
 
 @lru_cache

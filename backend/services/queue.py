@@ -148,7 +148,10 @@ def fail(
     if task.attempts >= task.max_attempts:
         task.status = "failed"
         task.finished_at = utcnow()
-        logger.error("task %s (%s) failed for good: %s", task.id, task.kind, error)
+        # Only the error's class: its message may quote a number or a text (kept in last_error).
+        logger.error(
+            "task %s (%s) failed for good: %s", task.id, task.kind, error.split(":", 1)[0][:100]
+        )
     else:
         delay = retry_in if retry_in is not None else min(2**task.attempts, 300)
         task.status = "pending"

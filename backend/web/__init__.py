@@ -9,6 +9,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .auth import LoginRequired, WebError
@@ -35,7 +36,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError) -> Response:
-        return _error_page(request, exc.status_code, exc.title, exc.message)
+        return await _error_page_off_loop(request, exc.status_code, exc.title, exc.message)
 
     api_validation_handler = app.exception_handlers.get(RequestValidationError)
 
@@ -43,7 +44,7 @@ def install(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         # Pages answer with a page; the API keeps its JSON errors.
         if request.url.path.startswith(WEB_PREFIXES) or api_validation_handler is None:
-            return _error_page(
+            return await _error_page_off_loop(
                 request, 400, "Demande incomplète", "Cette adresse ou ce formulaire est incorrect."
             )
         return await api_validation_handler(request, exc)
@@ -51,10 +52,17 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith(WEB_PREFIXES) and exc.status_code in (404, 405):
-            return _error_page(
+            return await _error_page_off_loop(
                 request, exc.status_code, "Page introuvable", "Cette page n'existe pas."
             )
         return await http_exception_handler(request, exc)
+
+
+async def _error_page_off_loop(
+    request: Request, status_code: int, title: str, message: str
+) -> Response:
+    """The page reads the signed-in session from the database: not on the event loop."""
+    return await run_in_threadpool(_error_page, request, status_code, title, message)
 
 
 def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:

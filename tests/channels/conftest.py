@@ -57,6 +57,10 @@ def channels_env(monkeypatch, twilio, telegram) -> dict[str, str]:
         "TELEGRAM_BOT_TOKEN": telegram.token,
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "TELEGRAM_API_BASE_URL": telegram.url,
+        # An https PUBLIC_BASE_URL is production: the app refuses to start on demo secrets.
+        "SECRET_KEY": "channel-tests-secret-key",
+        "BOT_API_TOKEN": "channel-tests-bot-token",
+        "ACTION_SERVER_TOKEN": "channel-tests-action-token",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from backend.core.db import session_scope
 from backend.models import Account, Beneficiary, Contact, Structure
 from backend.services import appointments
+from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import FakeTwilio
 from tests.support.database import migrate, reset_caches
 
@@ -29,6 +30,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
+LOGS = ARTIFACTS / "logs"
+TELEGRAM_SECRET = "e2e-telegram-webhook-secret"
 
 _phones = itertools.count(1)
 
@@ -43,7 +46,15 @@ def e2e_twilio() -> Iterator[FakeTwilio]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory, e2e_twilio) -> Iterator[object]:
+def e2e_telegram() -> Iterator[FakeTelegram]:
+    """The stack's Telegram Bot API: a local fake, with a token shaped like a real one."""
+    fake = FakeTelegram().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, e2e_twilio, e2e_telegram) -> Iterator[object]:
     from stack import Stack, free_port
 
     model = (
@@ -64,14 +75,17 @@ def stack(tmp_path_factory, e2e_twilio) -> Iterator[object]:
         [sys.executable, "-m", "backend.seed"], check=True, env=env, cwd=ROOT, capture_output=True
     )
     backend_port = free_port()
+    # Each process's log of this run only (tests/e2e/test_logs.py scans them).
+    for old in LOGS.glob("*.log"):
+        old.unlink()
     running = Stack(
         backend_port=backend_port,
         rasa_port=free_port(),
         actions_port=free_port(),
         database_url=url,
         tracker_db=str(workdir / "tracker.db"),
-        log_dir=ARTIFACTS / "logs",
-        # SMS and WhatsApp go to the fake Twilio (Telegram stays unconfigured).
+        log_dir=LOGS,
+        # SMS and WhatsApp go to the fake Twilio, Telegram to the fake Bot API.
         extra_env={
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{backend_port}",
             "TWILIO_ACCOUNT_SID": e2e_twilio.account_sid,
@@ -79,6 +93,9 @@ def stack(tmp_path_factory, e2e_twilio) -> Iterator[object]:
             "TWILIO_FROM_NUMBER": "+33700000000",
             "TWILIO_WHATSAPP_FROM": "whatsapp:+33700000001",
             "TWILIO_API_BASE_URL": e2e_twilio.url,
+            "TELEGRAM_BOT_TOKEN": e2e_telegram.token,
+            "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+            "TELEGRAM_API_BASE_URL": e2e_telegram.url,
         },
     )
     running.start(Path(model))
