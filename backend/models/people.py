@@ -65,6 +65,9 @@ class Beneficiary(Timestamped, Base):
     referent_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     # identified: known to a structure; pending: an unknown number that started a conversation.
     identification: Mapped[str] = mapped_column(String(20), default="identified")
+    # The CAF/MSA file number (numero_allocataire) of imported lists: how a re-import matches.
+    caf_number: Mapped[str | None] = mapped_column(String(30), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
     external_ids: Mapped[dict[str, Any]] = mapped_column(
         default=dict
     )  # e.g. {"rdv_solidarites": 42}
