@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
 from sqlalchemy import select
 
+from backend.core import clock
 from backend.models import Beneficiary, Contact, Invitation, Task
 from backend.services import invitations
+from backend.worker import run_pending
 from tests.web.conftest import csrf_of, post_form
 
 CSV = (
@@ -14,6 +20,14 @@ CSV = (
     "Durand;Léa;1990-03-12;06 12 34 56 02;1000002\n"
     "Petit;Jo;01/01/1990;01 44 55 66 77;1000003\n"
 )
+
+
+@pytest.fixture
+def daytime():
+    """Monday 1 March 2027, 10:00 in Paris: inside quiet hours, so invitations go out."""
+    clock.set_now(clock.FrozenClock(datetime(2027, 3, 1, 10, tzinfo=ZoneInfo("Europe/Paris"))))
+    yield
+    clock.reset()
 
 
 def upload(client, text: str | bytes):
@@ -75,12 +89,15 @@ def test_a_bad_file_is_refused_with_its_reason_and_other_roles_cannot_import(sig
     assert coordinator.get("/referent/triage").status_code == 403
 
 
-def test_relaunch_button(signed_in, seeded):
+def test_relaunch_button_once_the_invitation_went_out(signed_in, seeded, daytime):
     client = signed_in("referente@demo.fr")
     post_form(client, "/referent/invitations", "/referent/invitations")
     awa = seeded.scalar(select(Beneficiary).where(Beneficiary.first_name == "Awa"))
+    relaunch = f'action="/referent/invitations/{awa.id}/relancer"'
+    assert relaunch not in client.get("/referent/invitations").text  # not sent yet
+    run_pending("w1")
     page = client.get("/referent/invitations").text
-    assert f'action="/referent/invitations/{awa.id}/relancer"' in page
+    assert relaunch in page and "envoyée le" in page
     post_form(client, "/referent/invitations", f"/referent/invitations/{awa.id}/relancer")
     seeded.expire_all()
     statuses = seeded.scalars(select(Invitation.status).order_by(Invitation.id)).all()
