@@ -219,3 +219,17 @@ def test_dry_run_writes_nothing_and_bad_requests_get_a_reason(client, seeded):
         client.post("/api/v1/beneficiaries/import", content=b"x", headers=CSV_TYPE).status_code
         == 401
     )
+
+
+def test_two_imports_at_once_cannot_create_the_same_person_twice(seeded):
+    from sqlalchemy.exc import IntegrityError
+
+    from backend.models import Account
+
+    account = seeded.scalar(select(Account).where(Account.email == "referente@demo.fr"))
+    rows, rejected = imports.read_csv(f"{HEADER}\nMartin;Paul;;0612345601;1000001\n")
+    first = imports.plan(seeded, account, rows, rejected)
+    second = imports.plan(seeded, account, rows, rejected)  # planned before the first landed
+    imports.apply(seeded, account, first)
+    with pytest.raises(IntegrityError):
+        imports.apply(seeded, account, second)

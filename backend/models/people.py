@@ -56,6 +56,10 @@ class Account(Timestamped, Base):
 
 class Beneficiary(Timestamped, Base):
     __tablename__ = "beneficiaries"
+    # Two imports at once cannot create the same person twice in a structure.
+    __table_args__ = (
+        UniqueConstraint("structure_id", "caf_number", name="uq_beneficiaries_structure_caf"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str | None] = mapped_column(String(100))

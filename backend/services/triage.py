@@ -232,9 +232,16 @@ def create(
     first_name, last_name = " ".join(first_name.split()), " ".join(last_name.split())
     if not first_name or not last_name:
         raise TriageError(422, "first and last name are required")
+    caf_number = (caf_number or "").replace(" ", "").upper() or None
+    if caf_number and session.scalar(
+        select(Beneficiary.id).where(
+            Beneficiary.structure_id == account.structure_id, Beneficiary.caf_number == caf_number
+        )
+    ):
+        raise TriageError(409, "this numero_allocataire is already a person of your structure")
     person.first_name, person.last_name = first_name[:100], last_name[:100]
     person.birth_date = birth_date
-    person.caf_number = (caf_number or "").replace(" ", "").upper() or None
+    person.caf_number = caf_number
     person.structure_id = account.structure_id
     person.referent_id = account.id if account.role == "referent" else None
     person.identification = "identified"

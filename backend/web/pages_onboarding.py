@@ -7,6 +7,7 @@ from datetime import date
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from backend.api.deps import SessionDep
 from backend.models import Beneficiary, Role, WebSession
@@ -90,6 +91,13 @@ def import_confirm(
         _plan, counts = imports.import_csv(db, account, csv_text)
     except imports.FileRejected as exc:
         return render(request, "import.html", web_session, 400, preview=None, error=str(exc))
+    except IntegrityError as exc:
+        raise WebError(
+            409,
+            "Import interrompu",
+            "Un autre import a modifié ces personnes au même moment. Rien n'a été enregistré : "
+            "importez le fichier à nouveau.",
+        ) from exc
     flash(
         web_session,
         f"Import terminé : {counts['created']} personne(s) créée(s), {counts['updated']} mise(s) "

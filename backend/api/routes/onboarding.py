@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 
 from backend.api.deps import SessionDep, require_role
 from backend.models import Account, Role
@@ -42,6 +43,10 @@ async def import_beneficiaries(
         _plan, counts = imports.import_csv(session, account, body, dry_run=dry_run)
     except imports.FileRejected as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    except IntegrityError as exc:  # another import created some of these people meanwhile
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "another import changed these people: send the file again"
+        ) from exc
     return counts
 
 

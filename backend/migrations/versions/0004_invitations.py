@@ -74,10 +74,14 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_beneficiaries_caf_number"), ["caf_number"], unique=False
         )
+        batch_op.create_unique_constraint(
+            "uq_beneficiaries_structure_caf", ["structure_id", "caf_number"]
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("beneficiaries", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_beneficiaries_structure_caf", type_="unique")
         batch_op.drop_index(batch_op.f("ix_beneficiaries_caf_number"))
         batch_op.drop_column("email")
         batch_op.drop_column("caf_number")
