@@ -18,7 +18,7 @@ from typing import Any
 
 import phonenumbers
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from backend.core.clock import now as clock_now
 from backend.models import Account, Beneficiary, Contact, Event
@@ -263,18 +263,44 @@ def read_csv(data: bytes | str) -> tuple[list[Row], list[Rejection]]:
 # Planning -------------------------------------------------------------------------------------
 
 
-def _phone_owner(session: Session, phone: str) -> Beneficiary | None:
-    contact = session.scalar(
-        select(Contact)
-        .where(
-            Contact.channel.in_(PHONE_CHANNELS),
-            Contact.address == phone,
-            Contact.beneficiary_id.is_not(None),
-        )
-        .order_by(Contact.id)
-        .limit(1)
-    )
-    return contact.beneficiary if contact else None
+def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+@dataclass
+class _Known:
+    """What the database already knows about the file's CAF numbers and phones (a few queries
+    for the whole file instead of several per line)."""
+
+    by_caf: dict[str, list[Beneficiary]] = field(default_factory=dict)
+    by_phone: dict[str, Beneficiary] = field(default_factory=dict)
+
+
+def _known(session: Session, rows: list[Row]) -> _Known:
+    known = _Known()
+    cafs = sorted({r.caf_number for r in rows if r.caf_number})
+    phones = sorted({r.phone for r in rows if r.phone})
+    for chunk in _chunks(cafs):
+        for person in session.scalars(
+            select(Beneficiary)
+            .where(func.upper(Beneficiary.caf_number).in_(chunk))
+            .options(selectinload(Beneficiary.contacts))
+        ):
+            known.by_caf.setdefault((person.caf_number or "").upper(), []).append(person)
+    for chunk in _chunks(phones):
+        for contact in session.scalars(
+            select(Contact)
+            .where(
+                Contact.channel.in_(PHONE_CHANNELS),
+                Contact.address.in_(chunk),
+                Contact.beneficiary_id.is_not(None),
+            )
+            .options(selectinload(Contact.beneficiary).selectinload(Beneficiary.contacts))
+            .order_by(Contact.id)
+        ):
+            if contact.address not in known.by_phone and contact.beneficiary is not None:
+                known.by_phone[contact.address] = contact.beneficiary
+    return known
 
 
 def _has_phone(beneficiary: Beneficiary, phone: str) -> bool:
@@ -294,6 +320,8 @@ def plan(session: Session, account: Account, rows: list[Row], rejected: list[Rej
     }
     seen_caf: dict[str, int] = {}
     seen_phone: dict[str, int] = {}
+    with session.no_autoflush:
+        known = _known(session, rows)
     for row in rows:
         if row.caf_number and row.caf_number in seen_caf:
             reason = f"même numéro d'allocataire que la ligne {seen_caf[row.caf_number]}"
@@ -311,7 +339,7 @@ def plan(session: Session, account: Account, rows: list[Row], rejected: list[Rej
                 result.rejected.append(Rejection(row.line, reason))
                 continue
         planned = Planned(row, referent_id=referent_id)
-        reason = _match(session, planned, structure_id)
+        reason = _match(known, planned, structure_id)
         if reason:
             result.rejected.append(Rejection(row.line, reason))
             continue
@@ -328,18 +356,16 @@ def plan(session: Session, account: Account, rows: list[Row], rejected: list[Rej
     return result
 
 
-def _match(session: Session, planned: Planned, structure_id: int) -> str | None:
+def _match(known: _Known, planned: Planned, structure_id: int) -> str | None:
     """Find the person (numero_allocataire first, then phone); a reason when refused."""
     row = planned.row
     person = None
     if row.caf_number:
-        people = session.scalars(
-            select(Beneficiary).where(func.upper(Beneficiary.caf_number) == row.caf_number)
-        ).all()
+        people = known.by_caf.get(row.caf_number, [])
         if any(p.structure_id != structure_id for p in people):
             return "ce numéro d'allocataire est suivi par une autre structure"
         person = people[0] if people else None
-    owner = _phone_owner(session, row.phone) if row.phone else None
+    owner = known.by_phone.get(row.phone) if row.phone else None
     if owner is not None and owner.identification == "pending":
         # An unknown number that already wrote to us: it becomes this person (see apply).
         planned.pending_to_absorb = owner.id
@@ -383,34 +409,38 @@ def _changes(person: Beneficiary, planned: Planned) -> list[str]:
 # Writing --------------------------------------------------------------------------------------
 
 
-def _attach_phone(session: Session, person: Beneficiary, phone: str, how: str) -> None:
+def _sms_contacts(session: Session, phones: list[str]) -> dict[str, Contact]:
+    found: dict[str, Contact] = {}
+    for chunk in _chunks(sorted(set(phones))):
+        for contact in session.scalars(
+            select(Contact).where(Contact.channel == "sms", Contact.address.in_(chunk))
+        ):
+            found[contact.address] = contact
+    return found
+
+
+def _attach_phone(
+    session: Session, person: Beneficiary, phone: str, existing: dict[str, Contact]
+) -> Contact | None:
     """The structure's list says this mobile is the person's: an SMS contact, verified (an
     invited person who answers is known, and is not asked a date of birth)."""
-    contact = session.scalar(
-        select(Contact).where(Contact.channel == "sms", Contact.address == phone)
-    )
+    contact = existing.get(phone)
     if contact is None:
         contact = Contact(channel="sms", address=phone, beneficiary_id=person.id, verified=True)
         session.add(contact)
-        session.flush()
+        existing[phone] = contact
     elif contact.beneficiary_id in (None, person.id):
         contact.beneficiary_id, contact.verified = person.id, True
     else:
-        return  # someone else's (checked in plan; a concurrent change is left for triage)
-    session.add(
-        Event(
-            kind="contact_linked",
-            contact_id=contact.id,
-            beneficiary_id=person.id,
-            data={"channel": "sms", "how": how},
-        )
-    )
+        return None  # someone else's (checked in plan; a concurrent change is left for triage)
+    return contact
 
 
 def apply(session: Session, account: Account, the_plan: Plan) -> dict[str, Any]:
     from backend.services import triage
 
     default_referent = account.id if account.role == "referent" else None
+    created: list[tuple[Planned, Beneficiary]] = []
     for planned in the_plan.create:
         row = planned.row
         person = Beneficiary(
@@ -425,19 +455,25 @@ def apply(session: Session, account: Account, the_plan: Plan) -> dict[str, Any]:
             external_ids={"import": {"line": row.line}},
         )
         session.add(person)
-        session.flush()
+        created.append((planned, person))
+    session.flush()  # one INSERT batch; the unique (structure, CAF number) guards duplicates
+    for planned, person in created:
         if planned.pending_to_absorb is not None:
             pending = session.get(Beneficiary, planned.pending_to_absorb)
             if pending is not None and pending.identification == "pending":
                 triage.merge(session, pending, person, account, how="import")
-        if row.phone:
-            _attach_phone(session, person, row.phone, "import")
+    phones = [p.row.phone for p in the_plan.create + the_plan.update if p.row.phone]
+    existing = _sms_contacts(session, phones)
+    linked: list[Contact | None] = []
+    for planned, person in created:
+        if planned.row.phone:
+            linked.append(_attach_phone(session, person, planned.row.phone, existing))
         session.add(
             Event(
                 kind="beneficiary_imported",
                 beneficiary_id=person.id,
                 account_id=account.id,
-                data={"line": row.line},
+                data={"line": planned.row.line},
             )
         )
     for planned in the_plan.update:
@@ -449,7 +485,7 @@ def apply(session: Session, account: Account, the_plan: Plan) -> dict[str, Any]:
         person.email = row.email or person.email
         person.referent_id = planned.referent_id or person.referent_id
         if row.phone and not _has_phone(person, row.phone):
-            _attach_phone(session, person, row.phone, "import")
+            linked.append(_attach_phone(session, person, row.phone, existing))
         session.add(
             Event(
                 kind="beneficiary_import_updated",
@@ -458,6 +494,17 @@ def apply(session: Session, account: Account, the_plan: Plan) -> dict[str, Any]:
                 data={"line": row.line, "changed": planned.changes},
             )
         )
+    session.flush()
+    for contact in linked:
+        if contact is not None:
+            session.add(
+                Event(
+                    kind="contact_linked",
+                    contact_id=contact.id,
+                    beneficiary_id=contact.beneficiary_id,
+                    data={"channel": "sms", "how": "import"},
+                )
+            )
     counts = the_plan.counts()
     session.add(
         Event(

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from backend.core.clock import now as clock_now
 from backend.core.config import get_settings
@@ -30,6 +30,7 @@ from backend.models import (
     Message,
     Prediagnostic,
     Structure,
+    Task,
 )
 from backend.services import queue, reminders
 from channels.gsm7 import fold_to_gsm7, segment_count
@@ -87,19 +88,15 @@ def invitation_text(structure: Structure | None, step: int) -> str:
     return text
 
 
-def invitation_contact(session: Session, beneficiary_id: int) -> Contact | None:
+def invitation_contact(contacts: list[Contact]) -> Contact | None:
     """Where to invite: an active contact on a messaging channel; the one the person last wrote
     from first (WhatsApp or Telegram when that is how they talk to us), else SMS."""
-    contacts = session.scalars(
-        select(Contact).where(
-            Contact.beneficiary_id == beneficiary_id, Contact.channel.in_(INVITABLE_CHANNELS)
-        )
-    ).all()
-    if not contacts:
+    usable = [c for c in contacts if c.channel in INVITABLE_CHANNELS]
+    if not usable:
         return None
     epoch = datetime.min.replace(tzinfo=UTC)
     return max(
-        contacts,
+        usable,
         key=lambda c: (
             c.status == ContactStatus.active,
             c.last_inbound_at or epoch,
@@ -152,6 +149,10 @@ def not_yet_invited(session: Session, structure_id: int) -> list[int]:
     )
 
 
+def _chunks(values: list[int], size: int = 500) -> list[list[int]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
 def invite(
     session: Session,
     account: Account,
@@ -161,48 +162,66 @@ def invite(
     now: datetime | None = None,
 ) -> InviteResult:
     """Queue one invitation per person (every person of the structure not yet invited when no
-    ids are given). ``relaunch`` replaces an open invitation with a new one, sent now."""
+    ids are given). ``relaunch`` replaces an open invitation with a new one, sent now.
+
+    A few queries for the whole list, not several per person: a structure invites its
+    whole list at once."""
     now = now or clock_now()
     if beneficiary_ids is None:
         ids = not_yet_invited(session, account.structure_id)
     else:
         ids = list(dict.fromkeys(beneficiary_ids))
-    settings = reminders.load_settings(session)
-    result = InviteResult()
-    for beneficiary_id in ids:
-        beneficiary = session.get(Beneficiary, beneficiary_id)
-        if beneficiary is None:
-            _skip(result, beneficiary_id, "unknown")
-            continue
-        if beneficiary.structure_id != account.structure_id:
-            _skip(result, beneficiary_id, "other_structure")
-            continue
-        if beneficiary.identification != "identified":
-            _skip(result, beneficiary_id, "pending_identification")
-            continue
-        done = session.scalar(
-            select(Prediagnostic.id).where(
-                Prediagnostic.beneficiary_id == beneficiary_id,
-                Prediagnostic.status.in_(DONE_PREDIAGNOSTIC),
+    first_at = reminders.load_settings(session).next_allowed(now)
+    people: dict[int, Beneficiary] = {}
+    done: set[int] = set()
+    open_by: dict[int, list[Invitation]] = {}
+    for chunk in _chunks(ids):
+        people.update(
+            (b.id, b)
+            for b in session.scalars(
+                select(Beneficiary)
+                .where(Beneficiary.id.in_(chunk))
+                .options(selectinload(Beneficiary.contacts))
             )
         )
-        if done is not None:
-            _skip(result, beneficiary_id, "already_completed")
-            continue
-        contact = invitation_contact(session, beneficiary_id)
-        if contact is None:
-            _skip(result, beneficiary_id, "no_contact")
-            continue
-        if contact.status == ContactStatus.stopped:
-            _skip(result, beneficiary_id, "opted_out")
-            continue
-        open_ones = session.scalars(
-            select(Invitation).where(
-                Invitation.beneficiary_id == beneficiary_id, Invitation.status == "open"
+        done.update(
+            session.scalars(
+                select(Prediagnostic.beneficiary_id).where(
+                    Prediagnostic.beneficiary_id.in_(chunk),
+                    Prediagnostic.status.in_(DONE_PREDIAGNOSTIC),
+                )
             )
-        ).all()
-        if open_ones and not relaunch:
-            _skip(result, beneficiary_id, "already_invited")
+        )
+        for invitation in session.scalars(
+            select(Invitation).where(
+                Invitation.beneficiary_id.in_(chunk), Invitation.status == "open"
+            )
+        ):
+            open_by.setdefault(invitation.beneficiary_id, []).append(invitation)
+    result = InviteResult()
+    new: list[tuple[Invitation, Contact, bool]] = []
+    for beneficiary_id in ids:
+        beneficiary = people.get(beneficiary_id)
+        contact = invitation_contact(list(beneficiary.contacts)) if beneficiary else None
+        open_ones = open_by.get(beneficiary_id, [])
+        if beneficiary is None:
+            reason = "unknown"
+        elif beneficiary.structure_id != account.structure_id:
+            reason = "other_structure"
+        elif beneficiary.identification != "identified":
+            reason = "pending_identification"
+        elif beneficiary_id in done:
+            reason = "already_completed"
+        elif contact is None:
+            reason = "no_contact"
+        elif contact.status == ContactStatus.stopped:
+            reason = "opted_out"
+        elif open_ones and not relaunch:
+            reason = "already_invited"
+        else:
+            reason = ""
+        if reason or contact is None or beneficiary is None:
+            _skip(result, beneficiary_id, reason or "unknown")
             continue
         for old in open_ones:
             old.status, old.closed_reason = "replaced", "relaunched"
@@ -213,12 +232,23 @@ def invite(
             created_by_id=account.id,
         )
         session.add(invitation)
-        session.flush()
-        _schedule(session, invitation, 1, settings.next_allowed(now))
+        new.append((invitation, contact, bool(open_ones)))
+    session.flush()
+    for invitation, contact, relaunched in new:
+        # A new invitation's first step cannot be queued yet: no dedupe lookup needed.
+        session.add(
+            Task(
+                kind=TASK_KIND,
+                payload={"invitation_id": invitation.id, "step": 1},
+                run_at=first_at,
+                dedupe_key=_dedupe_key(invitation.id, 1),
+                max_attempts=10,
+            )
+        )
         session.add(
             Event(
-                kind="invitation_relaunched" if open_ones else "invitation_created",
-                beneficiary_id=beneficiary_id,
+                kind="invitation_relaunched" if relaunched else "invitation_created",
+                beneficiary_id=invitation.beneficiary_id,
                 contact_id=contact.id,
                 account_id=account.id,
                 data={"invitation_id": invitation.id, "channel": contact.channel},
@@ -229,13 +259,17 @@ def invite(
     return result
 
 
+def _dedupe_key(invitation_id: int, step: int) -> str:
+    return f"invitation:{invitation_id}:{step}"
+
+
 def _schedule(session: Session, invitation: Invitation, step: int, at: datetime) -> None:
     queue.enqueue(
         session,
         TASK_KIND,
         {"invitation_id": invitation.id, "step": step},
         run_at=at,
-        dedupe_key=f"invitation:{invitation.id}:{step}",
+        dedupe_key=_dedupe_key(invitation.id, step),
         max_attempts=10,
     )
 
@@ -395,7 +429,10 @@ class InvitationRow:
 def invitation_rows(session: Session, structure_id: int) -> list[InvitationRow]:
     """The latest invitation of each person of the structure, newest first."""
     invitations = session.scalars(
-        select(Invitation).where(Invitation.structure_id == structure_id).order_by(Invitation.id)
+        select(Invitation)
+        .where(Invitation.structure_id == structure_id)
+        .options(selectinload(Invitation.beneficiary), selectinload(Invitation.contact))
+        .order_by(Invitation.id)
     ).all()
     latest: dict[int, Invitation] = {}
     counts: dict[int, int] = {}
