@@ -282,3 +282,21 @@ def test_the_funnel_starts_at_invited(referent, now):
         ("Pré-diagnostic commencé", 1),
         ("Pré-diagnostic envoyé", 1),
     ]
+
+
+def test_whatsapp_when_that_is_where_the_person_writes(referent, now):
+    lina = person()
+    with session_scope() as session:
+        session.add(
+            Contact(
+                beneficiary_id=lina,
+                channel="whatsapp",
+                address="+33611111111",
+                verified=True,
+                last_inbound_at=clock.now(),
+            )
+        )
+    invite(lina)
+    run_pending("w1")
+    [message] = sent()
+    assert message.channel == "whatsapp" and "Répondez OUI" in message.text
