@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import SessionDep
 from backend.models import Beneficiary, Role, WebSession
@@ -53,6 +54,12 @@ def import_form(request: Request, web_session: WebSession = Staff):
     return render(request, "import.html", web_session, preview=None, error=None)
 
 
+def _preview(db: SessionDep, account, data: bytes) -> tuple[str, imports.Plan]:
+    text = imports.decode(data)
+    rows, rejected = imports.read_csv(text)
+    return text, imports.plan(db, account, rows, rejected)
+
+
 @router.post("/import/apercu")
 async def import_preview(
     request: Request,
@@ -62,12 +69,10 @@ async def import_preview(
 ):
     account = _acting(web_session)
     data = await fichier.read(imports.MAX_BYTES + 1)
-    try:
-        text = imports.decode(data)
-        rows, rejected = imports.read_csv(text)
+    try:  # blocking work (parsing, queries), kept off the event loop
+        text, preview = await run_in_threadpool(_preview, db, account, data)
     except imports.FileRejected as exc:
         return render(request, "import.html", web_session, 400, preview=None, error=str(exc))
-    preview = imports.plan(db, account, rows, rejected)
     return render(
         request,
         "import.html",

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import SessionDep, require_role
 from backend.models import Account, Role
@@ -40,7 +41,10 @@ async def import_beneficiaries(
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "send the file as text/csv")
     body = await request.body()
     try:
-        _plan, counts = imports.import_csv(session, account, body, dry_run=dry_run)
+        # The body had to be awaited; the import itself is blocking work, kept off the loop.
+        _plan, counts = await run_in_threadpool(
+            imports.import_csv, session, account, body, dry_run=dry_run
+        )
     except imports.FileRejected as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     except IntegrityError as exc:  # another import created some of these people meanwhile
