@@ -339,9 +339,9 @@ def plan(session: Session, account: Account, rows: list[Row], rejected: list[Rej
                 result.rejected.append(Rejection(row.line, reason))
                 continue
         planned = Planned(row, referent_id=referent_id)
-        reason = _match(known, planned, structure_id)
-        if reason:
-            result.rejected.append(Rejection(row.line, reason))
+        refused = _match(known, planned, structure_id)
+        if refused:
+            result.rejected.append(Rejection(row.line, refused))
             continue
         if row.caf_number:
             seen_caf[row.caf_number] = row.line
@@ -477,19 +477,19 @@ def apply(session: Session, account: Account, the_plan: Plan) -> dict[str, Any]:
             )
         )
     for planned in the_plan.update:
-        person, row = planned.beneficiary, planned.row
-        assert person is not None
-        person.first_name, person.last_name = row.first_name, row.last_name
-        person.birth_date = row.birth_date or person.birth_date
-        person.caf_number = row.caf_number or person.caf_number
-        person.email = row.email or person.email
-        person.referent_id = planned.referent_id or person.referent_id
-        if row.phone and not _has_phone(person, row.phone):
-            linked.append(_attach_phone(session, person, row.phone, existing))
+        known, row = planned.beneficiary, planned.row
+        assert known is not None
+        known.first_name, known.last_name = row.first_name, row.last_name
+        known.birth_date = row.birth_date or known.birth_date
+        known.caf_number = row.caf_number or known.caf_number
+        known.email = row.email or known.email
+        known.referent_id = planned.referent_id or known.referent_id
+        if row.phone and not _has_phone(known, row.phone):
+            linked.append(_attach_phone(session, known, row.phone, existing))
         session.add(
             Event(
                 kind="beneficiary_import_updated",
-                beneficiary_id=person.id,
+                beneficiary_id=known.id,
                 account_id=account.id,
                 data={"line": row.line, "changed": planned.changes},
             )

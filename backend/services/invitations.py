@@ -458,8 +458,9 @@ def invitation_rows(session: Session, structure_id: int) -> list[InvitationRow]:
     for beneficiary_id, invitation in latest.items():
         done = prediagnostics.get(beneficiary_id, set())
         delivered = any(
-            statuses.get(m) in DELIVERED
+            statuses.get(m, "") in DELIVERED
             for m in (invitation.first_message_id, invitation.last_message_id)
+            if m is not None
         )
         rows.append(
             InvitationRow(
