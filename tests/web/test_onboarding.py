@@ -141,3 +141,16 @@ def test_coordinators_funnel_starts_at_invited(signed_in, seeded):
     page = coordinator.get("/coordination").text
     assert "Des invitations au pré-diagnostic" in page
     assert '<th scope="row">Invitées</th><td class="num">1</td>' in page
+
+
+def test_an_admin_imports_and_invites_too(signed_in, seeded):
+    admin = signed_in("admin@demo.fr")
+    preview = upload(admin, CSV)
+    assert preview.status_code == 200
+    admin.post(
+        "/referent/import/confirmer", data={"csrf_token": csrf_of(preview.text), "csv_text": CSV}
+    )
+    page = admin.get("/referent/invitations")
+    assert page.status_code == 200 and "Inviter ces 3 personne(s)" in page.text
+    assert "/referent/personnes/" not in page.text  # a person's page is for referents
+    assert admin.get("/referent/triage").status_code == 200
