@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from backend.services import reminders
+from backend.services import invitations, reminders
 from backend.worker import handler
 from channels import outbound, pipeline, telegram
 from channels.registry import get_channel
@@ -44,3 +44,11 @@ def answer_callback_query(payload: dict[str, Any]) -> None:
 def appointment_reminder(payload: dict[str, Any]) -> None:
     outcome = reminders.send_due(payload)
     logger.info("reminder %s: %s", payload, outcome)
+
+
+@handler(invitations.TASK_KIND)
+def invitation_step(payload: dict[str, Any]) -> None:
+    outcome = invitations.send_due(payload)
+    logger.info(
+        "invitation %s step %s: %s", payload.get("invitation_id"), payload.get("step"), outcome
+    )

@@ -9,6 +9,7 @@ from backend.api.routes import (
     bot_parcours,
     integrations,
     login,
+    onboarding,
     orientation,
     prediagnostic,
     referential,
@@ -18,6 +19,7 @@ from backend.api.routes import (
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(login.router)
+api_router.include_router(onboarding.router)
 api_router.include_router(beneficiaries.router)
 api_router.include_router(orientation.router)
 api_router.include_router(telegram_links.router)

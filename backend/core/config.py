@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # Appointment reminders: defaults, a coordinator may change them in the app.
     reminder_offsets_hours: str = "48"  # comma-separated, e.g. "48,2"
     quiet_hours: str = "08:00-20:00"  # reminders are only sent inside this local window
+    # Invitations: reminders this many days after the invitation when the person has not
+    # answered (comma-separated, e.g. "3,7"; empty: no reminder). Sent inside QUIET_HOURS.
+    invitation_reminder_days: str = "3"
     # When a person asking to be called back may expect the call.
     callback_delay_business_days: int = 2
 

@@ -3,6 +3,7 @@
 from .appointments import AppointmentReminder, AppSetting, WebhookReceipt
 from .base import Base, utcnow
 from .channels import TelegramLinkToken
+from .invitations import Invitation
 from .messaging import Event, KeyLease, Message, Task
 from .orientation import OrientationSuggestion
 from .parcours import Appointment, AppointmentStatus, CallbackRequest, SituationUpdate
@@ -40,6 +41,7 @@ __all__ = [
     "ContactStatus",
     "DeclarationStatus",
     "Event",
+    "Invitation",
     "KeyLease",
     "LoginAttempt",
     "Message",

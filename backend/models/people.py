@@ -56,6 +56,10 @@ class Account(Timestamped, Base):
 
 class Beneficiary(Timestamped, Base):
     __tablename__ = "beneficiaries"
+    # Two imports at once cannot create the same person twice in a structure.
+    __table_args__ = (
+        UniqueConstraint("structure_id", "caf_number", name="uq_beneficiaries_structure_caf"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str | None] = mapped_column(String(100))
@@ -65,6 +69,9 @@ class Beneficiary(Timestamped, Base):
     referent_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     # identified: known to a structure; pending: an unknown number that started a conversation.
     identification: Mapped[str] = mapped_column(String(20), default="identified")
+    # The CAF/MSA file number (numero_allocataire) of imported lists: how a re-import matches.
+    caf_number: Mapped[str | None] = mapped_column(String(30), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
     external_ids: Mapped[dict[str, Any]] = mapped_column(
         default=dict
     )  # e.g. {"rdv_solidarites": 42}

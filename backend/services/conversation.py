@@ -1,6 +1,7 @@
 """The one place that decides what an inbound message means in its context.
 
-Context is what the person last received (the menu of the last turn, and whether a Rasa form is
+An answer to an invitation starts the pre-diagnostic. Otherwise, context is what the person
+last received (the menu of the last turn, and whether a Rasa form is
 waiting for its answer) and whether a pre-diagnostic is in progress. In order:
 
 1. a reply to a confirmation we asked ("Bus, train : c'est bien ça ? 1 Oui 2 Non", "Vous ne
@@ -31,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import Contact, Message
+from backend.services import invitations
 from backend.services.questionnaire.engine import Engine
 from backend.services.questionnaire.parser import yes_or_no
 from backend.services.questionnaire.render import text_message
@@ -154,6 +156,12 @@ class Router:
         return bool(self.engine and self.engine.in_progress())
 
     def decide(self, text: str) -> Decision:
+        # 0. The answer to an invitation ("oui", "ok", anything): the pre-diagnostic starts,
+        # as a known person (the invitation went to this number).
+        if invitations.on_inbound(self.session, self.contact):
+            self.engine = Engine(self.session, self.contact)
+            self.engine.start()
+            return Decision(messages=self.engine.ask().messages, reason="invitation_answered")
         turn = last_turn(self.session, self.contact.id, self.message.id)
         menu = active_menu(turn)
         flow = open_flow(turn)

@@ -122,6 +122,11 @@ def request_callback(
     topic: str | None,
     message_id: int | None,
 ) -> CallbackRequest:
+    """From an unknown number too: it is kept for a person pending identification, shown on the
+    triage page, and reaches a referent's inbox once staff link the number to someone."""
+    from .triage import pending_person
+
+    pending_person(session, contact)
     request = CallbackRequest(
         beneficiary_id=contact.beneficiary_id,
         contact_id=contact.id,
@@ -177,6 +182,43 @@ def cannot_attend(
         )
     )
     return request
+
+
+def cannot_attend_unknown(
+    session: Session, contact: Contact, *, reason: str | None, message_id: int | None
+) -> CallbackRequest:
+    """An unknown number (or a person pending identification) says they cannot come: no
+    appointment can be shown or matched, so the message is kept for triage."""
+    from .triage import pending_person
+
+    person = pending_person(session, contact)
+    request = CallbackRequest(
+        beneficiary_id=person.id,
+        contact_id=contact.id,
+        kind="cannot_attend",
+        reason=reason,
+        source_message_id=message_id,
+    )
+    session.add(request)
+    session.flush()
+    session.add(
+        Event(
+            kind="appointment_cannot_attend",
+            contact_id=contact.id,
+            beneficiary_id=person.id,
+            message_id=message_id,
+            data={"callback_request_id": request.id, "appointment_id": None,
+                  "reason_given": bool(reason), "pending_identification": True},
+        )
+    )  # fmt: skip
+    return request
+
+
+def identified(session: Session, contact: Contact) -> bool:
+    beneficiary = (
+        session.get(Beneficiary, contact.beneficiary_id) if contact.beneficiary_id else None
+    )
+    return beneficiary is not None and beneficiary.identification == "identified"
 
 
 # Situation updates --------------------------------------------------------------------------

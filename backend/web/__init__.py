@@ -17,6 +17,7 @@ from .common import current_session, login_url, render
 from .pages_admin import router as admin_router
 from .pages_auth import router as auth_router
 from .pages_coordination import router as coordination_router
+from .pages_onboarding import router as onboarding_router
 from .pages_referent import router as referent_router
 from .pages_tuning import router as tuning_router
 
@@ -27,7 +28,14 @@ WEB_PREFIXES = ("/referent", "/coordination", "/admin", "/compte", "/connexion",
 def install(app: FastAPI) -> None:
     """Mount the staff pages, their static files and their HTML error pages on ``app``."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (auth_router, referent_router, coordination_router, tuning_router, admin_router):
+    for router in (
+        auth_router,
+        referent_router,
+        onboarding_router,
+        coordination_router,
+        tuning_router,
+        admin_router,
+    ):
         app.include_router(router)
 
     @app.exception_handler(LoginRequired)

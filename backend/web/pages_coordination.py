@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from backend.api.deps import SessionDep
 from backend.models import Role, WebSession, utcnow
+from backend.services.invitations import invitation_funnel
 from backend.services.orientation.labels import MOTIF_REFUS_LABELS, PARCOURS_LABELS
 from backend.services.orientation.rules import OrientationRulesError, load_rules
 from backend.services.orientation.store import agreement_stats
@@ -34,12 +35,14 @@ def funnel_page(
     if periode not in PERIODS:
         periode = "30"
     days = PERIODS[periode]
-    funnel = compute_funnel(db, utcnow() - timedelta(days=days) if days else None)
+    since = utcnow() - timedelta(days=days) if days else None
+    funnel = compute_funnel(db, since)
     return render(
         request,
         "funnel.html",
         web_session,
         funnel=funnel,
+        invited=invitation_funnel(db, since),
         periode=periode,
         periods=PERIODS,
         # Built from numbers and escaped keys only (see funnel.py).

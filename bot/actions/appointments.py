@@ -29,6 +29,11 @@ UNKNOWN_NUMBER = (
     "Je ne trouve pas de dossier lié à ce numéro. Demandez à votre conseiller "
     "de l'enregistrer, ou écrivez depuis le numéro qu'il a."
 )
+# An unknown number's callback or absence is kept for the team, who will identify it.
+UNKNOWN_NUMBER_NOTED = (
+    "C'est noté, votre message est transmis. Ce numéro n'est pas encore connu : "
+    "l'équipe va vous identifier puis vous recontacter."
+)
 LOCKED = (
     "Je n'ai pas pu vérifier votre identité. Pour votre sécurité, réessayez demain "
     "ou appelez votre conseiller."
@@ -146,9 +151,16 @@ class ActionStartCannotAttend(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        answer, stop = visible_appointment(dispatcher, tracker, self.name())
-        if answer is None:
-            return stop or []
+        try:
+            answer = next_appointment(tracker)
+        except BackendError:
+            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            return []
+        if answer["access"] == "unknown":  # kept for the team rather than refused
+            return [SlotSet("absence_reason", None), FollowupAction("cannot_attend_form")]
+        blocked = guard(answer["access"], dispatcher, self.name())
+        if blocked is not None:
+            return blocked
         appointment = answer.get("appointment")
         if appointment is None:
             dispatcher.utter_message(text=f"{NO_APPOINTMENT} Vous n'avez rien à annuler.")
@@ -195,6 +207,9 @@ class ActionSubmitCannotAttend(Action):
             )
         except BackendError:
             dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            return reset
+        if result.get("identified") is False:
+            dispatcher.utter_message(text=UNKNOWN_NUMBER_NOTED)
             return reset
         who = result.get("referent") or "votre conseiller"
         dispatcher.utter_message(

@@ -8,7 +8,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from .appointments import CANCELLED, TECHNICAL_PROBLEM, known_person
+from .appointments import CANCELLED, TECHNICAL_PROBLEM, UNKNOWN_NUMBER_NOTED
 from .backend_client import BackendError, client
 from .context import contact_id, source_message_id
 from .parsing import is_cancel, is_skip
@@ -21,8 +21,7 @@ class ActionStartCallback(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if not known_person(dispatcher, tracker):
-            return []
+        # An unknown number may ask too: the backend keeps it for the team to identify.
         return [SlotSet("callback_preferred_time", None), FollowupAction("callback_form")]
 
 
@@ -63,6 +62,9 @@ class ActionSubmitCallback(Action):
             )
         except BackendError:
             dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            return reset
+        if result.get("identified") is False:
+            dispatcher.utter_message(text=UNKNOWN_NUMBER_NOTED)
             return reset
         who = result.get("referent") or "Votre conseiller"
         dispatcher.utter_message(text="C'est noté, votre demande est transmise.")

@@ -85,6 +85,18 @@ class CannotAttendIn(SourceIn):
 @router.post("/contacts/{contact_id}/appointments/cannot-attend", status_code=201)
 def cannot_attend(contact_id: int, body: CannotAttendIn, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
+    if request_service.access(session, contact) == "unknown":
+        # Kept for triage rather than dropped: staff will identify the number.
+        request = request_service.cannot_attend_unknown(
+            session, contact, reason=body.reason, message_id=body.message_id
+        )
+        return {
+            "request_id": request.id,
+            "appointment": None,
+            "referent": None,
+            "expected_by": request_service.expected_by()[1],
+            "identified": False,
+        }
     granted(session, contact)
     appointment = appointment_service.target_for_contact(session, contact)
     if appointment is None:
@@ -98,6 +110,7 @@ def cannot_attend(contact_id: int, body: CannotAttendIn, session: SessionDep) ->
         "appointment": appointment_service.describe(appointment),
         "referent": request_service.referent_name(session, contact.beneficiary_id),
         "expected_by": expected,
+        "identified": True,
     }
 
 
@@ -109,7 +122,7 @@ class CallbackIn(SourceIn):
 @router.post("/contacts/{contact_id}/callback-requests", status_code=201)
 def request_callback(contact_id: int, body: CallbackIn, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
-    linked(session, contact)
+    # An unknown number's request is kept for a person pending identification (triage).
     request = request_service.request_callback(
         session,
         contact,
@@ -122,6 +135,7 @@ def request_callback(contact_id: int, body: CallbackIn, session: SessionDep) -> 
         "request_id": request.id,
         "referent": request_service.referent_name(session, contact.beneficiary_id),
         "expected_by": expected,
+        "identified": request_service.identified(session, contact),
     }
 
 
