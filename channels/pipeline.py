@@ -160,6 +160,8 @@ def queue_outbound(
     payload: dict[str, Any] = {"buttons": reply.buttons} if reply.buttons else {}
     if reply.menu:
         payload["menu"] = reply.menu
+    if reply.body is not None:
+        payload["body"] = reply.body
     if kind:
         payload["kind"] = kind
     if flow:

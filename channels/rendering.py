@@ -35,6 +35,9 @@ class Rendered:
     segments: int
     buttons: list[dict[str, str]] = field(default_factory=list)
     menu: dict[str, Any] | None = None
+    # The text without its numbered list, for a channel that can show real buttons instead
+    # (WhatsApp through an approved Content template).
+    body: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,6 +82,7 @@ def _render_one(message: dict[str, Any], channel: str) -> Rendered:
     ]
     menu = _menu_of(message, buttons)
     show = bool(menu) and menu.get("show", True)
+    body = text if show and channel == "whatsapp" else None
     if channel in NUMBERED_CHANNELS and show:
         assert menu is not None
         listed = numbered_options(buttons, bool(menu.get("multi")), menu.get("prompt", True))
@@ -98,6 +102,7 @@ def _render_one(message: dict[str, Any], channel: str) -> Rendered:
         segments=segment_count(text),
         buttons=buttons if show else [],
         menu=menu,
+        body=body,
     )
 
 

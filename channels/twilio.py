@@ -180,6 +180,36 @@ class TwilioSmsChannel(TwilioChannel):
     name = "sms"
 
 
+QUICK_REPLY_MAX = 3  # WhatsApp quick-reply buttons per message
+LIST_PICKER_MAX = 10  # WhatsApp list items
+TITLE_MAX = 20  # WhatsApp button and item titles
+
+
+def choice_template(settings: Settings, message: Message) -> tuple[str, dict[str, str]] | None:
+    """The approved Content template (and its variables) that shows this message's options as
+    real WhatsApp buttons, when one is configured for that many options."""
+    payload = message.payload or {}
+    options = [o for o in (payload.get("buttons") or []) if o.get("payload") != "more"]
+    body = payload.get("body")
+    if not options or body is None:
+        return None
+    sids = dict(
+        item.split(":", 1)
+        for item in settings.twilio_whatsapp_quick_reply_sids.replace(" ", "").split(",")
+        if ":" in item
+    )
+    if len(options) <= QUICK_REPLY_MAX and sids.get(str(len(options))):
+        sid = sids[str(len(options))]
+    elif len(options) <= LIST_PICKER_MAX and settings.twilio_whatsapp_list_sid:
+        sid = settings.twilio_whatsapp_list_sid
+    else:
+        return None
+    variables = {"1": body}
+    for index, option in enumerate(options, start=2):
+        variables[str(index)] = option["title"][:TITLE_MAX]
+    return sid, variables
+
+
 class TwilioWhatsAppChannel(TwilioChannel):
     name = "whatsapp"
 
@@ -189,6 +219,16 @@ class TwilioWhatsAppChannel(TwilioChannel):
         to = whatsapp_address(contact.address)
         last = contact.last_inbound_at
         if last is not None and utcnow() - last < WHATSAPP_WINDOW:
+            template = choice_template(self.settings, message)
+            if template is not None:  # a tap sends the option's title back, like typing it
+                result = self._create(
+                    to=to,
+                    from_=sender,
+                    content_sid=template[0],
+                    content_variables=json.dumps(template[1], ensure_ascii=False),
+                )
+                result.sent_as = "buttons"
+                return result
             return self._create(to=to, from_=sender, body=text)
         # Outside the 24 h session WhatsApp only delivers approved templates.
         if self.settings.twilio_whatsapp_outside_window == "sms":

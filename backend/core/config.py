@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     # receives the text), "sms" sends the text by SMS from TWILIO_FROM_NUMBER instead.
     twilio_whatsapp_outside_window: Literal["template", "sms"] = "template"
     twilio_whatsapp_template_sid: str = ""
+    # Choices as real WhatsApp buttons (Content API, inside the 24 h session): approved
+    # templates whose variable {{1}} is the text and {{2}}... the options' titles.
+    # Quick replies (up to 3 buttons) by number of options, "2:HX...,3:HX..."; a list picker
+    # (up to 10 items) for longer menus. Unset: the options are a numbered text list.
+    twilio_whatsapp_quick_reply_sids: str = ""
+    twilio_whatsapp_list_sid: str = ""
 
     # Telegram: active when the bot token is set.
     telegram_bot_token: str = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -284,6 +285,48 @@ def test_whatsapp_inside_the_24h_window_sends_free_text(app, twilio):
     assert sent["params"]["Body"] == "Vous êtes inscrit."  # WhatsApp is not GSM-7
     assert "ContentSid" not in sent["params"]
     assert get_message(message_id).status == "sent"
+
+
+def new_menu(address: str, text: str, titles: list[str]) -> int:
+    with session_scope() as session:
+        contact = Contact(channel="whatsapp", address=address, **whatsapp_contact_at(1))
+        session.add(contact)
+        session.flush()
+        buttons = [{"title": t, "payload": str(i)} for i, t in enumerate(titles, start=1)]
+        [rendered] = render([{"text": text, "buttons": buttons}], "whatsapp")
+        return queue_outbound(session, contact, rendered).id
+
+
+def test_whatsapp_options_become_quick_reply_buttons_when_a_template_is_set(
+    app, twilio, monkeypatch
+):
+    monkeypatch.setenv("TWILIO_WHATSAPP_QUICK_REPLY_SIDS", "2:HX" + "2" * 32 + ",3:HX" + "3" * 32)
+    monkeypatch.setenv("TWILIO_WHATSAPP_LIST_SID", "HX" + "9" * 32)
+    from backend.core.config import get_settings
+
+    get_settings.cache_clear()
+    new_menu("+33611223370", "On commence ?", ["Oui", "Non"])
+    long_id = new_menu("+33611223371", "Votre niveau ?", [f"Niveau {i}" for i in range(1, 8)])
+    run_worker()
+    [quick] = twilio.sent_to("whatsapp:+33611223370")
+    assert quick["params"]["ContentSid"] == "HX" + "2" * 32
+    assert json.loads(quick["params"]["ContentVariables"]) == {
+        "1": "On commence ?",
+        "2": "Oui",
+        "3": "Non",
+    }
+    assert "Body" not in quick["params"]  # the options are not numbered a second time
+    [picker] = twilio.sent_to("whatsapp:+33611223371")
+    assert picker["params"]["ContentSid"] == "HX" + "9" * 32
+    assert json.loads(picker["params"]["ContentVariables"])["8"] == "Niveau 7"
+    assert get_message(long_id).payload["sent_as"] == "buttons"
+
+
+def test_whatsapp_options_are_a_text_list_numbered_once_without_a_template(app, twilio):
+    new_menu("+33611223372", "On commence ?", ["Oui", "Non"])
+    run_worker()
+    [sent] = twilio.sent_to("whatsapp:+33611223372")
+    assert sent["params"]["Body"] == "On commence ?\n1 Oui\n2 Non\nRépondez 1 ou 2"
 
 
 def test_whatsapp_outside_the_window_uses_the_approved_template(app, twilio, monkeypatch):
