@@ -172,7 +172,13 @@ class Player:
                 continue
             key = question.key
             if key not in answers:
-                raise AssertionError(f"{self.run.name}: no answer written for {key!r}")
+                # An earlier answer was taken for another: the person goes back and answers
+                # it again, with the list's numbers this time.
+                self.run.wrong.append(f"{key}: asked, though the person's answers lead elsewhere")
+                self.say("retour")
+                if self.state()[1] is not None and self.state()[1].key == key:
+                    break  # no way back: stop here, the run is not completed
+                continue
             meant = answers[key]["means"]
             menu = self.last_menu() or {}
             if menu.get("kind") == "confirm_answer" and menu.get("question_key") == key:
