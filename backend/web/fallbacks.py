@@ -58,6 +58,36 @@ class Fallback:
         return (self.event.data or {}).get("best_guess")
 
     @property
+    def question(self) -> str | None:
+        """The questionnaire question this message answered (None: outside the questionnaire)."""
+        key = (self.event.data or {}).get("question_key")
+        if not key:
+            return None
+        from backend.services.questionnaire.schema import QuestionnaireError, load_questionnaire
+
+        try:
+            question = load_questionnaire().question(str(key))
+        except QuestionnaireError:
+            question = None
+        return question.text if question else str(key)
+
+    @property
+    def answer_guess(self) -> str | None:
+        """The options the engine thought of for an answer it did not take as said."""
+        keys = (self.event.data or {}).get("answer_guess") or []
+        key = (self.event.data or {}).get("question_key")
+        if not keys or not key:
+            return None
+        from backend.services.questionnaire.schema import QuestionnaireError, load_questionnaire
+
+        try:
+            question = load_questionnaire().question(str(key))
+        except QuestionnaireError:
+            return ", ".join(keys)
+        options = [question.option(k) for k in keys] if question else []
+        return ", ".join(o.sms for o in options if o) or None
+
+    @property
     def confidence(self) -> float | None:
         value = (self.event.data or {}).get("confidence")
         return float(value) if isinstance(value, int | float) else None

@@ -193,3 +193,28 @@ def test_intent_list_is_the_nlu_contract(signed_in):
     page = client.get("/coordination/incompris?voir=all")
     assert page.status_code == 200 and "Aucun message ici" in page.text
     assert set(CONTRACT_INTENTS) <= set(intents()) and "nlu_fallback" not in intents()
+
+
+def test_questionnaire_answers_not_understood_show_their_question_and_the_guess(signed_in, seeded):
+    contact = seeded.scalar(
+        select(Contact).join(Beneficiary).where(Beneficiary.first_name == "Awa")
+    )
+    seeded.add(
+        Event(
+            kind="nlu_fallback",
+            contact_id=contact.id,
+            data={
+                "text": "kovoitirage",
+                "best_guess": "out_of_scope",
+                "confidence": 0.5,
+                "question_key": "situations_transport",
+                "answer_guess": ["covoiturage"],
+                "context": "questionnaire",
+            },
+        )
+    )
+    seeded.commit()
+    page = html.unescape(signed_in("coordinateur@demo.fr").get("/coordination/incompris").text)
+    assert "kovoitirage" in page
+    assert "Réponse à : Transport, votre cas ?" in page
+    assert "réponse « Covoiturage » ?" in page
