@@ -59,6 +59,7 @@ clean:
 bench: venvs model
 	$(APP_PY) bench/webhook_ack.py
 	$(APP_PY) bench/sms_cost.py
+	$(APP_PY) bench/understanding.py
 	$(APP_PY) bench/web_funnel.py
 	$(APP_PY) bench/train_time.py
 	$(APP_PY) bench/model_memory.py
