@@ -54,6 +54,10 @@ def run_personas(base_url: str) -> tuple[list, list]:
             print(f"    not understood first: {missed}")
         for wrong in run.wrong:
             print(f"    stored wrong: {wrong}")
+        if not run.completed:
+            print("    not completed; the end of the conversation:")
+            for said, replies in run.transcript[-6:]:
+                print(f"      > {said}\n        " + "\n        ".join(replies).replace("\n", " / "))
     return tuned, sealed
 
 

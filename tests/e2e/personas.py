@@ -55,6 +55,7 @@ class Run:
     completed: bool = False
     two_lists: int = 0  # messages carrying two numbered lists (must stay 0)
     first_try_keys: list[str] = field(default_factory=list)
+    transcript: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def understood_first_time(self) -> int:
@@ -107,6 +108,7 @@ class Player:
         response.raise_for_status()
         replies = response.json()["replies"]
         self.run.turns += 1
+        self.run.transcript.append((text, [r["text"] for r in replies]))
         for reply in replies:
             self.run.messages += 1
             self.run.segments += reply["segments"]
@@ -205,7 +207,8 @@ class Player:
                 self.run.reasks += 1
                 self.say(self.numbers_for(keys, meant, question))
             else:
-                raise AssertionError(f"{self.run.name}: stuck at {key!r}")
+                self.run.wrong.append(f"{key}: still not understood after {count} tries")
+                break
         _, _, _, after = self.state()
         for kind, count in after.items():
             if count > baseline.get(kind, 0):
