@@ -31,6 +31,7 @@ from .render import (
     between_message,
     guess_message,
     more_message,
+    note_message,
     question_message,
     reask_message,
     text_message,
@@ -162,14 +163,15 @@ class Engine:
             question,
             view.options(question),
             str(self.contact.channel),
-            note=note,
             summary=self._summary_text(view),
         )
         state.update(asked_key=question.key, asked_at=utcnow().isoformat())
         state.pop("paused", None)
         prediag.state = state
         self._event("prediag_question_asked", prediag, question.key)
-        return Turn(note or "asking", [message], question.key, prediag.id)
+        before = note_message(self.q, question, note)
+        messages = [before, message] if before else [message]
+        return Turn(note or "asking", messages, question.key, prediag.id)
 
     def _first_page(self, question: Question, options: list[Option], view: View) -> int | None:
         message = question_message(

@@ -72,16 +72,9 @@ def question_message(
     """The whole question, its options listed: asked for the first time, or asked again on its
     own (after a digression, help, a pause). On SMS a long list shows its first options and
     '0 Autres choix' so that the question stays one SMS; every number still answers it."""
-    messages = questionnaire.messages
     body = question.text
     if question.type == "confirm" and summary:
         body = f"{summary}\n{body}"
-    if note == "help":
-        body = f"{question.help or messages.help}\n{body}"
-    elif note == "resumed":
-        body = f"{messages.resumed}\n{body}"
-    elif note == "back_first":
-        body = f"{messages.back_first}\n{body}"
     if not options:
         return {"text": body}
     buttons = option_buttons(options, channel)
@@ -91,6 +84,20 @@ def question_message(
         menu["paged"] = shown
         buttons = [{**b, "number": str(i)} for i, b in enumerate(buttons[:shown], 1)] + [MORE]
     return {"text": body, "buttons": buttons, "menu": menu}
+
+
+def note_message(
+    questionnaire: Questionnaire, question: Question, note: str | None
+) -> Message | None:
+    """What comes before a question asked again (help, "on reprend"...): its own message, so
+    the question keeps its one-SMS layout (the renderer joins them when that costs nothing)."""
+    messages = questionnaire.messages
+    text = {
+        "help": question.help or messages.help,
+        "resumed": messages.resumed,
+        "back_first": messages.back_first,
+    }.get(note or "")
+    return {"text": text} if text else None
 
 
 def more_message(
