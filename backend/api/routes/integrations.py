@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Request, status
 
 from backend.api.deps import SessionDep
 from backend.core.config import get_settings
+from backend.core.safe_input import UnsafeInput, load_json
 from backend.services import rdv_solidarites
 
 router = APIRouter(prefix="/integrations", tags=["integrations"])
@@ -29,9 +29,9 @@ async def rdv_solidarites_webhook(
     if not rdv_solidarites.signature_ok(raw, x_lapin_signature, secret):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "bad or missing X-Lapin-Signature")
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "body is not JSON") from exc
+        body = load_json(raw)  # strict: no NaN, no NUL, not deeply nested
+    except UnsafeInput as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     if not isinstance(body, dict):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "body is not a JSON object")
     try:
