@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from backend.api.deps import SessionDep, require_bot, require_role
 from backend.api.routes.beneficiaries import visible_beneficiary
-from backend.models import Account, Contact, Event, Message, Prediagnostic, Role
+from backend.api.routes.bot import check_message
+from backend.core.safe_input import PathId, RowId, SafeText
+from backend.models import Account, Contact, Event, Prediagnostic, Role
 from backend.services.questionnaire.engine import Engine, summary
 from backend.services.questionnaire.preview import questionnaire_preview
 from backend.services.questionnaire.schema import QuestionnaireError
@@ -46,19 +48,8 @@ def _committed(session: SessionDep, result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _message_id(session: SessionDep, contact: Contact, message_id: int | None) -> int | None:
-    if message_id is None:
-        return None
-    message = session.get(Message, message_id)
-    if message is None or message.contact_id != contact.id:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "message_id is not a message of this contact"
-        )
-    return message_id
-
-
 @router.get("/contacts/{contact_id}/prediagnostic")
-def prediagnostic_status(contact_id: int, session: SessionDep) -> dict[str, Any]:
+def prediagnostic_status(contact_id: PathId, session: SessionDep) -> dict[str, Any]:
     """Is a pre-diagnostic in progress for this person (used when a conversation starts)?"""
     contact = _contact(session, contact_id)
     prediag = _engine(session, contact).current()
@@ -71,14 +62,14 @@ def prediagnostic_status(contact_id: int, session: SessionDep) -> dict[str, Any]
 
 
 class StartIn(BaseModel):
-    message_id: int | None = None
+    message_id: RowId | None = None
 
 
 @router.post("/contacts/{contact_id}/prediagnostic/start")
-def start_prediagnostic(contact_id: int, body: StartIn, session: SessionDep) -> dict[str, Any]:
+def start_prediagnostic(contact_id: PathId, body: StartIn, session: SessionDep) -> dict[str, Any]:
     """Start, or find the one in progress. An unknown number gets a 'pending' beneficiary."""
     contact = _contact(session, contact_id)
-    _message_id(session, contact, body.message_id)
+    check_message(session, contact, body.message_id)
     engine = _engine(session, contact)
     prediag, created = engine.start()
     return _committed(
@@ -96,24 +87,24 @@ def start_prediagnostic(contact_id: int, body: StartIn, session: SessionDep) -> 
 
 
 @router.post("/contacts/{contact_id}/prediagnostic/ask")
-def ask_question(contact_id: int, session: SessionDep) -> dict[str, Any]:
+def ask_question(contact_id: PathId, session: SessionDep) -> dict[str, Any]:
     """The message to show now (current question rendered for the contact's channel)."""
     contact = _contact(session, contact_id)
     return _committed(session, _engine(session, contact).ask())
 
 
 class AnswerIn(BaseModel):
-    text: str = Field(max_length=2000)
-    intent: str | None = Field(default=None, max_length=100)
+    text: SafeText(2000)
+    intent: SafeText(100) | None = None
     confidence: float | None = Field(default=None, ge=0, le=1)
-    message_id: int | None = None
+    message_id: RowId | None = None
 
 
 @router.post("/contacts/{contact_id}/prediagnostic/answer")
-def answer_question(contact_id: int, body: AnswerIn, session: SessionDep) -> dict[str, Any]:
+def answer_question(contact_id: PathId, body: AnswerIn, session: SessionDep) -> dict[str, Any]:
     """accepted (saved, skipped, back, help...), unclear, not_an_answer (a digression), done."""
     contact = _contact(session, contact_id)
-    message_id = _message_id(session, contact, body.message_id)
+    message_id = check_message(session, contact, body.message_id)
     outcome = _engine(session, contact).answer(
         body.text, intent=body.intent, confidence=body.confidence, message_id=message_id
     )
@@ -125,7 +116,7 @@ def answer_question(contact_id: int, body: AnswerIn, session: SessionDep) -> dic
 
 @staff_router.get("/prediagnostics/{prediagnostic_id}")
 def read_prediagnostic(
-    prediagnostic_id: int, session: SessionDep, account: Account = StaffWithCases
+    prediagnostic_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
     prediag = session.get(Prediagnostic, prediagnostic_id)
     if prediag is None:
@@ -144,7 +135,7 @@ def read_prediagnostic(
 
 @staff_router.get("/beneficiaries/{beneficiary_id}/prediagnostics")
 def list_prediagnostics(
-    beneficiary_id: int, session: SessionDep, account: Account = StaffWithCases
+    beneficiary_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> list[dict[str, Any]]:
     beneficiary = visible_beneficiary(session, beneficiary_id, account)
     rows = session.scalars(

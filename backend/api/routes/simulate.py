@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import Credentials, SessionDep
 from backend.core.config import get_settings
+from backend.core.safe_input import SafeText
 from backend.core.security import read_token
 from backend.models import Account, Role
 from backend.web.auth import SESSION_COOKIE, find_session
@@ -22,9 +23,9 @@ router = APIRouter(tags=["simulator"])
 
 
 class SimulateIn(BaseModel):
-    contact: str = Field(min_length=1, max_length=100, examples=["+33612345678"])
+    contact: SafeText(100, min_length=1) = Field(examples=["+33612345678"])
     channel: Literal["sms", "whatsapp", "telegram", "web"] = "sms"
-    text: str = Field(max_length=2000, examples=["bonjour"])
+    text: SafeText(2000) = Field(examples=["bonjour"])
 
     @field_validator("contact")
     @classmethod
