@@ -240,18 +240,12 @@ def _birth_date(raw: str | None) -> date | None:
 
 
 def receive(session: Session, raw_body: bytes, body: dict[str, Any]) -> dict[str, Any]:
-    """Store the receipt, then apply it. The same body twice is answered, not applied twice."""
+    """Check, store the receipt, then apply it. The same body twice is answered, not applied
+    twice. Everything is checked before the first write: a refused body leaves no trace."""
     try:
         envelope = Envelope.model_validate(body)
     except ValueError as exc:
         raise InvalidPayload(f"not an RDV-Solidarités notification: {exc}") from exc
-    digest = hashlib.sha256(raw_body).hexdigest()
-    if session.scalar(
-        select(WebhookReceipt.id).where(
-            WebhookReceipt.source == SOURCE, WebhookReceipt.body_sha256 == digest
-        )
-    ):
-        return {"status": "duplicate"}
     meta = envelope.meta
     used = meta.model == "Rdv" and meta.event in ("created", "updated", "destroyed")
     if used and not meta.timestamp:
@@ -265,11 +259,31 @@ def receive(session: Session, raw_body: bytes, body: dict[str, Any]) -> dict[str
             "data.id must be an integer or a string of at most 100 characters"
         ) from exc
     external_id = str(raw_id) if raw_id is not None else None
+    rdv, starts_at = None, None
+    if used:
+        if external_id is None:
+            raise InvalidPayload("data.id is missing")
+        try:
+            rdv = Rdv.model_validate(envelope.data)
+        except ValueError as exc:
+            raise InvalidPayload(f"invalid rdv: {exc}") from exc
+        if meta.event != "destroyed":
+            if not rdv.starts_at:
+                raise InvalidPayload("data.starts_at is missing")
+            starts_at = parse_time(rdv.starts_at)
+
+    digest = hashlib.sha256(raw_body).hexdigest()
+    if session.scalar(
+        select(WebhookReceipt.id).where(
+            WebhookReceipt.source == SOURCE, WebhookReceipt.body_sha256 == digest
+        )
+    ):
+        return {"status": "duplicate"}
     receipt = WebhookReceipt(
         source=SOURCE,
         body_sha256=digest,
-        model=meta.model[:50],
-        event=meta.event[:20],
+        model=meta.model,
+        event=meta.event,
         external_id=external_id,
         occurred_at=occurred_at,
         outcome="ignored",
@@ -280,18 +294,12 @@ def receive(session: Session, raw_body: bytes, body: dict[str, Any]) -> dict[str
             session.add(receipt)
     except IntegrityError:  # the same body raced in on another request
         return {"status": "duplicate"}
-    if not used:
+    if rdv is None or external_id is None:
         return {"status": "ignored", "reason": f"{meta.model}/{meta.event} is not used"}
-    if external_id is None:
-        raise InvalidPayload("data.id is missing")
     if occurred_at is not None and _newer_applied(session, external_id, occurred_at, receipt.id):
         receipt.outcome = "stale"
         return {"status": "stale"}
-    try:
-        rdv = Rdv.model_validate(envelope.data)
-    except ValueError as exc:
-        raise InvalidPayload(f"invalid rdv: {exc}") from exc
-    ids = _destroy(session, external_id) if meta.event == "destroyed" else _upsert(session, rdv)
+    ids = _upsert(session, rdv, starts_at) if starts_at else _destroy(session, external_id)
     receipt.outcome = "applied"
     return {"status": "applied", "appointments": ids}
 
@@ -335,10 +343,7 @@ def _cut(text: str | None, limit: int) -> str | None:
     return text[:limit] if text else None
 
 
-def _upsert(session: Session, rdv: Rdv) -> list[int]:
-    if not rdv.starts_at:
-        raise InvalidPayload("data.starts_at is missing")
-    starts_at = parse_time(rdv.starts_at)
+def _upsert(session: Session, rdv: Rdv, starts_at: datetime) -> list[int]:
     structure = _structure(session, rdv.organisation)
     place = None
     if rdv.lieu is not None:

@@ -1,0 +1,73 @@
+"""Hostile input at every edge: the app with every webhook configured (against local fakes),
+on SQLite and on PostgreSQL.
+
+Property tests run twice: bounded and derandomized in ``make test``; with many more examples
+and a fixed seed in ``make fuzz`` (marker ``fuzz``; ``FUZZ_EXAMPLES`` sets the budget).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+
+from tests.channels.conftest import (  # noqa: F401 - fixtures
+    channels_env,
+    fake_telegram,
+    fake_twilio,
+    make_client,
+    telegram,
+    twilio,
+)
+from tests.fakes.rasa import FakeRasa
+
+RDV_SECRET = "lapin-secret-for-tests"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How hard a property is tried: ``examples(n)`` settings for a property worth n."""
+
+    fuzz: bool
+
+    def examples(self, bounded: int) -> settings:
+        count = bounded
+        if self.fuzz:
+            count = int(os.environ.get("FUZZ_EXAMPLES") or 0) or bounded * 10
+        return settings(
+            max_examples=count,
+            deadline=None,
+            derandomize=not self.fuzz,  # make fuzz fixes the seed with --hypothesis-seed
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            print_blob=True,
+        )
+
+
+@pytest.fixture(params=["bounded", pytest.param("fuzz", marks=pytest.mark.fuzz)])
+def budget(request) -> Budget:
+    return Budget(fuzz=request.param == "fuzz")
+
+
+@pytest.fixture(scope="session")
+def fake_rasa() -> Iterator[FakeRasa]:
+    fake = FakeRasa().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def edge(channels_env, fake_rasa, database_url, monkeypatch) -> Iterator[TestClient]:  # noqa: F811
+    """Every webhook and the simulator configured; Rasa is a fake that always answers."""
+    from backend.core.config import get_settings
+
+    monkeypatch.setenv("RASA_URL", fake_rasa.url)
+    monkeypatch.setenv("RDV_SOLIDARITES_WEBHOOK_SECRET", RDV_SECRET)
+    monkeypatch.setenv("SIMULATOR_OPEN", "true")
+    get_settings.cache_clear()
+    with make_client() as client:
+        yield client
