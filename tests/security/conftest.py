@@ -8,6 +8,7 @@ and a fixed seed in ``make fuzz`` (marker ``fuzz``; ``FUZZ_EXAMPLES`` sets the b
 from __future__ import annotations
 
 import os
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -26,6 +27,23 @@ from tests.channels.conftest import (  # noqa: F401 - fixtures
 from tests.fakes.rasa import FakeRasa
 
 RDV_SECRET = "lapin-secret-for-tests"
+# Status codes answered per test, printed at the end of the run: how many examples ran and
+# how many were accepted (a property that only ever sees 400s proves little).
+OUTCOMES: defaultdict[str, Counter[int]] = defaultdict(Counter)
+
+
+def record_outcome(status: int) -> None:
+    test = os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0].split("::")[-1]
+    OUTCOMES[test][status] += 1
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not OUTCOMES:
+        return
+    terminalreporter.section("hostile input: requests per test and status")
+    for test, statuses in sorted(OUTCOMES.items()):
+        spread = ", ".join(f"{code}: {n}" for code, n in sorted(statuses.items()))
+        terminalreporter.write_line(f"{test}: {sum(statuses.values())} ({spread})")
 
 
 @dataclass(frozen=True)
