@@ -69,12 +69,13 @@ twilio_sids = st.one_of(real_sids, real_sids, real_sids, real_sids, short_texts)
 
 @st.composite
 def twilio_inbound(draw) -> dict[str, str]:
+    plausible = draw(st.booleans())  # half plausible, half anything (then mutated)
     params = {
         "AccountSid": "AC" + "0" * 32,
-        "MessageSid": draw(twilio_sids),
-        "From": draw(phones),
+        "MessageSid": draw(real_sids if plausible else twilio_sids),
+        "From": draw(valid_phones if plausible else phones),
         "To": "+33700000000",
-        "Body": draw(fair_texts),
+        "Body": draw(fair_texts if plausible else texts),
         "NumMedia": draw(st.sampled_from(["0", "1", "x", "99999999999999999999"])),
     }
     params.update(draw(st.dictionaries(short_texts, fair_texts, max_size=2)))
