@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import Credentials, SessionDep
+from backend.api.errors import Problem
 from backend.core.config import get_settings
 from backend.core.safe_input import SafeText
 from backend.core.security import read_token
@@ -65,7 +66,12 @@ def require_tuner(request: Request, session: SessionDep, credentials: Credential
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the simulator is for coordinators")
 
 
-@router.post("/simulate", response_model=SimulateOut, dependencies=[Depends(require_tuner)])
+@router.post(
+    "/simulate",
+    response_model=SimulateOut,
+    dependencies=[Depends(require_tuner)],
+    responses={503: {"model": Problem, "description": "The assistant is not reachable"}},
+)
 async def simulate_message(body: SimulateIn) -> SimulateOut:
     try:
         address = normalise_address(body.channel, body.contact)
