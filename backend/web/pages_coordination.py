@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from backend.api.deps import SessionDep
+from backend.core.safe_input import PathId
 from backend.models import Role, WebSession, utcnow
 
 from .auth import WebError
@@ -62,7 +63,7 @@ def fallbacks_page(
 
 @router.post("/incompris/{event_id}")
 def assign_fallback(
-    event_id: int,
+    event_id: PathId,
     db: SessionDep,
     intent: str = Form(""),
     voir: str = Form("todo"),
