@@ -340,7 +340,7 @@ def simulations(draw) -> dict:
 
 def test_simulator_bodies(edge, budget):
     @budget.examples(40)
-    @given(body=st.one_of(mutated(simulations()), json_values))
+    @given(body=st.one_of(*[mutated(simulations())] * 3, json_values))
     def simulate(body) -> None:
         inbound = (Message.direction == "in",)
         before, received = stored(), count(Message, *inbound)
