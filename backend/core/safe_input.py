@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field
 
 # Our primary keys are INTEGER (32-bit signed) on PostgreSQL.
 INT32_MAX = 2**31 - 1
@@ -37,13 +37,8 @@ def _no_nul(value: str) -> str:
     return value
 
 
-def SafeText(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 - used as a type
-    """A pydantic type: a string with no NUL that fits its column."""
-    return Annotated[
-        str,
-        StringConstraints(min_length=min_length, max_length=max_length),
-        AfterValidator(_no_nul),
-    ]
+# A text with no NUL: ``Annotated[str, NoNul, Field(max_length=...)]`` (its column's size).
+NoNul = AfterValidator(_no_nul)
 
 
 # An id in a URL path, within the range of the database's integer columns.

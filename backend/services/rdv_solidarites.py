@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.core.safe_input import INT64_MAX, SafeText, UnsafeInput, check_datetime
+from backend.core.safe_input import INT64_MAX, NoNul, UnsafeInput, check_datetime
 from backend.models import (
     Appointment,
     AppointmentStatus,
@@ -69,14 +69,17 @@ class _Loose(BaseModel):
 
 # Their ids as we store them (String(100) columns): an integer of at most 64 bits or a short
 # string. Texts are capped at the size of the column they land in.
-ExternalId = Annotated[int, Field(ge=0, le=INT64_MAX)] | SafeText(100, min_length=1)
-Short = SafeText(100)
+ExternalId = (
+    Annotated[int, Field(ge=0, le=INT64_MAX)]
+    | Annotated[str, NoNul, Field(min_length=1, max_length=100)]
+)
+Short = Annotated[str, NoNul, Field(max_length=100)]
 
 
 class Named(_Loose):
     id: ExternalId | None = None
-    name: SafeText(200) | None = None
-    address: SafeText(300) | None = None
+    name: Annotated[str, NoNul, Field(max_length=200)] | None = None
+    address: Annotated[str, NoNul, Field(max_length=300)] | None = None
 
 
 class Motif(Named):
@@ -97,7 +100,7 @@ class Rdv(_Loose):
     starts_at: Short | None = None
     duration_in_min: int | None = None
     status: Short | None = None
-    address: SafeText(300) | None = None
+    address: Annotated[str, NoNul, Field(max_length=300)] | None = None
     motif: Motif | None = None
     lieu: Named | None = None
     organisation: Named | None = None
@@ -106,8 +109,8 @@ class Rdv(_Loose):
 
 
 class Meta(_Loose):
-    model: SafeText(50)
-    event: SafeText(20)
+    model: Annotated[str, NoNul, Field(max_length=50)]
+    event: Annotated[str, NoNul, Field(max_length=20)]
     timestamp: Short | None = None
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from backend.api.deps import SessionDep, require_role
 from backend.api.routes.beneficiaries import visible_beneficiary
 from backend.core.clock import now as clock_now
-from backend.core.safe_input import INT32_MAX, PathId, RowId, SafeText, check_datetime
+from backend.core.safe_input import INT32_MAX, NoNul, PathId, RowId, check_datetime
 from backend.models import (
     Account,
     Appointment,
@@ -50,9 +50,9 @@ class AppointmentIn(BaseModel):
     starts_at: datetime = Field(examples=["2026-12-03T14:30:00+01:00"])
     duration_minutes: int = Field(default=30, ge=5, le=480)
     mode: Mode = "office"
-    place: SafeText(300) | None = None
-    with_whom: SafeText(200) | None = None
-    motif: SafeText(200) | None = None
+    place: Annotated[str, NoNul, Field(max_length=300)] | None = None
+    with_whom: Annotated[str, NoNul, Field(max_length=200)] | None = None
+    motif: Annotated[str, NoNul, Field(max_length=200)] | None = None
 
     _local = field_validator("starts_at")(_aware)
 
@@ -61,9 +61,9 @@ class AppointmentPatch(BaseModel):
     starts_at: datetime | None = None
     duration_minutes: int | None = Field(default=None, ge=5, le=480)
     mode: Mode | None = None
-    place: SafeText(300) | None = None
-    with_whom: SafeText(200) | None = None
-    motif: SafeText(200) | None = None
+    place: Annotated[str, NoNul, Field(max_length=300)] | None = None
+    with_whom: Annotated[str, NoNul, Field(max_length=200)] | None = None
+    motif: Annotated[str, NoNul, Field(max_length=200)] | None = None
     status: AppointmentStatus | None = None
 
     _local = field_validator("starts_at")(_aware)
@@ -146,8 +146,8 @@ def edit_appointment(
 
 class ReminderSettingsIn(BaseModel):
     offsets_hours: list[int] = Field(min_length=1, max_length=5, examples=[[48, 2]])
-    quiet_start: SafeText(5) = Field(examples=["08:00"])
-    quiet_end: SafeText(5) = Field(examples=["20:00"])
+    quiet_start: Annotated[str, NoNul, Field(max_length=5)] = Field(examples=["08:00"])
+    quiet_end: Annotated[str, NoNul, Field(max_length=5)] = Field(examples=["20:00"])
 
 
 @router.get("/settings/reminders")
@@ -255,7 +255,7 @@ def handle_callback(
 
 class ReviewIn(BaseModel):
     decision: Literal["validated", "rejected"]
-    note: SafeText(1000) | None = None
+    note: Annotated[str, NoNul, Field(max_length=1000)] | None = None
 
 
 @router.post("/situation-updates/{update_id}/review")

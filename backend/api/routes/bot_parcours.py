@@ -7,7 +7,7 @@ beneficiary is verified; everything else answers with an ``access`` state the ac
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from backend.api.deps import SessionDep, require_bot
 from backend.api.routes.bot import check_message, get_contact
 from backend.core.clock import now as clock_now
-from backend.core.safe_input import PathId, RowId, SafeText, check_text
+from backend.core.safe_input import NoNul, PathId, RowId, check_text
 from backend.models import Beneficiary, Contact
 from backend.services import appointments as appointment_service
 from backend.services import requests as request_service
@@ -77,7 +77,7 @@ def confirm_attendance(contact_id: PathId, body: SourceIn, session: SessionDep) 
 
 
 class CannotAttendIn(SourceIn):
-    reason: SafeText(1000) | None = None
+    reason: Annotated[str, NoNul, Field(max_length=1000)] | None = None
 
     @field_validator("reason")
     @classmethod
@@ -106,8 +106,8 @@ def cannot_attend(contact_id: PathId, body: CannotAttendIn, session: SessionDep)
 
 
 class CallbackIn(SourceIn):
-    preferred_time: SafeText(200) | None = None
-    topic: SafeText(200) | None = None
+    preferred_time: Annotated[str, NoNul, Field(max_length=200)] | None = None
+    topic: Annotated[str, NoNul, Field(max_length=200)] | None = None
 
 
 @router.post("/contacts/{contact_id}/callback-requests", status_code=201)

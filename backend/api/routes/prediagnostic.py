@@ -3,7 +3,7 @@ reads (staff token, own structure only), and the questionnaire preview for coord
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from backend.api.deps import SessionDep, require_bot, require_role
 from backend.api.routes.beneficiaries import visible_beneficiary
 from backend.api.routes.bot import check_message
-from backend.core.safe_input import PathId, RowId, SafeText
+from backend.core.safe_input import NoNul, PathId, RowId
 from backend.models import Account, Contact, Event, Prediagnostic, Role
 from backend.services.questionnaire.engine import Engine, summary
 from backend.services.questionnaire.preview import questionnaire_preview
@@ -94,8 +94,8 @@ def ask_question(contact_id: PathId, session: SessionDep) -> dict[str, Any]:
 
 
 class AnswerIn(BaseModel):
-    text: SafeText(2000)
-    intent: SafeText(100) | None = None
+    text: Annotated[str, NoNul, Field(max_length=2000)]
+    intent: Annotated[str, NoNul, Field(max_length=100)] | None = None
     confidence: float | None = Field(default=None, ge=0, le=1)
     message_id: RowId | None = None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field, field_validator
@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from backend.api.deps import Credentials, SessionDep
 from backend.api.errors import Problem
 from backend.core.config import get_settings
-from backend.core.safe_input import SafeText
+from backend.core.safe_input import NoNul
 from backend.core.security import read_token
 from backend.models import Account, Role
 from backend.web.auth import SESSION_COOKIE, find_session
@@ -24,9 +24,11 @@ router = APIRouter(tags=["simulator"])
 
 
 class SimulateIn(BaseModel):
-    contact: SafeText(100, min_length=1) = Field(examples=["+33612345678"])
+    contact: Annotated[str, NoNul, Field(min_length=1, max_length=100)] = Field(
+        examples=["+33612345678"]
+    )
     channel: Literal["sms", "whatsapp", "telegram", "web"] = "sms"
-    text: SafeText(2000) = Field(examples=["bonjour"])
+    text: Annotated[str, NoNul, Field(max_length=2000)] = Field(examples=["bonjour"])
 
     @field_validator("contact")
     @classmethod
