@@ -265,6 +265,9 @@ def test_an_unknown_message_id_from_the_bot_is_a_422(edge, bot_headers, no_trace
         ("events", {"kind": "seen", "message_id": 424242}),
         ("data-deletion", {"message_id": 424242}),
         ("events", {"kind": "seen", "message_id": 2**40}),
+        ("callback-requests", {"message_id": 424242}),
+        ("appointments/confirm", {"message_id": 424242}),
+        ("prediagnostic/start", {"message_id": 424242}),
     ):
         response = edge.post(
             f"/api/v1/bot/contacts/{contact_id}/{path}", json=body, headers=bot_headers
