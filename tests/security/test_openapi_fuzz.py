@@ -56,7 +56,7 @@ def test_the_api_answers_as_its_schema_says(edge, budget, who):
             continue
         operations += 1
 
-        @budget.examples(6)
+        @budget.examples(10)
         @given(case=operation.as_strategy())
         def call(case) -> None:
             response = case.call(headers=headers)
