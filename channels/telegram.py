@@ -28,6 +28,7 @@ from telegram.request import HTTPXRequest
 
 from backend.core.config import Settings
 from backend.core.db import session_scope
+from backend.core.safe_input import INT64_MAX, check_text, load_json
 from backend.core.security import constant_time_equals
 from backend.models import Contact, ContactStatus, Event, Message
 from backend.services import queue
@@ -58,6 +59,9 @@ _MEDIA_KINDS = (
 )
 
 T = TypeVar("T")
+# Telegram allows 4,096 characters in a message; dates are Unix times (up to year 2200).
+MAX_TEXT = 4096
+MAX_DATE = 7_258_118_400
 
 
 @dataclass
@@ -73,14 +77,68 @@ class TelegramUpdate:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _integer(value: Any, where: str, low: int = 0, high: int = INT64_MAX) -> None:
+    if type(value) is not int or not low <= value <= high:  # a bool is not an id
+        raise ValueError(f"{where} must be an integer from {low} to {high}")
+
+
+def _user(value: Any, where: str) -> None:
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} must be an object")
+    _integer(value.get("id"), f"{where}.id", low=1)
+
+
+def _optional_text(message: dict[str, Any], key: str, where: str, limit: int) -> None:
+    if message.get(key) is not None:
+        check_text(message[key], f"{where}.{key}", limit)
+
+
+def check_update_shape(data: Any) -> None:
+    """The parts of an update we read, checked before python-telegram-bot sees them: types,
+    ranges that fit our columns, no NUL. Raises ValueError naming the field."""
+    if not isinstance(data, dict):
+        raise ValueError("not a Telegram update: update_id is missing")
+    _integer(data.get("update_id"), "update_id")
+    for key in ("message", "edited_message", "channel_post", "edited_channel_post"):
+        message = data.get(key)
+        if message is None:
+            continue
+        if not isinstance(message, dict):
+            raise ValueError(f"{key} must be an object")
+        _integer(message.get("message_id"), f"{key}.message_id")
+        _integer(message.get("date"), f"{key}.date", high=MAX_DATE)
+        chat = message.get("chat")
+        if not isinstance(chat, dict):
+            raise ValueError(f"{key}.chat must be an object")
+        _integer(chat.get("id"), f"{key}.chat.id", low=-INT64_MAX)
+        check_text(chat.get("type"), f"{key}.chat.type", 20)
+        if message.get("from") is not None:
+            _user(message["from"], f"{key}.from")
+        _optional_text(message, "text", key, MAX_TEXT)
+        _optional_text(message, "caption", key, MAX_TEXT)
+        card = message.get("contact")
+        if card is not None:
+            if not isinstance(card, dict):
+                raise ValueError(f"{key}.contact must be an object")
+            check_text(card.get("phone_number"), f"{key}.contact.phone_number", 64)
+            if card.get("user_id") is not None:
+                _integer(card["user_id"], f"{key}.contact.user_id", low=1)
+    query = data.get("callback_query")
+    if query is not None:
+        if not isinstance(query, dict):
+            raise ValueError("callback_query must be an object")
+        check_text(query.get("id"), "callback_query.id", 128)
+        _user(query.get("from"), "callback_query.from")
+        _optional_text(query, "data", "callback_query", 256)
+
+
 def parse_update(data: Any) -> TelegramUpdate:
     """A webhook body -> TelegramUpdate. Raises ValueError when it is not a Telegram update."""
-    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-        raise ValueError("not a Telegram update: update_id is missing")
+    check_update_shape(data)
     try:
         update = Update.de_json(data, None)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ValueError(f"malformed update: {exc}") from exc
+    except Exception as exc:  # garbage in a field we do not read: any error of the library
+        raise ValueError(f"malformed update: {exc.__class__.__name__}") from exc
     provider_id = str(update.update_id)
     if update.edited_message or update.edited_channel_post:
         return TelegramUpdate(None, ignored="edited message")
@@ -249,8 +307,8 @@ class TelegramChannel:
         if not secret or not constant_time_equals(given, secret):
             return PlainTextResponse(f"invalid or missing {SECRET_HEADER}", status_code=403)
         try:
-            parsed = parse_update(await request.json())
-        except ValueError as exc:  # also invalid JSON
+            parsed = parse_update(load_json(await request.body()))
+        except ValueError as exc:  # also invalid, deep or NUL-carrying JSON
             return PlainTextResponse(str(exc), status_code=400)
         if parsed.inbound is None:
             return JSONResponse({"ignored": parsed.ignored})

@@ -25,6 +25,7 @@ from twilio.rest import Client
 
 from backend.core.config import Settings
 from backend.core.db import session_scope
+from backend.core.safe_input import UnsafeInput, check_text
 from backend.models import Contact, ContactStatus, Event, Message, utcnow
 
 from .base import Inbound, SendResult
@@ -143,17 +144,26 @@ class TwilioChannel:
     def send(self, contact: Contact, message: Message) -> SendResult:
         return self.send_sms(contact.address, message.text or "")
 
-    async def _signed_form(self, request: Request) -> dict[str, str] | None:
+    async def _signed_form(self, request: Request) -> dict[str, str] | Response:
+        """The verified form fields, or the response refusing them."""
         form = await request.form()
+        if any(not isinstance(value, str) for _key, value in form.multi_items()):
+            # Twilio posts plain form fields; a file part cannot even be signed.
+            return PlainTextResponse("file parts are not accepted", status_code=400)
         if not signature_is_valid(self.settings, request, form):
-            return None
-        return {key: str(value) for key, value in form.multi_items()}
+            return PlainTextResponse("invalid or missing X-Twilio-Signature", status_code=403)
+        fields = {key: str(value) for key, value in form.multi_items()}
+        try:
+            check_fields(fields)
+        except UnsafeInput as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+        return fields
 
     async def receive(self, request: Request) -> Response:
         """SMS and WhatsApp alike: verify, persist, answer an empty TwiML at once."""
         fields = await self._signed_form(request)
-        if fields is None:
-            return PlainTextResponse("invalid or missing X-Twilio-Signature", status_code=403)
+        if isinstance(fields, Response):
+            return fields
         try:
             inbound = parse_inbound(fields)
         except ValueError as exc:
@@ -163,8 +173,8 @@ class TwilioChannel:
 
     async def status(self, request: Request) -> Response:
         fields = await self._signed_form(request)
-        if fields is None:
-            return PlainTextResponse("invalid or missing X-Twilio-Signature", status_code=403)
+        if isinstance(fields, Response):
+            return fields
         if not (fields.get("MessageSid") or fields.get("SmsSid")):
             return PlainTextResponse("MessageSid is required", status_code=400)
 
@@ -274,6 +284,19 @@ STATUS_MAP = {
 FINAL = {"delivered", "failed"}
 
 
+# Longest value we take per field (a WhatsApp body is at most 4,096 characters); the ids and
+# codes we store have columns of their own.
+MAX_FIELD = 4096
+FIELD_LIMITS = {"MessageSid": 64, "SmsSid": 64, "From": 64, "ErrorCode": 50}
+
+
+def check_fields(form: dict[str, str]) -> None:
+    """Every field a string with no NUL that fits where it is stored. Raises UnsafeInput."""
+    for key, value in form.items():
+        check_text(key, "a field name", 100)
+        check_text(value, key, FIELD_LIMITS.get(key, MAX_FIELD))
+
+
 def parse_inbound(form: dict[str, str]) -> Inbound:
     """A Twilio inbound message webhook -> Inbound. Raises ValueError on a malformed one."""
     sid = form.get("MessageSid") or form.get("SmsSid")
@@ -320,9 +343,16 @@ def record_status(session: Session, form: dict[str, str]) -> Message | None:
         return None
     payload = dict(message.payload or {})
     history = list(payload.get("delivery") or [])
-    history.append({"status": twilio_status, "error_code": error_code, "at": utcnow().isoformat()})
-    payload["delivery"] = history
-    message.payload = payload
+    # Twilio retries a callback it thinks was lost: a replay is recorded once.
+    if not any(
+        (entry.get("status"), entry.get("error_code")) == (twilio_status, error_code)
+        for entry in history
+    ):
+        history.append(
+            {"status": twilio_status, "error_code": error_code, "at": utcnow().isoformat()}
+        )
+        payload["delivery"] = history
+        message.payload = payload
     ours = STATUS_MAP.get(twilio_status)
     if ours and message.status not in FINAL | {"suppressed"}:
         message.status = ours

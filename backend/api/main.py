@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from backend.api.errors import ERROR_RESPONSES
 from backend.api.routes import (
     appointments,
     beneficiaries,
@@ -17,7 +18,7 @@ from backend.api.routes import (
     telegram_links,
 )
 
-api_router = APIRouter(prefix="/api/v1")
+api_router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 api_router.include_router(login.router)
 api_router.include_router(onboarding.router)
 api_router.include_router(beneficiaries.router)

@@ -12,14 +12,15 @@ import hashlib
 import hmac
 import logging
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.core.safe_input import INT64_MAX, NoNul, UnsafeInput, check_datetime
 from backend.models import (
     Appointment,
     AppointmentStatus,
@@ -55,50 +56,65 @@ class InvalidPayload(ValueError):
 def signature_ok(raw_body: bytes, signature: str | None, secret: str) -> bool:
     if not secret or not signature:
         return False
+    given = signature.strip().lower()
+    if not given.isascii():  # compare_digest refuses non-ASCII str: not a hex digest anyway
+        return False
     expected = hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature.strip().lower())
+    return hmac.compare_digest(expected, given)
 
 
 class _Loose(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+# Their ids as we store them (String(100) columns): an integer of at most 64 bits or a short
+# string. Texts are capped at the size of the column they land in.
+ExternalId = (
+    Annotated[int, Field(ge=0, le=INT64_MAX)]
+    | Annotated[str, NoNul, Field(min_length=1, max_length=100)]
+)
+Short = Annotated[str, NoNul, Field(max_length=100)]
+
+
 class Named(_Loose):
-    id: int | str | None = None
-    name: str | None = None
-    address: str | None = None
+    id: ExternalId | None = None
+    name: Annotated[str, NoNul, Field(max_length=200)] | None = None
+    address: Annotated[str, NoNul, Field(max_length=300)] | None = None
 
 
 class Motif(Named):
-    location_type: str | None = None
+    location_type: Short | None = None
 
 
 class Person(_Loose):
-    id: int | str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    phone_number: str | None = None
-    phone_number_formatted: str | None = None
-    birth_date: str | None = None
+    id: ExternalId | None = None
+    first_name: Short | None = None
+    last_name: Short | None = None
+    phone_number: Short | None = None
+    phone_number_formatted: Short | None = None
+    birth_date: Short | None = None
 
 
 class Rdv(_Loose):
-    id: int | str
-    starts_at: str | None = None
+    id: ExternalId
+    starts_at: Short | None = None
     duration_in_min: int | None = None
-    status: str | None = None
-    address: str | None = None
+    status: Short | None = None
+    address: Annotated[str, NoNul, Field(max_length=300)] | None = None
     motif: Motif | None = None
     lieu: Named | None = None
     organisation: Named | None = None
-    users: list[Person] = Field(default_factory=list)
-    agents: list[Person] = Field(default_factory=list)
+    users: list[Person] = Field(default_factory=list, max_length=1000)
+    agents: list[Person] = Field(default_factory=list, max_length=100)
 
 
 class Meta(_Loose):
-    model: str
-    event: str
-    timestamp: str | None = None
+    model: Annotated[str, NoNul, Field(max_length=50)]
+    event: Annotated[str, NoNul, Field(max_length=20)]
+    timestamp: Short | None = None
+
+
+_EXTERNAL_ID: TypeAdapter[Any] = TypeAdapter(ExternalId | None)
 
 
 class Envelope(_Loose):
@@ -110,16 +126,21 @@ def parse_time(raw: str) -> datetime:
     """'2020-08-07 10:00:00 +0200' (their format) or ISO 8601; always with an offset."""
     for pattern in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S.%f %z"):
         try:
-            return datetime.strptime(raw, pattern)
+            value = datetime.strptime(raw, pattern)
+            break
         except ValueError:
             pass
+    else:
+        try:
+            value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise InvalidPayload(f"not a date-time: {raw!r}") from exc
+        if value.tzinfo is None:
+            raise InvalidPayload(f"date-time without offset: {raw!r}")
     try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidPayload(f"not a date-time: {raw!r}") from exc
-    if value.tzinfo is None:
-        raise InvalidPayload(f"date-time without offset: {raw!r}")
-    return value
+        return check_datetime(value, "date-time")
+    except UnsafeInput as exc:
+        raise InvalidPayload(f"{exc}: {raw!r}") from exc
 
 
 def _person_name(person: Person) -> str:
@@ -222,11 +243,38 @@ def _birth_date(raw: str | None) -> date | None:
 
 
 def receive(session: Session, raw_body: bytes, body: dict[str, Any]) -> dict[str, Any]:
-    """Store the receipt, then apply it. The same body twice is answered, not applied twice."""
+    """Check, store the receipt, then apply it. The same body twice is answered, not applied
+    twice. Everything is checked before the first write: a refused body leaves no trace."""
     try:
         envelope = Envelope.model_validate(body)
     except ValueError as exc:
         raise InvalidPayload(f"not an RDV-Solidarités notification: {exc}") from exc
+    meta = envelope.meta
+    used = meta.model == "Rdv" and meta.event in ("created", "updated", "destroyed")
+    if used and not meta.timestamp:
+        # Without it the event cannot be ordered: it could revive a destroyed appointment.
+        raise InvalidPayload("meta.timestamp is required")
+    occurred_at = parse_time(meta.timestamp) if meta.timestamp else None
+    try:
+        raw_id = _EXTERNAL_ID.validate_python(envelope.data.get("id"))
+    except ValueError as exc:
+        raise InvalidPayload(
+            "data.id must be an integer or a string of at most 100 characters"
+        ) from exc
+    external_id = str(raw_id) if raw_id is not None else None
+    rdv, starts_at = None, None
+    if used:
+        if external_id is None:
+            raise InvalidPayload("data.id is missing")
+        try:
+            rdv = Rdv.model_validate(envelope.data)
+        except ValueError as exc:
+            raise InvalidPayload(f"invalid rdv: {exc}") from exc
+        if meta.event != "destroyed":
+            if not rdv.starts_at:
+                raise InvalidPayload("data.starts_at is missing")
+            starts_at = parse_time(rdv.starts_at)
+
     digest = hashlib.sha256(raw_body).hexdigest()
     if session.scalar(
         select(WebhookReceipt.id).where(
@@ -234,14 +282,11 @@ def receive(session: Session, raw_body: bytes, body: dict[str, Any]) -> dict[str
         )
     ):
         return {"status": "duplicate"}
-    meta = envelope.meta
-    occurred_at = parse_time(meta.timestamp) if meta.timestamp else None
-    external_id = str(envelope.data.get("id")) if envelope.data.get("id") is not None else None
     receipt = WebhookReceipt(
         source=SOURCE,
         body_sha256=digest,
-        model=meta.model[:50],
-        event=meta.event[:20],
+        model=meta.model,
+        event=meta.event,
         external_id=external_id,
         occurred_at=occurred_at,
         outcome="ignored",
@@ -252,18 +297,12 @@ def receive(session: Session, raw_body: bytes, body: dict[str, Any]) -> dict[str
             session.add(receipt)
     except IntegrityError:  # the same body raced in on another request
         return {"status": "duplicate"}
-    if meta.model != "Rdv" or meta.event not in ("created", "updated", "destroyed"):
+    if rdv is None or external_id is None:
         return {"status": "ignored", "reason": f"{meta.model}/{meta.event} is not used"}
-    if external_id is None:
-        raise InvalidPayload("data.id is missing")
     if occurred_at is not None and _newer_applied(session, external_id, occurred_at, receipt.id):
         receipt.outcome = "stale"
         return {"status": "stale"}
-    try:
-        rdv = Rdv.model_validate(envelope.data)
-    except ValueError as exc:
-        raise InvalidPayload(f"invalid rdv: {exc}") from exc
-    ids = _destroy(session, external_id) if meta.event == "destroyed" else _upsert(session, rdv)
+    ids = _upsert(session, rdv, starts_at) if starts_at else _destroy(session, external_id)
     receipt.outcome = "applied"
     return {"status": "applied", "appointments": ids}
 
@@ -303,20 +342,23 @@ def _destroy(session: Session, external_id: str) -> list[int]:
     return ids
 
 
-def _upsert(session: Session, rdv: Rdv) -> list[int]:
-    if not rdv.starts_at:
-        raise InvalidPayload("data.starts_at is missing")
-    starts_at = parse_time(rdv.starts_at)
+def _cut(text: str | None, limit: int) -> str | None:
+    return text[:limit] if text else None
+
+
+def _upsert(session: Session, rdv: Rdv, starts_at: datetime) -> list[int]:
     structure = _structure(session, rdv.organisation)
     place = None
     if rdv.lieu is not None:
         place = ", ".join(p for p in (rdv.lieu.name, rdv.lieu.address) if p) or None
+    agents = ", ".join(n for n in (_person_name(a) for a in rdv.agents) if n)
     fields = {
         "starts_at": starts_at,
         "duration_minutes": max(5, min(rdv.duration_in_min or 30, 24 * 60)),
         "mode": MODES.get((rdv.motif.location_type if rdv.motif else None) or "", "office"),
-        "place": (place or rdv.address or None),
-        "with_whom": ", ".join(n for n in (_person_name(a) for a in rdv.agents) if n) or None,
+        # Joined texts may outgrow their columns: cut, not refused (they are only shown).
+        "place": _cut(place or rdv.address, 300),
+        "with_whom": _cut(agents, 200),
         "motif": rdv.motif.name if rdv.motif else None,
         "status": STATUSES.get(rdv.status or "unknown", AppointmentStatus.unknown),
     }

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from backend.api.deps import SessionDep
+from backend.core.safe_input import PathId
 from backend.core.security import hash_password
 from backend.models import Account, Event, Role, WebSession
 
@@ -117,7 +118,7 @@ def create_account(
 @router.post("/comptes/{account_id}/{action}")
 def account_action(
     request: Request,
-    account_id: int,
+    account_id: PathId,
     action: str,
     db: SessionDep,
     web_session: WebSession = Depends(check_csrf),

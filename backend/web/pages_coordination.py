@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from backend.api.deps import SessionDep
+from backend.core.safe_input import PathId
 from backend.models import Role, WebSession, utcnow
 from backend.services.invitations import invitation_funnel
 from backend.services.orientation.labels import MOTIF_REFUS_LABELS, PARCOURS_LABELS
@@ -69,7 +70,7 @@ def fallbacks_page(
 
 @router.post("/incompris/{event_id}")
 def assign_fallback(
-    event_id: int,
+    event_id: PathId,
     db: SessionDep,
     intent: str = Form(""),
     voir: str = Form("todo"),

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import or_, select
 
 from backend.api.deps import SessionDep
+from backend.core.safe_input import PathId
 from backend.models import (
     Account,
     Appointment,
@@ -151,7 +152,7 @@ def inbox(request: Request, db: SessionDep, moi: bool = False, web_session: WebS
 @router.post("/suivis/{kind}/{row_id}/traite")
 def mark_handled(
     kind: str,
-    row_id: int,
+    row_id: PathId,
     db: SessionDep,
     next: str = Form(""),
     web_session: WebSession = Depends(check_csrf),
@@ -207,7 +208,7 @@ def people(request: Request, db: SessionDep, q: str = "", web_session: WebSessio
 
 @router.get("/personnes/{beneficiary_id}")
 def person(
-    beneficiary_id: int, request: Request, db: SessionDep, web_session: WebSession = Referent
+    beneficiary_id: PathId, request: Request, db: SessionDep, web_session: WebSession = Referent
 ):
     account = web_session.account
     beneficiary = visible_beneficiary(db, beneficiary_id, account)
@@ -295,8 +296,8 @@ def _referent_acting(web_session: WebSession) -> Account:
 
 @router.post("/personnes/{beneficiary_id}/situations/{item_id}")
 def act_on_situation(
-    beneficiary_id: int,
-    item_id: int,
+    beneficiary_id: PathId,
+    item_id: PathId,
     db: SessionDep,
     action: str = Form(...),
     label: str = Form(""),
@@ -312,8 +313,8 @@ def act_on_situation(
 
 @router.post("/personnes/{beneficiary_id}/projets/{project_id}")
 def act_on_project(
-    beneficiary_id: int,
-    project_id: int,
+    beneficiary_id: PathId,
+    project_id: PathId,
     db: SessionDep,
     action: str = Form(...),
     web_session: WebSession = Depends(check_csrf),
@@ -367,8 +368,8 @@ def _prediagnostic(
 
 @router.post("/personnes/{beneficiary_id}/prediagnostics/{prediagnostic_id}/tout-valider")
 def validate_all_items(
-    beneficiary_id: int,
-    prediagnostic_id: int,
+    beneficiary_id: PathId,
+    prediagnostic_id: PathId,
     db: SessionDep,
     web_session: WebSession = Depends(check_csrf),
 ) -> Response:
@@ -382,8 +383,8 @@ def validate_all_items(
 
 @router.post("/personnes/{beneficiary_id}/prediagnostics/{prediagnostic_id}/valider")
 def validate(
-    beneficiary_id: int,
-    prediagnostic_id: int,
+    beneficiary_id: PathId,
+    prediagnostic_id: PathId,
     db: SessionDep,
     web_session: WebSession = Depends(check_csrf),
 ) -> Response:
@@ -412,7 +413,10 @@ def _export(db: SessionDep, beneficiary_id: int, prediagnostic_id: int, account:
 
 @router.get("/personnes/{beneficiary_id}/prediagnostics/{prediagnostic_id}/export.json")
 def export_json(
-    beneficiary_id: int, prediagnostic_id: int, db: SessionDep, web_session: WebSession = Referent
+    beneficiary_id: PathId,
+    prediagnostic_id: PathId,
+    db: SessionDep,
+    web_session: WebSession = Referent,
 ) -> Response:
     beneficiary, prediagnostic, review = _export(
         db, beneficiary_id, prediagnostic_id, web_session.account, "json"
@@ -433,7 +437,10 @@ def export_json(
 
 @router.get("/personnes/{beneficiary_id}/prediagnostics/{prediagnostic_id}/export.csv")
 def export_csv(
-    beneficiary_id: int, prediagnostic_id: int, db: SessionDep, web_session: WebSession = Referent
+    beneficiary_id: PathId,
+    prediagnostic_id: PathId,
+    db: SessionDep,
+    web_session: WebSession = Referent,
 ) -> Response:
     _, prediagnostic, review = _export(
         db, beneficiary_id, prediagnostic_id, web_session.account, "csv"

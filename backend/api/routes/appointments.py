@@ -3,8 +3,8 @@ referent's inbox (callback requests, cannot-attend notices, situation updates to
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, Field, field_validator
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from backend.api.deps import SessionDep, require_role
 from backend.api.routes.beneficiaries import visible_beneficiary
 from backend.core.clock import now as clock_now
+from backend.core.safe_input import INT32_MAX, NoNul, PathId, RowId, check_datetime
 from backend.models import (
     Account,
     Appointment,
@@ -41,17 +42,17 @@ def _aware(value: datetime | None) -> datetime | None:
         return value
     if value.tzinfo is None:
         value = value.replace(tzinfo=service.local_zone())
-    return value.astimezone(UTC)
+    return check_datetime(value, "starts_at")  # year 1 or 9999 would overflow in UTC
 
 
 class AppointmentIn(BaseModel):
-    beneficiary_id: int
+    beneficiary_id: RowId
     starts_at: datetime = Field(examples=["2026-12-03T14:30:00+01:00"])
     duration_minutes: int = Field(default=30, ge=5, le=480)
     mode: Mode = "office"
-    place: str | None = Field(default=None, max_length=300)
-    with_whom: str | None = Field(default=None, max_length=200)
-    motif: str | None = Field(default=None, max_length=200)
+    place: Annotated[str, NoNul, Field(max_length=300)] | None = None
+    with_whom: Annotated[str, NoNul, Field(max_length=200)] | None = None
+    motif: Annotated[str, NoNul, Field(max_length=200)] | None = None
 
     _local = field_validator("starts_at")(_aware)
 
@@ -60,9 +61,9 @@ class AppointmentPatch(BaseModel):
     starts_at: datetime | None = None
     duration_minutes: int | None = Field(default=None, ge=5, le=480)
     mode: Mode | None = None
-    place: str | None = Field(default=None, max_length=300)
-    with_whom: str | None = Field(default=None, max_length=200)
-    motif: str | None = Field(default=None, max_length=200)
+    place: Annotated[str, NoNul, Field(max_length=300)] | None = None
+    with_whom: Annotated[str, NoNul, Field(max_length=200)] | None = None
+    motif: Annotated[str, NoNul, Field(max_length=200)] | None = None
     status: AppointmentStatus | None = None
 
     _local = field_validator("starts_at")(_aware)
@@ -80,7 +81,7 @@ def visible_appointment(session: SessionDep, appointment_id: int, account: Accou
 def list_appointments(
     session: SessionDep,
     account: Account = StaffWithCases,
-    beneficiary_id: int | None = None,
+    beneficiary_id: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
     upcoming: bool = Query(default=False, description="only those not cancelled and not over"),
 ) -> list[dict[str, Any]]:
     query = (
@@ -118,14 +119,14 @@ def create_appointment(
 
 @router.get("/appointments/{appointment_id}")
 def read_appointment(
-    appointment_id: int, session: SessionDep, account: Account = StaffWithCases
+    appointment_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
     return service.as_json(visible_appointment(session, appointment_id, account))
 
 
 @router.patch("/appointments/{appointment_id}")
 def edit_appointment(
-    appointment_id: int,
+    appointment_id: PathId,
     body: AppointmentPatch,
     session: SessionDep,
     account: Account = StaffWithCases,
@@ -145,8 +146,8 @@ def edit_appointment(
 
 class ReminderSettingsIn(BaseModel):
     offsets_hours: list[int] = Field(min_length=1, max_length=5, examples=[[48, 2]])
-    quiet_start: str = Field(examples=["08:00"])
-    quiet_end: str = Field(examples=["20:00"])
+    quiet_start: Annotated[str, NoNul, Field(max_length=5)] = Field(examples=["08:00"])
+    quiet_end: Annotated[str, NoNul, Field(max_length=5)] = Field(examples=["20:00"])
 
 
 @router.get("/settings/reminders")
@@ -229,7 +230,7 @@ def inbox(session: SessionDep, account: Account = StaffWithCases) -> list[dict[s
 
 @router.post("/callback-requests/{request_id}/handle")
 def handle_callback(
-    request_id: int, session: SessionDep, account: Account = StaffWithCases
+    request_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
     request = session.get(CallbackRequest, request_id)
     if request is None or request.beneficiary_id is None:
@@ -254,12 +255,12 @@ def handle_callback(
 
 class ReviewIn(BaseModel):
     decision: Literal["validated", "rejected"]
-    note: str | None = Field(default=None, max_length=1000)
+    note: Annotated[str, NoNul, Field(max_length=1000)] | None = None
 
 
 @router.post("/situation-updates/{update_id}/review")
 def review_situation_update(
-    update_id: int, body: ReviewIn, session: SessionDep, account: Account = StaffWithCases
+    update_id: PathId, body: ReviewIn, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
     update = session.get(SituationUpdate, update_id)
     if update is None or update.beneficiary_id is None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from sqlalchemy import select
 
 from backend.api.deps import SessionDep, require_role
+from backend.core.safe_input import PathId
 from backend.models import Account, Beneficiary, Contact, Message, Role
 
 router = APIRouter(prefix="/beneficiaries", tags=["beneficiaries"])
@@ -49,14 +50,14 @@ def list_beneficiaries(session: SessionDep, account: Account = StaffWithCases) -
 
 @router.get("/{beneficiary_id}")
 def read_beneficiary(
-    beneficiary_id: int, session: SessionDep, account: Account = StaffWithCases
+    beneficiary_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
     return summary(visible_beneficiary(session, beneficiary_id, account))
 
 
 @router.get("/{beneficiary_id}/messages")
 def conversation(
-    beneficiary_id: int, session: SessionDep, account: Account = StaffWithCases
+    beneficiary_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> list[dict[str, Any]]:
     beneficiary = visible_beneficiary(session, beneficiary_id, account)
     query = (

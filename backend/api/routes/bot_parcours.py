@@ -7,14 +7,15 @@ beneficiary is verified; everything else answers with an ``access`` state the ac
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from backend.api.deps import SessionDep, require_bot
-from backend.api.routes.bot import get_contact
+from backend.api.routes.bot import check_message, get_contact
 from backend.core.clock import now as clock_now
+from backend.core.safe_input import NoNul, PathId, RowId, check_text
 from backend.models import Beneficiary, Contact
 from backend.services import appointments as appointment_service
 from backend.services import requests as request_service
@@ -35,11 +36,11 @@ def granted(session: SessionDep, contact: Contact) -> None:
 
 
 class SourceIn(BaseModel):
-    message_id: int | None = None
+    message_id: RowId | None = None
 
 
 @router.get("/contacts/{contact_id}/appointments/next")
-def next_appointment(contact_id: int, session: SessionDep) -> dict[str, Any]:
+def next_appointment(contact_id: PathId, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
     state = request_service.access(session, contact)
     body: dict[str, Any] = {"access": state, "appointment": None, "referent": None}
@@ -56,15 +57,17 @@ class BirthDateIn(SourceIn):
 
 
 @router.post("/contacts/{contact_id}/birth-date")
-def verify_birth_date(contact_id: int, body: BirthDateIn, session: SessionDep) -> dict[str, Any]:
+def verify_birth_date(contact_id: PathId, body: BirthDateIn, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
+    check_message(session, contact, body.message_id)
     linked(session, contact)
     return request_service.check_birth_date(session, contact, body.birth_date, body.message_id)
 
 
 @router.post("/contacts/{contact_id}/appointments/confirm")
-def confirm_attendance(contact_id: int, body: SourceIn, session: SessionDep) -> dict[str, Any]:
+def confirm_attendance(contact_id: PathId, body: SourceIn, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
+    check_message(session, contact, body.message_id)
     granted(session, contact)
     appointment = appointment_service.target_for_contact(session, contact)
     if appointment is None:
@@ -74,7 +77,7 @@ def confirm_attendance(contact_id: int, body: SourceIn, session: SessionDep) -> 
 
 
 class CannotAttendIn(SourceIn):
-    reason: str | None = Field(default=None, max_length=1000)
+    reason: Annotated[str, NoNul, Field(max_length=1000)] | None = None
 
     @field_validator("reason")
     @classmethod
@@ -83,8 +86,9 @@ class CannotAttendIn(SourceIn):
 
 
 @router.post("/contacts/{contact_id}/appointments/cannot-attend", status_code=201)
-def cannot_attend(contact_id: int, body: CannotAttendIn, session: SessionDep) -> dict[str, Any]:
+def cannot_attend(contact_id: PathId, body: CannotAttendIn, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
+    check_message(session, contact, body.message_id)
     if request_service.access(session, contact) == "unknown":
         # Kept for triage rather than dropped: staff will identify the number.
         request = request_service.cannot_attend_unknown(
@@ -115,14 +119,15 @@ def cannot_attend(contact_id: int, body: CannotAttendIn, session: SessionDep) ->
 
 
 class CallbackIn(SourceIn):
-    preferred_time: str | None = Field(default=None, max_length=200)
-    topic: str | None = Field(default=None, max_length=200)
+    preferred_time: Annotated[str, NoNul, Field(max_length=200)] | None = None
+    topic: Annotated[str, NoNul, Field(max_length=200)] | None = None
 
 
 @router.post("/contacts/{contact_id}/callback-requests", status_code=201)
-def request_callback(contact_id: int, body: CallbackIn, session: SessionDep) -> dict[str, Any]:
+def request_callback(contact_id: PathId, body: CallbackIn, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
     # An unknown number's request is kept for a person pending identification (triage).
+    check_message(session, contact, body.message_id)
     request = request_service.request_callback(
         session,
         contact,
@@ -167,9 +172,7 @@ def _text(value: Any, field: str, required: bool = False, limit: int = 200) -> s
     text = str(value).strip() if value is not None else ""
     if required and not text:
         raise ValueError(f"{field} is required")
-    if len(text) > limit:
-        raise ValueError(f"{field} is longer than {limit} characters")
-    return text or None
+    return check_text(text, field, limit) or None
 
 
 def validate_situation_data(kind: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -213,8 +216,9 @@ def validate_situation_data(kind: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/contacts/{contact_id}/situation-updates", status_code=201)
-def declare_situation(contact_id: int, body: SituationIn, session: SessionDep) -> dict[str, Any]:
+def declare_situation(contact_id: PathId, body: SituationIn, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
+    check_message(session, contact, body.message_id)
     linked(session, contact)
     if body.kind == "numero":
         if body.data["new_number"] == contact.address:
@@ -236,7 +240,7 @@ def declare_situation(contact_id: int, body: SituationIn, session: SessionDep) -
 
 
 @router.post("/contacts/{contact_id}/new-number/confirm")
-def confirm_new_number(contact_id: int, session: SessionDep) -> dict[str, Any]:
+def confirm_new_number(contact_id: PathId, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
     update = request_service.confirm_new_number(session, contact)
     if update is None:

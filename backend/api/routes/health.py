@@ -26,7 +26,10 @@ def _reachable(url: str) -> bool:
         return False
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={503: {"description": "Something is down: ``checks`` names it"}},
+)
 def readyz() -> JSONResponse:
     """Database, Rasa server and action server all answer."""
     settings = get_settings()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Request, status
@@ -10,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from backend.core.config import get_settings
 from backend.core.db import session_scope
+from backend.core.safe_input import UnsafeInput, load_json
 from backend.services import rdv_solidarites
 
 router = APIRouter(prefix="/integrations", tags=["integrations"])
@@ -35,9 +35,9 @@ def handle_notification(raw: bytes, signature: str | None) -> dict[str, Any]:
     if not rdv_solidarites.signature_ok(raw, signature, secret):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "bad or missing X-Lapin-Signature")
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "body is not JSON") from exc
+        body = load_json(raw)  # strict: no NaN, no NUL, not deeply nested
+    except UnsafeInput as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     if not isinstance(body, dict):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "body is not a JSON object")
     try:

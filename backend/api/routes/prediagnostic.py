@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from backend.api.deps import SessionDep, require_bot, require_role
 from backend.api.routes.beneficiaries import visible_beneficiary
-from backend.models import Account, Contact, Event, Message, Prediagnostic, Role
+from backend.api.routes.bot import check_message
+from backend.core.safe_input import PathId, RowId
+from backend.models import Account, Contact, Event, Prediagnostic, Role
 from backend.services.questionnaire.engine import Engine, summary
 from backend.services.questionnaire.preview import questionnaire_preview
 from backend.services.questionnaire.schema import QuestionnaireError
@@ -47,19 +49,8 @@ def _committed(session: SessionDep, result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _message_id(session: SessionDep, contact: Contact, message_id: int | None) -> int | None:
-    if message_id is None:
-        return None
-    message = session.get(Message, message_id)
-    if message is None or message.contact_id != contact.id:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "message_id is not a message of this contact"
-        )
-    return message_id
-
-
 @router.get("/contacts/{contact_id}/prediagnostic")
-def prediagnostic_status(contact_id: int, session: SessionDep) -> dict[str, Any]:
+def prediagnostic_status(contact_id: PathId, session: SessionDep) -> dict[str, Any]:
     """Is a pre-diagnostic in progress for this person (used when a conversation starts)?"""
     contact = _contact(session, contact_id)
     prediag = _engine(session, contact).current()
@@ -72,14 +63,14 @@ def prediagnostic_status(contact_id: int, session: SessionDep) -> dict[str, Any]
 
 
 class StartIn(BaseModel):
-    message_id: int | None = None
+    message_id: RowId | None = None
 
 
 @router.post("/contacts/{contact_id}/prediagnostic/start")
-def start_prediagnostic(contact_id: int, body: StartIn, session: SessionDep) -> dict[str, Any]:
+def start_prediagnostic(contact_id: PathId, body: StartIn, session: SessionDep) -> dict[str, Any]:
     """Start, or find the one in progress. An unknown number gets a 'pending' beneficiary."""
     contact = _contact(session, contact_id)
-    _message_id(session, contact, body.message_id)
+    check_message(session, contact, body.message_id)
     engine = _engine(session, contact)
     prediag, created = engine.start()
     return _committed(
@@ -101,7 +92,7 @@ def start_prediagnostic(contact_id: int, body: StartIn, session: SessionDep) -> 
 
 @staff_router.get("/prediagnostics/{prediagnostic_id}")
 def read_prediagnostic(
-    prediagnostic_id: int, session: SessionDep, account: Account = StaffWithCases
+    prediagnostic_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
     prediag = session.get(Prediagnostic, prediagnostic_id)
     if prediag is None:
@@ -120,7 +111,7 @@ def read_prediagnostic(
 
 @staff_router.get("/beneficiaries/{beneficiary_id}/prediagnostics")
 def list_prediagnostics(
-    beneficiary_id: int, session: SessionDep, account: Account = StaffWithCases
+    beneficiary_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> list[dict[str, Any]]:
     beneficiary = visible_beneficiary(session, beneficiary_id, account)
     rows = session.scalars(

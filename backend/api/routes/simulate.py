@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import Credentials, SessionDep
+from backend.api.errors import Problem
 from backend.core.config import get_settings
+from backend.core.safe_input import NoNul
 from backend.core.security import read_token
 from backend.models import Account, Role
 from backend.web.auth import SESSION_COOKIE, find_session
@@ -22,9 +24,11 @@ router = APIRouter(tags=["simulator"])
 
 
 class SimulateIn(BaseModel):
-    contact: str = Field(min_length=1, max_length=100, examples=["+33612345678"])
+    contact: Annotated[str, NoNul, Field(min_length=1, max_length=100)] = Field(
+        examples=["+33612345678"]
+    )
     channel: Literal["sms", "whatsapp", "telegram", "web"] = "sms"
-    text: str = Field(max_length=2000, examples=["bonjour"])
+    text: Annotated[str, NoNul, Field(max_length=2000)] = Field(examples=["bonjour"])
 
     @field_validator("contact")
     @classmethod
@@ -66,7 +70,12 @@ def require_tuner(request: Request, session: SessionDep, credentials: Credential
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the simulator is for coordinators")
 
 
-@router.post("/simulate", response_model=SimulateOut, dependencies=[Depends(require_tuner)])
+@router.post(
+    "/simulate",
+    response_model=SimulateOut,
+    dependencies=[Depends(require_tuner)],
+    responses={503: {"model": Problem, "description": "The assistant is not reachable"}},
+)
 async def simulate_message(body: SimulateIn) -> SimulateOut:
     try:
         address = normalise_address(body.channel, body.contact)

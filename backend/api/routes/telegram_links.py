@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, status
 
 from backend.api.deps import SessionDep
 from backend.api.routes.beneficiaries import StaffWithCases, visible_beneficiary
+from backend.core.safe_input import PathId
 from backend.models import Account, Event
 from channels.linking import issue_telegram_token
 from channels.registry import get_channel
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/beneficiaries", tags=["beneficiaries"])
 
 @router.post("/{beneficiary_id}/telegram-link", status_code=status.HTTP_201_CREATED)
 def create_telegram_link(
-    beneficiary_id: int, session: SessionDep, account: Account = StaffWithCases
+    beneficiary_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
     """A single-use ``https://t.me/<bot>?start=<token>`` link, to send or show to the person;
     opening it in Telegram links their account. It expires after TELEGRAM_LINK_TTL_HOURS."""
