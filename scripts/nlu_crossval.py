@@ -34,6 +34,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nlu_eval import (  # noqa: E402
     FALLBACK,
+    OUT_OF_SCOPE,
     ROOT,
     domain_intents,
     histogram,
@@ -48,6 +49,7 @@ from nlu_eval import (  # noqa: E402
 TRAINING_DIR = ROOT / "bot" / "data" / "nlu"
 RASA = ROOT / ".venv-bot" / "bin" / "rasa"
 SEED = 7
+WRONG_COST = 3
 
 
 def load_training() -> tuple[list[tuple[str, str, str]], list[dict]]:
@@ -206,8 +208,19 @@ def report(run: dict) -> None:
         print(line)
     print()
     print(f"ambiguity_threshold {ambiguity} applied as the FallbackClassifier does")
-    for line in threshold_sweep(golds, results, labels):
+    thresholds = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))
+    for line in threshold_sweep(golds, results, labels, thresholds, ambiguity):
         print(line)
+    print()
+    # A wrong answer acts on a guess, which a person must then undo; a fallback only asks
+    # again (the menu, then the referent's call). The threshold of config.yml is the cheapest.
+    print(f"cost = {WRONG_COST} x wrong answers + fallbacks on messages in scope")
+    for candidate in thresholds:
+        predictions = [with_threshold(r, candidate, ambiguity) for r in results]
+        pairs = list(zip(golds, predictions, strict=True))
+        wrong = sum(p != FALLBACK and not is_correct(g, p) for g, p in pairs)
+        missed = sum(p == FALLBACK and g != OUT_OF_SCOPE for g, p in pairs)
+        print(f"  {candidate:.2f}  cost {WRONG_COST * wrong + missed:5d}")
     print()
     predictions = [with_threshold(r, threshold, ambiguity) for r in results]
     print(f"per source at the threshold of config.yml ({threshold}):")
