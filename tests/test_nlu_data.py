@@ -1,4 +1,8 @@
-"""Checks on the NLU training data and the held-out set (no Rasa needed: app env + pyyaml)."""
+"""Checks on the NLU training data and the sealed test set (no Rasa needed: app env + pyyaml).
+
+The sealed set (tests/nlu/sealed.yml) was written apart from the training data; it is never
+trained on and never edited: an overlap is removed from the training data.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAINING_DIR = ROOT / "bot" / "data" / "nlu"
-HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+SEALED = ROOT / "tests" / "nlu" / "sealed.yml"
 INTENTS_DOMAIN = ROOT / "bot" / "domain" / "intents.yml"
 
 CONTRACT_INTENTS = {
@@ -32,8 +36,11 @@ CONTRACT_INTENTS = {
     "delete_data",
     "out_of_scope",
 }
+# Added to the domain after the contract: scored and trained like the others.
+EXTRA_INTENTS = {"confirm_new_number", "appointment_question"}
+SCORED_INTENTS = CONTRACT_INTENTS | EXTRA_INTENTS
 MIN_TRAINING = 60
-MIN_HELDOUT = 25
+MIN_SEALED = 25
 SITUATION_VALUES = {"emploi", "demenagement", "formation", "sante", "numero", "famille"}
 
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
@@ -61,45 +68,51 @@ def load_examples(path: Path) -> dict[str, list[str]]:
 
 def training_examples() -> dict[str, list[str]]:
     merged: dict[str, list[str]] = defaultdict(list)
-    for path in sorted(TRAINING_DIR.glob("*.yml")):
+    for path in sorted(TRAINING_DIR.rglob("*.yml")):
         for intent, lines in load_examples(path).items():
             merged[intent] += lines
     return merged
 
 
 TRAINING = training_examples()
-HELD_OUT = load_examples(HELDOUT)
+SEALED_SET = load_examples(SEALED)
 
 
-def test_contract_intents_are_in_the_domain() -> None:
+def test_scored_intents_are_in_the_domain() -> None:
     domain = yaml.safe_load(INTENTS_DOMAIN.read_text(encoding="utf-8"))
-    assert set(domain["intents"]) >= CONTRACT_INTENTS
+    assert set(domain["intents"]) >= SCORED_INTENTS
 
 
-@pytest.mark.parametrize("intent", sorted(CONTRACT_INTENTS))
+@pytest.mark.parametrize("intent", sorted(SCORED_INTENTS))
 def test_enough_training_examples(intent: str) -> None:
     assert len(TRAINING[intent]) >= MIN_TRAINING
 
 
-@pytest.mark.parametrize("intent", sorted(CONTRACT_INTENTS))
-def test_enough_heldout_examples(intent: str) -> None:
-    assert len(HELD_OUT[intent]) >= MIN_HELDOUT
+@pytest.mark.parametrize("intent", sorted(SCORED_INTENTS))
+def test_enough_sealed_examples(intent: str) -> None:
+    assert len(SEALED_SET[intent]) >= MIN_SEALED
 
 
 def test_training_intents_are_in_the_domain() -> None:
     domain = yaml.safe_load(INTENTS_DOMAIN.read_text(encoding="utf-8"))
     assert set(TRAINING) <= set(domain["intents"])
-    assert set(HELD_OUT) <= set(TRAINING)
+    assert set(SEALED_SET) <= set(TRAINING)
 
 
-def test_heldout_does_not_overlap_training() -> None:
+def test_sealed_set_does_not_overlap_training() -> None:
     seen = {normalize(text) for lines in TRAINING.values() for text in lines}
-    overlap = [text for lines in HELD_OUT.values() for text in lines if normalize(text) in seen]
-    assert overlap == []
+    overlap = [text for lines in SEALED_SET.values() for text in lines if normalize(text) in seen]
+    # Not printed: the sealed messages stay out of sight while tuning.
+    assert not overlap, f"{len(overlap)} sealed messages are in the training data"
+
+
+def test_no_training_example_is_written_twice() -> None:
+    texts = [normalize(text) for lines in TRAINING.values() for text in lines]
+    assert len(texts) == len(set(texts))
 
 
 def test_no_example_is_labelled_twice() -> None:
-    for name, examples in (("training", TRAINING), ("held-out", HELD_OUT)):
+    for name, examples in (("training", TRAINING), ("sealed", SEALED_SET)):
         owners: dict[str, set[str]] = defaultdict(set)
         for intent, lines in examples.items():
             for text in lines:
@@ -110,7 +123,7 @@ def test_no_example_is_labelled_twice() -> None:
 
 def test_situation_change_values_are_normalized() -> None:
     values = set()
-    for path in [*TRAINING_DIR.glob("*.yml"), HELDOUT]:
+    for path in TRAINING_DIR.rglob("*.yml"):
         for _, body in _JSON_ANNOTATION.findall(path.read_text(encoding="utf-8")):
             match = re.search(r'"entity":\s*"situation_change",\s*"value":\s*"([^"]+)"', body)
             if match:
