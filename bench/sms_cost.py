@@ -13,9 +13,7 @@ most segments a complete pre-diagnostic (personas marked `bench: full`) cost.
 from __future__ import annotations
 
 import random
-import subprocess
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -71,38 +69,10 @@ def run(base_url: str) -> int:
 
 
 def with_own_stack() -> int:
-    from stack import Stack, free_port
+    from own_stack import own_stack
 
-    from tests.support.database import migrate
-
-    model = (
-        subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "ensure_model.py")],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    with tempfile.TemporaryDirectory() as workdir:
-        url = f"sqlite:///{workdir}/bench.db"
-        migrate(url)
-        stack = Stack(
-            backend_port=free_port(),
-            rasa_port=free_port(),
-            actions_port=free_port(),
-            database_url=url,
-            tracker_db=f"{workdir}/tracker.db",
-            log_dir=Path(workdir) / "logs",
-            with_worker=False,
-        )
-        stack.start(Path(model))
-        try:
-            stack.wait_ready(timeout=240)
-            return run(stack.backend_url)
-        finally:
-            stack.stop()
+    with own_stack() as base_url:
+        return run(base_url)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,46 +81,10 @@ def sealed_nlu() -> tuple[str, str]:
 
 
 def main() -> int:
-    from stack import Stack, free_port
+    from own_stack import own_stack
 
-    from tests.support.database import migrate
-
-    model = (
-        subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "ensure_model.py")],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    with tempfile.TemporaryDirectory() as workdir:
-        url = f"sqlite:///{workdir}/bench.db"
-        migrate(url)
-        os.environ["DATABASE_URL"] = url  # the runner reads what the stack stored
-        subprocess.run(
-            [sys.executable, "-m", "backend.seed"],
-            check=True,
-            cwd=ROOT,
-            capture_output=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        stack = Stack(
-            backend_port=free_port(),
-            rasa_port=free_port(),
-            actions_port=free_port(),
-            database_url=url,
-            tracker_db=f"{workdir}/tracker.db",
-            log_dir=Path(workdir) / "logs",
-            with_worker=False,
-        )
-        stack.start(Path(model))
-        try:
-            stack.wait_ready(timeout=240)
-            tuned, sealed = run_personas(stack.backend_url)
-        finally:
-            stack.stop()
+    with own_stack(seed=True) as base_url:
+        tuned, sealed = run_personas(base_url)
     everyone = tuned + sealed
     ok, total = rate(everyone)
     tuned_ok, tuned_total = rate(tuned)
