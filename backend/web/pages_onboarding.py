@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import SessionDep
 from backend.models import Beneficiary, Role, WebSession
@@ -61,16 +60,17 @@ def _preview(db: SessionDep, account, data: bytes) -> tuple[str, imports.Plan]:
 
 
 @router.post("/import/apercu")
-async def import_preview(
+def import_preview(
     request: Request,
     db: SessionDep,
     fichier: UploadFile = File(...),
     web_session: WebSession = Depends(check_csrf),
 ):
     account = _acting(web_session)
-    data = await fichier.read(imports.MAX_BYTES + 1)
-    try:  # blocking work (parsing, queries), kept off the event loop
-        text, preview = await run_in_threadpool(_preview, db, account, data)
+    # A plain def: FastAPI runs it in a worker thread, so reading and parsing stay off the loop.
+    data = fichier.file.read(imports.MAX_BYTES + 1)
+    try:
+        text, preview = _preview(db, account, data)
     except imports.FileRejected as exc:
         return render(request, "import.html", web_session, 400, preview=None, error=str(exc))
     return render(

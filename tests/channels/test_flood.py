@@ -33,8 +33,21 @@ class FakeRasa:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.turns: list[tuple[str, str]] = []  # (sender, text)
-        app = Starlette(routes=[Route("/webhooks/gateway/webhook", self._turn, methods=["POST"])])
+        app = Starlette(
+            routes=[
+                Route("/webhooks/gateway/webhook", self._turn, methods=["POST"]),
+                # What the turn router asks first: no intent it is sure of, no form waiting.
+                Route("/model/parse", self._parse, methods=["POST"]),
+                Route("/conversations/{sender}/tracker", self._tracker, methods=["GET"]),
+            ]
+        )
         self.server = ServerThread(app, "fake-rasa")
+
+    async def _parse(self, request: Request) -> JSONResponse:
+        return JSONResponse({"intent": {"name": "nlu_fallback", "confidence": 0.3}})
+
+    async def _tracker(self, request: Request) -> JSONResponse:
+        return JSONResponse({"active_loop": {}})
 
     async def _turn(self, request: Request) -> JSONResponse:
         body = await request.json()

@@ -1,4 +1,5 @@
-"""A stand-in for the Rasa server's gateway webhook: it answers every message with one text.
+"""A stand-in for the Rasa server: its gateway webhook answers every message with one text, its
+NLU parse finds no intent it is sure of, and no form is ever waiting for an answer.
 
 Enough for tests about the edge (the simulator, the pipeline) that must not depend on a
 trained model; the dialogue itself is tested end to end in tests/e2e.
@@ -22,6 +23,8 @@ class FakeRasa:
         self.lock = threading.Lock()
         app = FastAPI()
         app.post("/webhooks/gateway/webhook")(self._webhook)
+        app.post("/model/parse")(self._parse)
+        app.get("/conversations/{sender}/tracker")(self._tracker)
         self.server = ServerThread(app, name="fake-rasa")
 
     def start(self) -> FakeRasa:
@@ -40,3 +43,10 @@ class FakeRasa:
         with self.lock:
             self.received.append(body)
         return [{"recipient_id": body.get("sender"), "text": REPLY}]
+
+    async def _parse(self, request: Request) -> dict[str, Any]:
+        body = await request.json()
+        return {"text": body.get("text"), "intent": {"name": "nlu_fallback", "confidence": 0.3}}
+
+    async def _tracker(self, sender: str) -> dict[str, Any]:
+        return {"sender_id": sender, "active_loop": {}}

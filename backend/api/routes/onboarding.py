@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import SessionDep, require_role
+from backend.core.db import session_scope
+from backend.core.safe_input import PathId, RowId
 from backend.models import Account, Role
 from backend.services import imports, invitations, triage
 
@@ -30,7 +32,7 @@ CSV_TYPES = {"text/csv", "application/csv", "text/plain", "application/vnd.ms-ex
     },
 )
 async def import_beneficiaries(
-    request: Request, session: SessionDep, dry_run: bool = False, account: Account = StaffWithCases
+    request: Request, dry_run: bool = False, account: Account = StaffWithCases
 ) -> dict[str, Any]:
     """CSV (UTF-8 or Windows-1252, ``;`` or ``,``) with the columns
     ``nom;prenom;date_naissance;telephone;numero_allocataire`` (``email`` and
@@ -42,9 +44,7 @@ async def import_beneficiaries(
     body = await request.body()
     try:
         # The body had to be awaited; the import itself is blocking work, kept off the loop.
-        _plan, counts = await run_in_threadpool(
-            imports.import_csv, session, account, body, dry_run=dry_run
-        )
+        _plan, counts = await run_in_threadpool(_import, account.id, body, dry_run)
     except imports.FileRejected as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     except IntegrityError as exc:  # another import created some of these people meanwhile
@@ -54,8 +54,16 @@ async def import_beneficiaries(
     return counts
 
 
+def _import(account_id: int, body: bytes, dry_run: bool) -> tuple[Any, dict[str, Any]]:
+    """The import in its own session, in a worker thread (nothing blocking on the loop)."""
+    with session_scope() as session:
+        importer = session.get(Account, account_id)
+        assert importer is not None
+        return imports.import_csv(session, importer, body, dry_run=dry_run)
+
+
 class InvitationsIn(BaseModel):
-    beneficiary_ids: list[int] | None = Field(default=None, max_length=5000)
+    beneficiary_ids: list[RowId] | None = Field(default=None, max_length=5000)
     relaunch: bool = False
 
 
@@ -101,7 +109,7 @@ def list_pending(session: SessionDep, account: Account = StaffWithCases) -> list
 
 
 class LinkIn(BaseModel):
-    beneficiary_id: int
+    beneficiary_id: RowId
 
 
 class CreateIn(BaseModel):
@@ -117,7 +125,7 @@ def _triage_error(exc: triage.TriageError) -> HTTPException:
 
 @router.post("/triage/{pending_id}/link")
 def link_pending(
-    pending_id: int, body: LinkIn, session: SessionDep, account: Account = StaffWithCases
+    pending_id: PathId, body: LinkIn, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
     """Move the unknown number (contact, messages, pre-diagnostic, requests) onto a person."""
     try:
@@ -129,7 +137,7 @@ def link_pending(
 
 @router.post("/triage/{pending_id}/create", status_code=status.HTTP_201_CREATED)
 def create_from_pending(
-    pending_id: int, body: CreateIn, session: SessionDep, account: Account = StaffWithCases
+    pending_id: PathId, body: CreateIn, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
     try:
         person = triage.create(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 
 from backend.api.deps import SessionDep, require_role
 from backend.api.routes.beneficiaries import visible_beneficiary
+from backend.core.safe_input import PathId
 from backend.models import Account, Event, Role
 from backend.services.orientation.rules import OrientationRulesError
 from backend.services.orientation.store import as_api, ensure_suggestion, sent_prediagnostic
@@ -19,7 +20,7 @@ Referents = Depends(require_role(Role.referent))
 
 @router.get("/{beneficiary_id}/orientation")
 def read_orientation(
-    beneficiary_id: int, session: SessionDep, account: Account = Referents
+    beneficiary_id: PathId, session: SessionDep, account: Account = Referents
 ) -> dict[str, Any]:
     """`{"parcours", "reasons", "rules_version", "status", "decision"}` for the latest sent
     pre-diagnostic; computed on first read. 404 when the person has sent none."""
