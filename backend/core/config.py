@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Paris"
     # How long one turn may wait for Rasa before the message is retried later.
     rasa_timeout_seconds: float = 30.0
+    # Rasa's SQL tracker store (bot/endpoints.yml): a SQLite file path or a database URL. An
+    # erasure asked by chat deletes the person's conversation there (backend/services/erasure.py).
+    rasa_tracker_db: str = str(ROOT_DIR / "data" / "rasa_tracker.db")
     # Set by `make run`: the worker is a separate process. Tests may run it in-process.
     worker_poll_seconds: float = 0.2
     # The simulator answers as any number would, appointment details included: open for a
