@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -102,14 +103,17 @@ def person_contacts(session: Session, contact: Contact) -> list[Contact]:
     )
 
 
-def erase_messages(session: Session, contact_ids: list[int], before: Any = None) -> int:
+def erase_messages(
+    session: Session, contact_ids: list[int] | None, before: datetime | None = None
+) -> int:
     """Message texts to NULL. A reply still waiting to be sent keeps its text (ours, and it
-    must reach the person); ``before``: only messages created before that time."""
+    must reach the person). ``contact_ids`` None: everyone's; ``before``: only older ones."""
     query = update(Message).where(
-        Message.contact_id.in_(contact_ids),
         or_(Message.direction == "in", Message.status != "queued"),
         or_(Message.text.is_not(None), Message.error_detail.is_not(None)),
     )
+    if contact_ids is not None:
+        query = query.where(Message.contact_id.in_(contact_ids))
     if before is not None:
         query = query.where(Message.created_at < before)
     result = session.execute(
@@ -119,13 +123,16 @@ def erase_messages(session: Session, contact_ids: list[int], before: Any = None)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _kept_rows(session: Session, model: Any, beneficiary_id: int) -> tuple[set[int], set[int]]:
+def _kept_rows(
+    session: Session, model: Any, beneficiary_id: int, before: datetime | None = None
+) -> tuple[set[int], set[int]]:
     """(rows kept, rows erased) of a declaration table: validated or staff-made rows stay, with
-    the rows they supersede (the validation's history); the person's own others go."""
+    the rows they supersede (the validation's history); the person's own others go (with
+    ``before``, only those older than that)."""
     rows = session.execute(
-        select(model.id, model.status, model.acted_by_id, model.supersedes_id).where(
-            model.beneficiary_id == beneficiary_id
-        )
+        select(
+            model.id, model.status, model.acted_by_id, model.supersedes_id, model.created_at
+        ).where(model.beneficiary_id == beneficiary_id)
     ).all()
     supersedes = {row.id: row.supersedes_id for row in rows}
     kept = {row.id for row in rows if row.status in KEPT_STATUSES or row.acted_by_id}
@@ -135,13 +142,17 @@ def _kept_rows(session: Session, model: Any, beneficiary_id: int) -> tuple[set[i
         if previous is not None and previous not in kept:
             kept.add(previous)
             stack.append(previous)
-    return kept, {row.id for row in rows} - kept
+    young = {row.id for row in rows if before is not None and row.created_at >= before}
+    return kept, {row.id for row in rows} - kept - young
 
 
-def erase_declarations(session: Session, beneficiary_id: int, result: Erasure) -> None:
-    kept_prediags: set[int] = set()
+def erase_declarations(
+    session: Session, beneficiary_id: int, result: Erasure, before: datetime | None = None
+) -> None:
+    """Unvalidated declarations and the pre-diagnostics no kept row needs go (with ``before``,
+    only those older than that: the retention job)."""
     for model in (SituationItem, ProfessionalProject):
-        kept, erased = _kept_rows(session, model, beneficiary_id)
+        _kept, erased = _kept_rows(session, model, beneficiary_id, before)
         if erased:
             # Nulled first: an erased row may supersede another erased row.
             session.execute(
@@ -153,18 +164,23 @@ def erase_declarations(session: Session, beneficiary_id: int, result: Erasure) -
                 execution_options={"synchronize_session": False},
             )
             result.declarations += len(erased)
-        if kept:
-            kept_prediags |= {
-                p
-                for p in session.scalars(select(model.prediagnostic_id).where(model.id.in_(kept)))
-                if p is not None
-            }
+    # A pre-diagnostic stays when validated or still needed by a declaration that stays.
+    needed = {
+        p
+        for model in (SituationItem, ProfessionalProject)
+        for p in session.scalars(
+            select(model.prediagnostic_id).where(model.beneficiary_id == beneficiary_id)
+        )
+        if p is not None
+    }
     prediags = session.execute(
-        select(Prediagnostic.id, Prediagnostic.status).where(
+        select(Prediagnostic.id, Prediagnostic.status, Prediagnostic.created_at).where(
             Prediagnostic.beneficiary_id == beneficiary_id
         )
     ).all()
-    keep = {p.id for p in prediags if p.status == "validated"} | kept_prediags
+    keep = {p.id for p in prediags if p.status == "validated"} | needed
+    if before is not None:
+        keep |= {p.id for p in prediags if p.created_at >= before}
     gone = [p.id for p in prediags if p.id not in keep]
     if keep:
         # A kept pre-diagnostic keeps what its answers mean, not the words typed.
@@ -308,8 +324,9 @@ def tracker_url() -> str | None:
     return f"sqlite:///{configured}"
 
 
-def erase_tracker(sender_id: str) -> int:
-    """Delete the conversation's events from Rasa's tracker store; returns how many."""
+def erase_tracker(sender_id: str, before: float | None = None) -> int:
+    """Delete the conversation's events from Rasa's tracker store (with ``before``, a Unix
+    time, only older ones); returns how many. Run under the contact's key, between turns."""
     url = tracker_url()
     if url is None:
         return 0
@@ -318,9 +335,31 @@ def erase_tracker(sender_id: str) -> int:
         with engine.begin() as connection:
             if not inspect(connection).has_table("events"):
                 return 0
-            result = connection.execute(
-                text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender_id}
-            )
+            query = "DELETE FROM events WHERE sender_id = :sender"
+            params: dict[str, Any] = {"sender": sender_id}
+            if before is not None:
+                query += " AND timestamp < :before"
+                params["before"] = before
+            result = connection.execute(text(query), params)
             return int(result.rowcount or 0)
+    finally:
+        engine.dispose()
+
+
+def tracker_senders_before(before: float) -> list[str]:
+    """The conversations of Rasa's tracker store holding events older than ``before``."""
+    url = tracker_url()
+    if url is None:
+        return []
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("events"):
+                return []
+            rows = connection.execute(
+                text("SELECT DISTINCT sender_id FROM events WHERE timestamp < :before"),
+                {"before": before},
+            )
+            return [str(row[0]) for row in rows]
     finally:
         engine.dispose()
