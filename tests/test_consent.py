@@ -92,7 +92,7 @@ def test_withdrawal_is_confirmed_then_stops_the_questionnaire_and_tells_the_refe
     turn(db, contact, "oui", "affirm")
     _, asked = turn(db, contact, "je ne veux plus", "withdraw_consent")
     assert asked.messages[0]["text"] == (
-        "Vous voulez arrêter le questionnaire ? Votre conseiller sera prévenu."
+        "Vous ne voulez plus répondre au questionnaire ? Votre conseiller sera prévenu."
     )
     assert asked.messages[0]["menu"]["kind"] == "confirm_intent"
     assert db.scalar(select(Prediagnostic.status)) == "in_progress"  # nothing on a guess

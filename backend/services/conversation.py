@@ -45,7 +45,7 @@ CONFIRM_FIRST = {
     "update_situation": "Votre situation a changé et vous voulez le dire à votre conseiller ?",
     "request_referent": "Voulez-vous que votre conseiller vous rappelle ?",
     "stop": "Vous ne voulez plus recevoir nos messages ?",
-    "withdraw_consent": "Vous voulez arrêter le questionnaire ? Votre conseiller sera prévenu.",
+    "withdraw_consent": "Vous ne voulez plus répondre au questionnaire ? Votre conseiller sera prévenu.",
 }
 YES_NO_BUTTONS = [{"title": "Oui", "payload": "yes"}, {"title": "Non", "payload": "no"}]
 NOTHING_DONE = "D'accord, je n'ai rien changé."

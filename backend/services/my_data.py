@@ -42,7 +42,7 @@ def summary_sms(session: Session, contact: Contact) -> str:
         "in_progress": "en cours",
         "submitted": "envoyé",
         "validated": "validé",
-        "abandoned": "arrêté",
+        "abandoned": "interrompu",
     }.get(prediag.status, prediag.status)
     return f"Pré-diagnostic {status}. {said} {FOOTER}"
 

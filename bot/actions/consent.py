@@ -14,10 +14,10 @@ from .context import contact_id, source_message_id
 
 TECHNICAL_PROBLEM = "Désolé, j'ai un souci technique. Réessayez plus tard."
 WITHDRAWN = (
-    "C'est noté : le questionnaire est arrêté et votre conseiller est prévenu. "
+    "C'est noté : plus de questions, votre conseiller est prévenu. "
     "Pour effacer vos réponses : EFFACER."
 )
-NOTHING_TO_WITHDRAW = "Vous n'avez pas de questionnaire en cours : rien à arrêter."
+NOTHING_TO_WITHDRAW = "Vous n'avez pas de questionnaire en cours : rien à changer."
 
 
 class ActionWithdrawConsent(Action):
