@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from backend.models import Contact, Event, Message
 from tests.support.prediag import awa
+from tests.support.questionnaire_answers import AWA, answered_prediagnostic
 
 
 def bot(client, bot_headers, path: str, contact_id: int):
@@ -56,3 +57,14 @@ def test_another_structure_cannot_export(signed_in, db):
     client = signed_in("referente@demo.fr")
     response = client.get("/referent/personnes/999999/donnees.json")
     assert response.status_code == 404
+
+
+def test_the_person_page_marks_it(signed_in, db):
+    client = signed_in("referente@demo.fr")
+    person = awa(db)
+    answered_prediagnostic(
+        db, person, {**AWA, "freins": ["papiers"], "impact_papiers": ["conseiller"]}
+    )
+    db.commit()
+    page = client.get(f"/referent/personnes/{person.id}").text
+    assert "Elle préfère en parler avec vous : Papiers." in page
