@@ -22,6 +22,10 @@ class FakeRasa:
         self.lock = threading.Lock()
         app = FastAPI()
         app.post("/webhooks/gateway/webhook")(self._webhook)
+        # What the turn router asks besides the dialogue: an intent (none here) and whether
+        # a form waits for an answer (never here).
+        app.post("/model/parse")(self._parse)
+        app.get("/conversations/{sender}/tracker")(self._tracker)
         self.server = ServerThread(app, name="fake-rasa")
 
     def start(self) -> FakeRasa:
@@ -40,3 +44,14 @@ class FakeRasa:
         with self.lock:
             self.received.append(body)
         return [{"recipient_id": body.get("sender"), "text": REPLY}]
+
+    async def _parse(self, request: Request) -> dict[str, Any]:
+        body = await request.json()
+        return {
+            "text": body.get("text"),
+            "intent": {"name": None, "confidence": 0.0},
+            "entities": [],
+        }
+
+    async def _tracker(self, sender: str) -> dict[str, Any]:
+        return {"sender_id": sender, "active_loop": {}}
