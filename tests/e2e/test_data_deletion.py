@@ -35,7 +35,7 @@ def test_erasure_leaves_no_word_typed_anywhere(chat, stack, e2e_db, new_phone):
         assert "messages" in found_anywhere(session, WORD)
     assert any(WORD in data for data in tracker_rows(stack, str(contact_id)))
 
-    asked = person.say_text("supprimer mes donnees")
+    asked = person.say_text("EFFACER")  # as the consent question says
     assert asked.startswith("Effacer vos messages et réponses ? Votre conseiller garde vos RDV")
     assert "1 Oui, effacer" in asked
     assert "C'est fait : vos messages et vos réponses sont effacés." in person.say_text("1")
