@@ -214,10 +214,16 @@ def erase_declarations(
         result.prediagnostics = len(gone)
 
 
-def erase_events(session: Session, beneficiary_id: int | None, contact_ids: list[int]) -> int:
-    condition = Event.contact_id.in_(contact_ids)
+def _of_person(model: Any, beneficiary_id: int | None, contact_ids: list[int]) -> Any:
+    """Rows about the person: by one of their contacts, or by the person."""
+    condition = model.contact_id.in_(contact_ids)
     if beneficiary_id is not None:
-        condition = or_(condition, Event.beneficiary_id == beneficiary_id)
+        condition = or_(condition, model.beneficiary_id == beneficiary_id)
+    return condition
+
+
+def erase_events(session: Session, beneficiary_id: int | None, contact_ids: list[int]) -> int:
+    condition = _of_person(Event, beneficiary_id, contact_ids)
     count = 0
     fallbacks: set[int] = set()
     for event in session.scalars(select(Event).where(condition)):
@@ -243,17 +249,14 @@ def _scrub_event(event: Event) -> int:
 
 def erase_requests(session: Session, beneficiary_id: int | None, contact_ids: list[int]) -> int:
     count = 0
-    for model in (SituationUpdate, CallbackRequest):
-        condition = model.contact_id.in_(contact_ids)
-        if beneficiary_id is not None:
-            condition = or_(condition, model.beneficiary_id == beneficiary_id)
-        for row in session.scalars(select(model).where(condition)):
-            if isinstance(row, SituationUpdate):
-                row.data = scrub(row.data)
-            else:
-                row.reason = None
-                row.preferred_time = None
-            count += 1
+    updates = _of_person(SituationUpdate, beneficiary_id, contact_ids)
+    for update_row in session.scalars(select(SituationUpdate).where(updates)):
+        update_row.data = scrub(update_row.data)
+        count += 1
+    callbacks = _of_person(CallbackRequest, beneficiary_id, contact_ids)
+    for callback in session.scalars(select(CallbackRequest).where(callbacks)):
+        callback.reason = callback.preferred_time = None
+        count += 1
     return count
 
 
