@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from backend.services import invitations, reminders
+from backend.services import erasure, invitations, reminders, retention
 from backend.worker import handler
 from channels import outbound, pipeline, telegram
 from channels.registry import get_channel
@@ -52,3 +52,17 @@ def invitation_step(payload: dict[str, Any]) -> None:
     logger.info(
         "invitation %s step %s: %s", payload.get("invitation_id"), payload.get("step"), outcome
     )
+
+
+@handler(erasure.TRACKER_TASK)
+def erase_rasa_tracker(payload: dict[str, Any]) -> None:
+    before = payload.get("before")
+    removed = erasure.erase_tracker(
+        str(payload["sender_id"]), float(before) if before is not None else None
+    )
+    logger.info("tracker of contact %s: %s events erased", payload.get("sender_id"), removed)
+
+
+@handler(retention.TASK_KIND)
+def retention_purge(payload: dict[str, Any]) -> None:
+    retention.run(payload)

@@ -98,6 +98,10 @@ def serve(threads: int = 4) -> None:
     settings = get_settings()
     check_production(settings)  # the same refusal as the web process
     load_handlers()
+    from backend.services import retention
+
+    with session_scope() as session:
+        retention.ensure_scheduled(session)  # the daily purge (RETENTION_DAYS)
     stop = threading.Event()
     base_id = f"{socket.gethostname()}-{os.getpid()}"
 

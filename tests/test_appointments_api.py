@@ -60,7 +60,7 @@ def test_referent_creates_edits_and_lists_appointments(client, awa, seeded):
     assert created["starts_at"] == "2031-12-02T08:00:00+00:00"
     assert created["with_whom"] == "Claire Martin"  # the referent who booked it
     assert created["summary"] == (
-        "mardi 2/12 à 9h, RDV par téléphone : on vous appellera, avec Claire Martin"
+        "mardi 2/12 à 9h, RDV par téléphone : on vous appellera, avec Claire"
     )
     moved = client.patch(
         f"/api/v1/appointments/{created['id']}",
@@ -156,9 +156,9 @@ def test_bot_next_appointment_only_for_a_verified_link(
 ):
     url = f"/api/v1/bot/contacts/{awa_contact.id}/appointments/next"
     body = client.get(url, headers=bot_headers).json()
-    assert body["access"] == "granted" and body["referent"] == "Claire Martin"
+    assert body["access"] == "granted" and body["referent"] == "Claire"
     assert body["appointment"]["text"].endswith(
-        "à 14h30, Mission locale Démo, 12 rue de la République, 69002 Lyon, avec Claire Martin"
+        "à 14h30, Mission locale Démo, 12 rue de la République, 69002 Lyon, avec Claire"
     )
     stranger = Contact(channel="sms", address="+33698765432")
     seeded.add(stranger)
@@ -204,7 +204,7 @@ def test_bot_confirm_and_cannot_attend_never_cancel(client, seeded, awa_contact,
     )
     assert response.status_code == 201
     body = response.json()
-    assert body["referent"] == "Claire Martin" and body["expected_by"]
+    assert body["referent"] == "Claire" and body["expected_by"]
     request = seeded.get(CallbackRequest, body["request_id"])
     assert (request.kind, request.reason, request.status) == ("cannot_attend", "malade", "open")
     appointment = seeded.get(Appointment, request.appointment_id)

@@ -100,4 +100,19 @@ def test_health_is_asked_as_impact_only_and_nothing_judicial():
     assert "Problématique de santé d'un enfant" not in labels
     health = [q for q in questionnaire.questions if q.frein == "sante"]
     assert [q.type for q in health] == ["single"]
-    assert all(o.impact for o in health[0].options)
+    # Every option is an impact, but "Je préfère en parler avec mon conseiller" (stores nothing).
+    assert all(o.impact or o.key == "conseiller" for o in health[0].options)
+
+
+def test_health_family_and_papers_always_offer_the_referent_and_store_nothing():
+    questionnaire = load_questionnaire()
+    sensitive = [
+        q
+        for q in questionnaire.questions
+        if q.frein in ("sante", "contraintes_familiales", "difficulte_administrative") and q.options
+    ]
+    assert {q.key for q in sensitive} >= {"impact_sante", "impact_famille", "impact_papiers"}
+    for question in sensitive:
+        [option] = [o for o in question.options if o.key == "conseiller"]
+        assert option.label == "Je préfère en parler avec mon conseiller", question.key
+        assert (option.stores, option.sets, option.impact) == ([], {}, None), question.key

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Paris"
     # How long one turn may wait for Rasa before the message is retried later.
     rasa_timeout_seconds: float = 30.0
+    # Rasa's SQL tracker store (bot/endpoints.yml): a SQLite file path or a database URL. An
+    # erasure asked by chat deletes the person's conversation there (backend/services/erasure.py).
+    rasa_tracker_db: str = str(ROOT_DIR / "data" / "rasa_tracker.db")
+    # Transcripts and unvalidated declarations older than this are purged by a daily task
+    # (backend/services/retention.py); validated items stay with the parcours.
+    retention_days: int = Field(default=180, ge=1)
     # Set by `make run`: the worker is a separate process. Tests may run it in-process.
     worker_poll_seconds: float = 0.2
     # The simulator answers as any number would, appointment details included: open for a

@@ -26,6 +26,7 @@ from backend.models import (
 )
 
 from . import reminders
+from .privacy import short_name
 
 MODES = ("office", "phone", "home", "video")
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -45,7 +46,9 @@ def when_text(starts_at: datetime) -> str:
     return f"{DAYS[local.weekday()]} {local.day}/{local.month} à {hour}"
 
 
-def where_text(appointment: Appointment) -> str:
+def where_text(appointment: Appointment, address: bool = True) -> str:
+    """Where the appointment is; without ``address`` (a reminder the person did not ask for),
+    the structure's name only: the address comes when they ask ("c'est où mon RDV ?")."""
     if appointment.mode == "phone":
         return "RDV par téléphone : on vous appellera"
     if appointment.mode == "video":
@@ -53,6 +56,8 @@ def where_text(appointment: Appointment) -> str:
     if appointment.mode == "home":
         return "RDV chez vous"
     structure = appointment.structure
+    if not address:
+        return structure.name if structure is not None else "lieu : écrivez RDV"
     place = (appointment.place or "").strip()
     if structure is not None and appointment.external_source is None:
         # Our own appointments store the address only: name the structure too.
@@ -63,11 +68,12 @@ def where_text(appointment: Appointment) -> str:
     return place or "lieu à confirmer par votre conseiller"
 
 
-def describe(appointment: Appointment) -> dict[str, Any]:
-    """What a person reads about one appointment (plain French, one line)."""
+def describe(appointment: Appointment, address: bool = True) -> dict[str, Any]:
+    """What a person reads about one appointment (plain French, one line): a first name and
+    an initial for whom they meet (backend/services/privacy.py)."""
     when = when_text(appointment.starts_at)
-    where = where_text(appointment)
-    with_whom = (appointment.with_whom or "").strip()
+    where = where_text(appointment, address)
+    with_whom = short_name(appointment.with_whom) or ""
     text = f"{when}, {where}"
     if with_whom:
         text += f", avec {with_whom}"

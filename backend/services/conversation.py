@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import Contact, Message
-from backend.services import invitations
+from backend.services import consent, invitations
 from backend.services.questionnaire.engine import Engine
 from backend.services.questionnaire.parser import yes_or_no
 from backend.services.questionnaire.render import text_message
@@ -45,6 +45,7 @@ CONFIRM_FIRST = {
     "update_situation": "Votre situation a changé et vous voulez le dire à votre conseiller ?",
     "request_referent": "Voulez-vous que votre conseiller vous rappelle ?",
     "stop": "Vous ne voulez plus recevoir nos messages ?",
+    "withdraw_consent": "Vous ne voulez plus répondre au questionnaire ? Votre conseiller sera prévenu.",
 }
 YES_NO_BUTTONS = [{"title": "Oui", "payload": "yes"}, {"title": "Non", "payload": "no"}]
 NOTHING_DONE = "D'accord, je n'ai rien changé."
@@ -215,6 +216,9 @@ class Router:
         )
         if turn.status == "digression":
             return None
+        if turn.status == "done" and turn.prediagnostic_id is not None:
+            # A refusal leaves nothing but the refusal (backend/services/consent.py).
+            consent.forget_refused(self.session, turn.prediagnostic_id)
         if turn.status in ("unclear", "guess") and not list_active:
             # The list they would answer with is not the last one they received: resend it.
             return Decision(messages=self.engine.ask().messages, reason="unclear_relist")

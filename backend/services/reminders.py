@@ -304,7 +304,8 @@ def reminder_contact(session: Session, beneficiary_id: int) -> Contact | None:
 def reminder_text(appointment: AppointmentModel) -> str:
     from .appointments import describe
 
-    return f"Rappel de votre RDV : {describe(appointment)['text']}."
+    # Not asked for: no address in it (backend/services/privacy.py).
+    return f"Rappel de votre RDV : {describe(appointment, address=False)['text']}."
 
 
 def send_due(payload: dict[str, Any]) -> str:

@@ -22,6 +22,7 @@ from backend.models import (
 )
 
 from .appointments import DAYS, business_days_later, local_zone
+from .privacy import short_name
 
 MAX_BIRTH_DATE_TRIES = 3
 NEW_NUMBER_VALID_DAYS = 7
@@ -104,7 +105,7 @@ def referent_name(session: Session, beneficiary_id: int | None) -> str | None:
     beneficiary = session.get(Beneficiary, beneficiary_id) if beneficiary_id else None
     if beneficiary is None or beneficiary.referent is None:
         return None
-    return beneficiary.referent.full_name
+    return short_name(beneficiary.referent.full_name)  # said in an SMS: no full name
 
 
 def expected_by(now: datetime | None = None) -> tuple[date, str]:

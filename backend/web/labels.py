@@ -92,6 +92,8 @@ SITUATION_UPDATE_LABELS = {
     "famille": "Changement familial",
     "autre": "Autre changement",
     "data_deletion": "Demande l'effacement de ses données",
+    "data_erased": "A effacé ses données par message (c'est fait, rien à faire)",
+    "consent_withdrawn": "A retiré son accord : le questionnaire est arrêté",
 }
 
 

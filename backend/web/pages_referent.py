@@ -26,6 +26,7 @@ from backend.models import (
     WebSession,
     utcnow,
 )
+from backend.services import my_data
 from backend.services.orientation.labels import (
     MOTIF_REFUS_LABELS,
     PARCOURS_LABELS,
@@ -409,6 +410,22 @@ def _export(db: SessionDep, beneficiary_id: int, prediagnostic_id: int, account:
     review = build_review(db, prediagnostic)
     audit_read(db, account, beneficiary, f"export_{fmt}", prediagnostic_id=prediagnostic.id)
     return beneficiary, prediagnostic, review
+
+
+@router.get("/personnes/{beneficiary_id}/donnees.json")
+def personal_data(beneficiary_id: PathId, db: SessionDep, web_session: WebSession = Referent):
+    """Everything stored about the person (right of access), for the referent to hand over."""
+    beneficiary = visible_beneficiary(db, beneficiary_id, web_session.account)
+    body = json.dumps(my_data.export(db, beneficiary), ensure_ascii=False, indent=2)
+    audit_read(db, web_session.account, beneficiary, "personal_data_export")
+    return Response(
+        body,
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="donnees-{beneficiary.id}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get("/personnes/{beneficiary_id}/prediagnostics/{prediagnostic_id}/export.json")

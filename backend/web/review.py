@@ -147,6 +147,8 @@ class Review:
     themes: list[Theme]
     answers: list[AnswerRow]
     criteria: Criteria | None = None  # None: not a chat questionnaire
+    # Themes the person prefers to talk about with the referent ("Voir avec conseiller").
+    to_discuss: list[str] = field(default_factory=list)
 
     @property
     def pending(self) -> int:
@@ -383,7 +385,28 @@ def build_review(session: Session, prediagnostic: Prediagnostic) -> Review:
         projects=chains(projects),
         themes=themes,
         answers=answer_rows(q, answers),
+        to_discuss=to_discuss(q, answers),
     )
+
+
+TO_DISCUSS = "conseiller"  # the option of bot/questionnaire.yml that stores nothing
+
+
+def to_discuss(q: Questionnaire | None, answers: dict[str, PrediagnosticAnswer]) -> list[str]:
+    """The freins (Santé, Famille, Papiers...) where the person chose to talk it over."""
+    if q is None:
+        return []
+    names = {o.frein: o.sms for question in q.questions for o in question.options if o.frein}
+    themes: list[str] = []
+    for key, answer in answers.items():
+        question = q.question(key)
+        if question is None or not isinstance(answer.value, list):
+            continue
+        if TO_DISCUSS in answer.value:
+            name = names.get(question.frein or "", question.key)
+            if name not in themes:
+                themes.append(name)
+    return themes
 
 
 def _load_head(session: Session, model: type, row_id: int, beneficiary: Beneficiary) -> Any:

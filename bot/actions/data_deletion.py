@@ -1,4 +1,5 @@
-"""The person asks to erase their data: confirmed once, then handed to their referent."""
+"""The person asks to erase their data: confirmed once (the form's question says what goes and
+what the structure keeps), then erased by the backend (backend/services/erasure.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from .backend_client import BackendError, client
 from .context import contact_id, source_message_id
 
-TECHNICAL_PROBLEM = "Désolé, j'ai un souci technique. Réessayez plus tard."
+TECHNICAL_PROBLEM = "Désolé, j'ai un souci technique. Rien n'est effacé. Réessayez plus tard."
+DONE = "C'est fait : vos messages et vos réponses sont effacés."
+KEPT = "C'est fait : vos messages sont effacés. Votre conseiller garde votre pré-diagnostic validé et vos RDV."
 
 
 class ActionSubmitDataDeletion(Action):
@@ -33,7 +36,5 @@ class ActionSubmitDataDeletion(Action):
         except BackendError:
             dispatcher.utter_message(text=TECHNICAL_PROBLEM)
             return reset
-        who = result.get("referent") or "votre conseiller"
-        dispatcher.utter_message(text=f"C'est noté. Je transmets votre demande à {who}.")
-        dispatcher.utter_message(text="Vos données seront effacées et on vous le confirmera.")
+        dispatcher.utter_message(text=KEPT if result.get("kept_prediagnostic") else DONE)
         return reset

@@ -30,7 +30,7 @@ def test_next_appointment_in_plain_french_then_confirmed_with_1(chat, enrol):
     person = chat()
     text = person.say_text("c quand mon rdv")
     assert text.startswith(f"Votre prochain RDV : {lina['when']}, Mission locale Démo, 12 rue")
-    assert "avec Claire Martin." in text
+    assert "avec Claire." in text
     assert text.endswith("1 Je confirme\n2 Je ne peux pas venir\nRépondez 1 ou 2")
     assert person.say_text("1") == f"Merci, c'est noté : on vous attend {lina['when']}."
     with session_scope() as session:
@@ -42,7 +42,7 @@ def test_next_appointment_in_plain_french_then_confirmed_with_1(chat, enrol):
 def test_phone_appointment_says_they_will_call(chat, enrol):
     lina = enrol(mode="phone")
     text = chat().say_text("quand est mon rendez vous")
-    assert f"{lina['when']}, RDV par téléphone : on vous appellera, avec Claire Martin" in text
+    assert f"{lina['when']}, RDV par téléphone : on vous appellera, avec Claire" in text
 
 
 def test_no_appointment_says_so_and_offers_to_ask_the_referent(chat, enrol):
@@ -54,7 +54,7 @@ def test_no_appointment_says_so_and_offers_to_ask_the_referent(chat, enrol):
     assert person.say_text("1").startswith("Quand préférez-vous qu'on vous appelle ?")
     text = person.say_text("1")  # "Peu importe"
     assert "C'est noté, votre demande est transmise." in text
-    assert "Claire Martin vous appelle d'ici " in text
+    assert "Claire vous appelle d'ici " in text
     with session_scope() as session:
         [request] = session.scalars(
             select(CallbackRequest).where(CallbackRequest.beneficiary_id == lina["beneficiary_id"])
@@ -99,10 +99,8 @@ def test_cannot_attend_asks_why_notifies_the_referent_and_keeps_the_appointment(
     assert text.startswith(f"D'accord, pour votre RDV du {lina['when']}.")
     assert "Pouvez-vous dire pourquoi ? C'est facultatif.\n1 Je préfère ne pas dire" in text
     text = person.say_text("j'ai un entretien d'embauche ce jour la")
-    assert text.startswith(
-        "C'est noté, je préviens Claire Martin. Votre RDV n'est pas encore annulé."
-    )
-    assert "Claire Martin vous recontacte d'ici " in text
+    assert text.startswith("C'est noté, je préviens Claire. Votre RDV n'est pas encore annulé.")
+    assert "Claire vous recontacte d'ici " in text
     with session_scope() as session:
         [request] = session.scalars(
             select(CallbackRequest).where(CallbackRequest.beneficiary_id == lina["beneficiary_id"])
@@ -139,7 +137,7 @@ def test_reminder_is_answered_in_context_by_a_digit(chat, enrol):
     person = chat()
     text = person.say_text("2")  # "Je ne peux pas venir", from the reminder
     assert f"pour votre RDV du {lina['when']}" in text
-    assert person.say_text("1").startswith("C'est noté, je préviens Claire Martin.")
+    assert person.say_text("1").startswith("C'est noté, je préviens Claire.")
     with session_scope() as session:
         request = session.scalar(
             select(CallbackRequest).where(CallbackRequest.beneficiary_id == lina["beneficiary_id"])
@@ -157,7 +155,7 @@ def test_new_job_contract_type_and_start_date(chat, enrol):
     assert person.say_text("quand je veux").startswith("Je n'ai pas compris la date.")
     text = person.say_text("lundi")
     assert text.startswith("Bravo pour ce nouveau travail !")
-    assert "Je transmets à Claire Martin, qui va vérifier avec vous." in text
+    assert "Je transmets à Claire, qui va vérifier avec vous." in text
     today = date.today()
     monday = today + timedelta(days=(0 - today.weekday()) % 7 or 7)
     with session_scope() as session:
@@ -272,7 +270,7 @@ def test_talk_to_my_referent_with_a_preferred_time(chat, enrol):
         "Quand préférez-vous qu'on vous appelle ? Par exemple : lundi matin."
     )
     text = person.say_text("mardi apres midi")
-    assert "Claire Martin vous appelle d'ici " in text
+    assert "Claire vous appelle d'ici " in text
     with session_scope() as session:
         request = session.scalar(
             select(CallbackRequest).where(CallbackRequest.beneficiary_id == lina["beneficiary_id"])
@@ -295,7 +293,7 @@ def test_digressions_in_the_questionnaire_run_their_flow_then_resume_it(chat, en
     # The menu offered "je ne peux pas venir": saying it is an explicit choice.
     assert "Pouvez-vous dire pourquoi" in person.say_text("je peux pas venir a mon rdv")
     text = person.say_text("je suis malade")
-    assert "je préviens Claire Martin" in text
+    assert "je préviens Claire" in text
     assert "travaillé ces 2 dernières années" in text  # resumed after the other form
     assert "Aujourd'hui, vous etes" in person.say_text("2")
     with session_scope() as session:

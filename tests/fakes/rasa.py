@@ -1,5 +1,4 @@
-"""A stand-in for the Rasa server: its gateway webhook answers every message with one text, its
-NLU parse finds no intent it is sure of, and no form is ever waiting for an answer.
+"""A stand-in for the Rasa server's gateway webhook: it answers every message with one text.
 
 Enough for tests about the edge (the simulator, the pipeline) that must not depend on a
 trained model; the dialogue itself is tested end to end in tests/e2e.
@@ -23,6 +22,8 @@ class FakeRasa:
         self.lock = threading.Lock()
         app = FastAPI()
         app.post("/webhooks/gateway/webhook")(self._webhook)
+        # What the turn router asks besides the dialogue: an intent (none here) and whether
+        # a form waits for an answer (never here).
         app.post("/model/parse")(self._parse)
         app.get("/conversations/{sender}/tracker")(self._tracker)
         self.server = ServerThread(app, name="fake-rasa")
@@ -46,7 +47,11 @@ class FakeRasa:
 
     async def _parse(self, request: Request) -> dict[str, Any]:
         body = await request.json()
-        return {"text": body.get("text"), "intent": {"name": "nlu_fallback", "confidence": 0.3}}
+        return {
+            "text": body.get("text"),
+            "intent": {"name": None, "confidence": 0.0},
+            "entities": [],
+        }
 
     async def _tracker(self, sender: str) -> dict[str, Any]:
         return {"sender_id": sender, "active_loop": {}}

@@ -6,11 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from backend.api.deps import SessionDep, require_bot
 from backend.core.safe_input import PathId, RowId
-from backend.models import Contact, Event, Message, Prediagnostic, SituationUpdate
+from backend.models import Contact, Event, Message
+from backend.services import consent, erasure, my_data
 
 router = APIRouter(prefix="/bot", tags=["bot"], dependencies=[Depends(require_bot)])
 
@@ -80,43 +80,30 @@ class DeletionIn(BaseModel):
 
 
 @router.post("/contacts/{contact_id}/data-deletion", status_code=status.HTTP_201_CREATED)
-def request_data_deletion(
-    contact_id: PathId, body: DeletionIn, session: SessionDep
-) -> dict[str, Any]:
-    """The person asks us to erase their data. Declarations are never deleted by the bot: the
-    request lands in the referent's inbox (the structure is the data controller), and any
-    questionnaire in progress stops."""
+def erase_data(contact_id: PathId, body: DeletionIn, session: SessionDep) -> dict[str, Any]:
+    """The person confirmed they want their data erased: it is done now
+    (backend/services/erasure.py), Rasa's conversation right after this turn; the referent's
+    inbox shows it was done."""
     contact = get_contact(session, contact_id)
     check_message(session, contact, body.message_id)
-    beneficiary = contact.beneficiary
-    session.add(
-        SituationUpdate(
-            beneficiary_id=contact.beneficiary_id,
-            contact_id=contact.id,
-            kind="data_deletion",
-            data={"scope": "all"},
-            source_message_id=body.message_id,
-        )
-    )
-    in_progress = []
-    if beneficiary is not None:
-        in_progress = session.scalars(
-            select(Prediagnostic).where(
-                Prediagnostic.beneficiary_id == beneficiary.id,
-                Prediagnostic.status == "in_progress",
-            )
-        ).all()
-        for prediagnostic in in_progress:
-            prediagnostic.status = "abandoned"
-    session.add(
-        Event(
-            kind="data_deletion_requested",
-            contact_id=contact.id,
-            beneficiary_id=contact.beneficiary_id,
-            message_id=body.message_id,
-            data={"abandoned_prediagnostics": [p.id for p in in_progress]},
-        )
-    )
+    result = erasure.erase_person(session, contact, body.message_id)
     session.commit()
-    referent = beneficiary.referent.full_name if beneficiary and beneficiary.referent else None
-    return {"referent": referent}
+    return {"erased": True, "kept_prediagnostic": result.kept_prediagnostics > 0}
+
+
+@router.post("/contacts/{contact_id}/consent-withdrawal", status_code=status.HTTP_201_CREATED)
+def withdraw_consent(contact_id: PathId, body: DeletionIn, session: SessionDep) -> dict[str, Any]:
+    """ "Je ne veux plus", confirmed by the turn router: the questionnaire stops and the
+    referent's inbox says so."""
+    contact = get_contact(session, contact_id)
+    check_message(session, contact, body.message_id)
+    withdrawn = consent.withdraw(session, contact, body.message_id)
+    session.commit()
+    return {"withdrawn": withdrawn}
+
+
+@router.get("/contacts/{contact_id}/my-data")
+def my_data_summary(contact_id: PathId, session: SessionDep) -> dict[str, Any]:
+    """What we know about the person, in one short message without sensitive detail."""
+    contact = get_contact(session, contact_id)
+    return {"text": my_data.summary_sms(session, contact)}

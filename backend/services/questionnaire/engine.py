@@ -56,6 +56,8 @@ DIGRESSION_INTENTS = {
     "delete_data",
     "stop",
     "thanks",
+    "withdraw_consent",  # data rights (issue 16): the turn router confirms, then it stops
+    "ask_my_data",
 }
 # Not out_of_scope: mid-questionnaire, what is not understood is asked again (one short SMS)
 # and recorded for the coordinators, rather than answered with the main menu.
@@ -68,6 +70,8 @@ TEXT_DIGRESSION_INTENTS = {
     "confirm_attendance",
     "delete_data",
     "stop",
+    "withdraw_consent",
+    "ask_my_data",
 }
 INTENT_THRESHOLD = 0.6
 TEXT_DIGRESSION_THRESHOLD = 0.8  # free-text questions accept anything: be surer before leaving
