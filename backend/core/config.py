@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Paris"
     # How long one turn may wait for Rasa before the message is retried later.
     rasa_timeout_seconds: float = 30.0
+    # Rasa away (a restart, say): the turn is retried every OUTAGE_RETRY_SECONDS without using
+    # up its attempts for OUTAGE_PATIENCE_SECONDS, then as any failure (backoff, then an
+    # apology); past RASA_WAIT_NOTICE_SECONDS the person gets one "un instant" notice.
+    rasa_wait_notice_seconds: float = 15.0
+    outage_retry_seconds: float = 3.0
+    outage_patience_seconds: float = 900.0
     # Set by `make run`: the worker is a separate process. Tests may run it in-process.
     worker_poll_seconds: float = 0.2
     # The simulator answers as any number would, appointment details included: open for a

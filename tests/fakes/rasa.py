@@ -22,6 +22,8 @@ class FakeRasa:
         self.lock = threading.Lock()
         app = FastAPI()
         app.post("/webhooks/gateway/webhook")(self._webhook)
+        app.post("/model/parse")(self._parse)
+        app.get("/conversations/{sender}/tracker")(self._tracker)
         self.server = ServerThread(app, name="fake-rasa")
 
     def start(self) -> FakeRasa:
@@ -40,3 +42,11 @@ class FakeRasa:
         with self.lock:
             self.received.append(body)
         return [{"recipient_id": body.get("sender"), "text": REPLY}]
+
+    async def _parse(self, request: Request) -> dict[str, Any]:
+        """No understanding: every text is a low-confidence nothing (the dialogue decides)."""
+        text = (await request.json()).get("text", "")
+        return {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.0}, "entities": []}
+
+    async def _tracker(self, sender: str) -> dict[str, Any]:
+        return {"sender_id": sender, "active_loop": {}}
