@@ -8,7 +8,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(ROOT)
 
-.PHONY: run test fuzz setup venvs model migrate seed lint validate nlu-eval nlu-check bench clean telegram-webhook
+.PHONY: run test test-faults fuzz setup venvs model migrate seed lint validate nlu-eval nlu-check bench clean telegram-webhook
 
 run: setup model
 	$(APP_PY) scripts/run_all.py
@@ -43,6 +43,11 @@ lint: venvs
 
 test: venvs model
 	$(APP_PY) -m pytest -q -ra
+
+# Processes killed and services failing on purpose (tests/faults): each test starts its own
+# stack on free ports, loopback only. A few minutes.
+test-faults: venvs model
+	RUN_FAULTS=1 $(APP_PY) -m pytest tests/faults -q -ra
 
 # Hostile input for longer (hypothesis on every webhook and the simulator, schemathesis on the
 # API; both databases): FUZZ_EXAMPLES per property (schemathesis: per operation, in proportion),
