@@ -17,6 +17,9 @@ logger = logging.getLogger(__name__)
 @handler(pipeline.PROCESS_TASK)
 def process_inbound(payload: dict[str, Any]) -> None:
     message_id = int(payload["message_id"])
+    away = waiting.must_wait(message_id)
+    if away is not None:  # kept for later rather than run without what it may need
+        raise waiting.turn_waits(message_id, f"ServiceDown: {away}")
     try:
         pipeline.process_inbound(message_id)
     except RasaUnavailable as exc:  # retried soon; the person told once if it lasts

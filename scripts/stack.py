@@ -79,6 +79,8 @@ class Stack:
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "PYTHONWARNINGS": "ignore",
+            # A turn waits for the action server and the API rather than run without them.
+            "CHECK_SERVICES_BEFORE_TURN": "true",
         }
         env.setdefault("BOT_API_TOKEN", "dev-bot-token")
         env.update(self.extra_env)

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     # up its attempts for OUTAGE_PATIENCE_SECONDS, then as any failure (backoff, then an
     # apology); past RASA_WAIT_NOTICE_SECONDS the person gets one "un instant" notice.
     rasa_wait_notice_seconds: float = 15.0
+    # Before a turn, check that the action server and the backend API (which the dialogue's
+    # actions call) answer; if not, the turn waits as above instead of running without them
+    # (their effect would be lost). `make run` and deploy/ turn it on.
+    check_services_before_turn: bool = False
+    backend_url: str = "http://127.0.0.1:8000"
     outage_retry_seconds: float = 3.0
     outage_patience_seconds: float = 900.0
     # Set by `make run`: the worker is a separate process. Tests may run it in-process.
