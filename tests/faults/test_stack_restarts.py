@@ -163,3 +163,29 @@ def test_rasa_killed_comes_back_and_the_waiting_message_is_answered_once(supervi
         ).all()
     assert statuses == ["processed"] * 3
     print(f"\nrasa outage (kill -> answer): {outage:.1f} s; supervisor: {lines}")
+
+
+def test_the_action_server_killed_comes_back_and_the_answer_waits_for_it(supervised, twilio):
+    """Killed, the action server is started again; the turn that arrived meanwhile waits
+    for it (CHECK_SERVICES_BEFORE_TURN) rather than run without it, then is answered once."""
+    stack, lines = supervised
+    before = len(outbound())
+    stack.kill("actions")
+    during = inbound_id(send(stack, twilio, "Bonjour"))
+    wait_for(lambda: "actions restarted (restart 1)" in lines, 30, "the restart")
+
+    def answered() -> list[Message]:
+        return [
+            m
+            for m in outbound()[before:]
+            if m.in_reply_to_id == during and (m.payload or {}).get("kind") != "wait_notice"
+        ]
+
+    wait_for(answered, 120, "the answer")
+    time.sleep(2)
+    replies = answered()
+    assert all(m.provider_id for m in replies)
+    sids = [m.provider_id for m in outbound()]
+    assert len(sids) == len(set(sids)) == len(twilio.sent_to(PERSON))
+    notices = [m for m in outbound()[before:] if (m.payload or {}).get("kind") == "wait_notice"]
+    assert len(notices) <= 1
