@@ -8,10 +8,15 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(ROOT)
 
-.PHONY: run test test-faults fuzz setup venvs model migrate seed lint validate nlu-eval nlu-check bench clean telegram-webhook
+.PHONY: run run-scaled test test-faults fuzz setup venvs model migrate seed lint validate nlu-eval nlu-check bench clean telegram-webhook
 
 run: setup model
 	$(APP_PY) scripts/run_all.py
+
+# The same code on the engines it grows into (README, "Scaling"): PostgreSQL, Redis, haproxy,
+# two backends, two workers, two Rasa servers. Needs Debian's postgresql, redis-server, haproxy.
+run-scaled: venvs model
+	$(APP_PY) scripts/scaled.py
 
 setup: venvs migrate seed
 
