@@ -8,7 +8,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(ROOT)
 
-.PHONY: run run-scaled test test-faults fuzz setup venvs model migrate seed lint validate nlu-eval nlu-check bench clean telegram-webhook
+.PHONY: run run-scaled bench-load test test-faults fuzz setup venvs model migrate seed lint validate nlu-eval nlu-check bench clean telegram-webhook
 
 run: setup model
 	$(APP_PY) scripts/run_all.py
@@ -72,6 +72,12 @@ nlu-check: venvs model
 
 clean:
 	rm -rf models data .pytest_cache
+
+# Load on the real stack, default then scaled (bench/load.py): webhook ack latency at 100/s,
+# end-to-end turn latency against Rasa alone, turns per second, lost and duplicated replies,
+# memory. Loopback only, about 10 minutes; printed, not asserted.
+bench-load: venvs model
+	$(APP_PY) bench/load.py
 
 # Speed, memory and SMS-cost figures (printed, not asserted). sms_cost and webhook_ack start
 # their own servers on free ports.

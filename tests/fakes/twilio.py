@@ -152,7 +152,8 @@ class FakeTwilio:
             return twilio_error(*failure)
         resource = self._resource(form)
         with self.lock:
-            self.messages.append({**resource, "params": form})
+            # received_at: when the message reached "Twilio" (bench/load.py's end of a turn).
+            self.messages.append({**resource, "params": form, "received_at": time.monotonic()})
             hold = self._holds.popleft() if self._holds else 0.0
         if hold:
             await asyncio.sleep(hold)
@@ -168,7 +169,9 @@ class FakeTwilio:
         with self.lock:
             for message in self.messages:
                 if message["sid"] == request.path_params["message_sid"]:
-                    return JSONResponse({k: v for k, v in message.items() if k != "params"})
+                    return JSONResponse(
+                        {k: v for k, v in message.items() if k not in ("params", "received_at")}
+                    )
         return twilio_error(404, 20404, "The requested resource was not found")
 
     def _resource(self, form: dict[str, str]) -> dict[str, Any]:
