@@ -8,10 +8,15 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(ROOT)
 
-.PHONY: run test fuzz setup venvs model migrate seed lint validate nlu-eval nlu-check bench clean telegram-webhook
+.PHONY: run run-scaled bench-load test test-faults fuzz setup venvs model migrate seed lint validate nlu-eval nlu-check bench clean telegram-webhook
 
 run: setup model
 	$(APP_PY) scripts/run_all.py
+
+# The same code on the engines it grows into (README, "Scaling"): PostgreSQL, Redis, haproxy,
+# two backends, two workers, two Rasa servers. Needs Debian's postgresql, redis-server, haproxy.
+run-scaled: venvs model
+	$(APP_PY) scripts/scaled.py
 
 setup: venvs migrate seed
 
@@ -44,6 +49,11 @@ lint: venvs
 test: venvs model
 	$(APP_PY) -m pytest -q -ra
 
+# Processes killed and services failing on purpose (tests/faults): each test starts its own
+# stack on free ports, loopback only. A few minutes.
+test-faults: venvs model
+	RUN_FAULTS=1 $(APP_PY) -m pytest tests/faults -q -ra
+
 # Hostile input for longer (hypothesis on every webhook and the simulator, schemathesis on the
 # API; both databases): FUZZ_EXAMPLES per property (schemathesis: per operation, in proportion),
 # a fixed seed so that a failure reproduces. About 5 minutes with the defaults.
@@ -62,6 +72,12 @@ nlu-check: venvs model
 
 clean:
 	rm -rf models data .pytest_cache
+
+# Load on the real stack, default then scaled (bench/load.py): webhook ack latency at 100/s,
+# end-to-end turn latency against Rasa alone, turns per second, lost and duplicated replies,
+# memory. Loopback only, about 10 minutes; printed, not asserted.
+bench-load: venvs model
+	$(APP_PY) bench/load.py
 
 # Speed, memory and SMS-cost figures (printed, not asserted). sms_cost and webhook_ack start
 # their own servers on free ports.

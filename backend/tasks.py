@@ -7,7 +7,8 @@ from typing import Any
 
 from backend.services import erasure, invitations, reminders, retention
 from backend.worker import handler
-from channels import outbound, pipeline, telegram
+from channels import outbound, pipeline, telegram, waiting
+from channels.rasa_client import RasaUnavailable
 from channels.registry import get_channel
 
 logger = logging.getLogger(__name__)
@@ -15,7 +16,14 @@ logger = logging.getLogger(__name__)
 
 @handler(pipeline.PROCESS_TASK)
 def process_inbound(payload: dict[str, Any]) -> None:
-    pipeline.process_inbound(int(payload["message_id"]))
+    message_id = int(payload["message_id"])
+    away = waiting.must_wait(message_id)
+    if away is not None:  # kept for later rather than run without what it may need
+        raise waiting.turn_waits(message_id, f"ServiceDown: {away}")
+    try:
+        pipeline.process_inbound(message_id)
+    except RasaUnavailable as exc:  # retried soon; the person told once if it lasts
+        raise waiting.turn_waits(message_id, f"RasaUnavailable: {exc}") from exc
 
 
 @handler(f"{pipeline.PROCESS_TASK}:failed")

@@ -51,11 +51,13 @@ def run_task(task_id: int, worker_id: str) -> None:
         kind, payload = task.kind, dict(task.payload)
     error: str | None = None
     retry_in: float | None = None
+    count_attempt = True
     try:
         _handlers[kind](payload)
     except Exception as exc:  # one task's failure must not stop the worker
         error = f"{exc.__class__.__name__}: {exc}"
         retry_in = getattr(exc, "retry_in", None)
+        count_attempt = getattr(exc, "counts_as_attempt", True)
         # The message may quote a number or a text: the log gets the class, the task row the rest.
         logger.warning("task %s (%s) failed: %s", task_id, kind, exc.__class__.__name__)
     with session_scope() as session:
@@ -64,7 +66,7 @@ def run_task(task_id: int, worker_id: str) -> None:
         if error is None:
             queue.complete(session, task, worker_id)
         else:
-            queue.fail(session, task, worker_id, error, retry_in)
+            queue.fail(session, task, worker_id, error, retry_in, count_attempt=count_attempt)
             if task.status == "failed":
                 on_final_failure(kind, payload)
 

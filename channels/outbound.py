@@ -23,9 +23,17 @@ class RetryLater(Exception):
         self.retry_in = retry_in
 
 
+# The provider got the request but the worker died before recording the answer (or not):
+# we cannot know, so the message is not sent again but shown as failed to staff.
+INTERRUPTED = "interrupted"
+
+
 def send_message(message_id: int) -> None:
     with session_scope() as session:
         message = session.get(Message, message_id)
+        if message is not None and message.status == "sending":  # a worker died mid-send
+            _interrupted(session, message)
+            return
         if message is None or message.status not in ("queued", "retrying"):
             return
         contact = session.get(Contact, message.contact_id)
@@ -40,6 +48,10 @@ def send_message(message_id: int) -> None:
             message.status = "failed"
             message.error_detail = f"channel {message.channel} is not configured"
             return
+        # Recorded before the provider is called: a rerun of this task after a crash finds it
+        # and does not send a second time.
+        message.status = "sending"
+        session.commit()
         try:
             result = channel.send(contact, message)
         except Exception as exc:  # a bug or an unforeseen provider answer: counted as a failure
@@ -103,3 +115,13 @@ def gave_up(message_id: int) -> None:
         if message is not None and message.status in ("queued", "retrying"):
             message.status = "failed"
             message.error_detail = (message.error_detail or "") + " (gave up after retries)"
+
+
+def _interrupted(session, message: Message) -> None:
+    message.status = "failed"
+    message.error_code = INTERRUPTED
+    message.error_detail = "worker stopped while sending: delivery unknown, not sent again"
+    session.add(
+        Event(kind="send_interrupted", contact_id=message.contact_id, message_id=message.id)
+    )
+    logger.error("message %s: worker stopped while sending it, not sent again", message.id)

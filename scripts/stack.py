@@ -13,10 +13,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+sys.path.insert(0, os.path.dirname(__file__))
+from supervisor import Supervisor  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT_BIN = ROOT / ".venv-bot" / "bin"
@@ -48,6 +52,7 @@ class Stack:
     with_worker: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    commands: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def backend_url(self) -> str:
@@ -74,6 +79,8 @@ class Stack:
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "PYTHONWARNINGS": "ignore",
+            # A turn waits for the action server and the API rather than run without them.
+            "CHECK_SERVICES_BEFORE_TURN": "true",
         }
         env.setdefault("BOT_API_TOKEN", "dev-bot-token")
         env.update(self.extra_env)
@@ -86,7 +93,8 @@ class Stack:
         otherwise, and every call but /health must carry ACTION_SERVER_TOKEN."""
         return [str(BOT_PYTHON), "-m", "bot.action_server", "--port", str(self.actions_port)]
 
-    def _spawn(self, name: str, args: list[str]) -> None:
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        self.commands[name] = args
         output = None
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -99,6 +107,21 @@ class Stack:
             stderr=subprocess.STDOUT if output else None,
             start_new_session=True,  # its own process group, so Ctrl-C is ours to relay
         )
+        return self.processes[name]
+
+    def respawn(self, name: str) -> subprocess.Popen:
+        """Start one process again, same command line (the supervisor calls it)."""
+        return self._spawn(name, self.commands[name])
+
+    def supervisor(self, say: Callable[[str], None] = print) -> Supervisor:
+        """Restarts what dies, with backoff (scripts/supervisor.py); run it with ``.run()``."""
+        return Supervisor(spawn=self.respawn, processes=self.processes, say=say)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one process and its children (fault tests)."""
+        process = self.processes[name]
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
     def start(self, model: Path | None = None) -> None:
         Path(self.tracker_db).parent.mkdir(parents=True, exist_ok=True)
@@ -241,13 +264,12 @@ def main() -> int:
             "Press Ctrl-C to stop everything.\n",
             flush=True,
         )
-        while all(p.poll() is None for p in stack.processes.values()):
-            time.sleep(0.5)
-        dead = [n for n, p in stack.processes.items() if p.poll() is not None]
-        print(f"stopped because {', '.join(dead)} exited", file=sys.stderr)
-        for name in dead:
-            print(f"--- last lines of {name}.log ---\n{log_tail(stack, name)}", file=sys.stderr)
-        return 1
+        # A process that dies is started again (a line here, its log in LOG_DIR); webhooks
+        # keep being accepted meanwhile and the worker retries the turns it could not run.
+        stack.supervisor(
+            say=lambda line: print(f"[{time.strftime('%H:%M:%S')}] {line}", flush=True)
+        ).run()
+        return 0
     except KeyboardInterrupt:
         print("\nstopping...", flush=True)
         return 0

@@ -37,6 +37,17 @@ class Settings(BaseSettings):
     # Transcripts and unvalidated declarations older than this are purged by a daily task
     # (backend/services/retention.py); validated items stay with the parcours.
     retention_days: int = Field(default=180, ge=1)
+    # Rasa away (a restart, say): the turn is retried every OUTAGE_RETRY_SECONDS without using
+    # up its attempts for OUTAGE_PATIENCE_SECONDS, then as any failure (backoff, then an
+    # apology); past RASA_WAIT_NOTICE_SECONDS the person gets one "un instant" notice.
+    rasa_wait_notice_seconds: float = 15.0
+    # Before a turn, check that the action server and the backend API (which the dialogue's
+    # actions call) answer; if not, the turn waits as above instead of running without them
+    # (their effect would be lost). `make run` and deploy/ turn it on.
+    check_services_before_turn: bool = False
+    backend_url: str = "http://127.0.0.1:8000"
+    outage_retry_seconds: float = 3.0
+    outage_patience_seconds: float = 900.0
     # Set by `make run`: the worker is a separate process. Tests may run it in-process.
     worker_poll_seconds: float = 0.2
     # The simulator answers as any number would, appointment details included: open for a

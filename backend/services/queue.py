@@ -139,9 +139,20 @@ def complete(session: Session, task: Task, worker_id: str) -> None:
 
 
 def fail(
-    session: Session, task: Task, worker_id: str, error: str, retry_in: float | None = None
+    session: Session,
+    task: Task,
+    worker_id: str,
+    error: str,
+    retry_in: float | None = None,
+    *,
+    count_attempt: bool = True,
 ) -> None:
-    """Retry with exponential backoff, or give up after ``max_attempts``."""
+    """Retry with exponential backoff, or give up after ``max_attempts``.
+
+    ``count_attempt=False``: the failure was a service's, not the task's (Rasa restarting):
+    retried without using up one of its attempts."""
+    if not count_attempt:
+        task.attempts = max(0, task.attempts - 1)
     task.last_error = error[:2000]
     task.locked_by = None
     task.locked_until = None

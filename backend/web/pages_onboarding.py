@@ -29,6 +29,7 @@ INVITATION_STATUS_LABELS = {
 DELIVERY_LABELS = {
     "queued": "En file d'envoi",
     "retrying": "Nouvel essai prévu",
+    "sending": "Envoi en cours",
     "sent": "Envoyé",
     "delivered": "Reçu",
     "read": "Lu",

@@ -9,6 +9,7 @@ webhooks are signed like Twilio signs them (``X-Twilio-Signature``, computed by 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import secrets
 import threading
@@ -54,6 +55,7 @@ class FakeTwilio:
         self.attempts = 0  # every create call, accepted or not
         self.opted_out: set[str] = set()  # E.164 numbers that texted STOP to Twilio
         self._failures: deque[tuple[int, int, str]] = deque()
+        self._holds: deque[float] = deque()  # accept, then answer only after this many seconds
         # Statuses posted to the StatusCallback after each accepted message (e2e: a real
         # backend is listening); empty: tests post them with ``status_callback``.
         self.auto_callbacks: list[str] = []
@@ -93,12 +95,19 @@ class FakeTwilio:
             self.attempts = 0
             self.opted_out.clear()
             self._failures.clear()
+            self._holds.clear()
             self.auto_callbacks = []
             self.callback_errors.clear()
 
     def fail_next(self, status: int, code: int, message: str, times: int = 1) -> None:
         with self.lock:
             self._failures.extend([(status, code, message)] * times)
+
+    def hold_next(self, seconds: float, times: int = 1) -> None:
+        """Accept the next messages but answer late: a sender killed meanwhile never learns
+        that they went out."""
+        with self.lock:
+            self._holds.extend([seconds] * times)
 
     def throttle(self, times: int = 1) -> None:
         self.fail_next(429, 20429, "Too Many Requests", times)
@@ -143,7 +152,11 @@ class FakeTwilio:
             return twilio_error(*failure)
         resource = self._resource(form)
         with self.lock:
-            self.messages.append({**resource, "params": form})
+            # received_at: when the message reached "Twilio" (bench/load.py's end of a turn).
+            self.messages.append({**resource, "params": form, "received_at": time.monotonic()})
+            hold = self._holds.popleft() if self._holds else 0.0
+        if hold:
+            await asyncio.sleep(hold)
         if self.auto_callbacks and form.get("StatusCallback"):
             threading.Thread(
                 target=self._auto_callbacks, args=(resource["sid"],), daemon=True
@@ -156,7 +169,9 @@ class FakeTwilio:
         with self.lock:
             for message in self.messages:
                 if message["sid"] == request.path_params["message_sid"]:
-                    return JSONResponse({k: v for k, v in message.items() if k != "params"})
+                    return JSONResponse(
+                        {k: v for k, v in message.items() if k not in ("params", "received_at")}
+                    )
         return twilio_error(404, 20404, "The requested resource was not found")
 
     def _resource(self, form: dict[str, str]) -> dict[str, Any]:

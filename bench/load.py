@@ -1,0 +1,321 @@
+"""Load on the real stack (`make bench-load`): signed Twilio webhooks from simulated people,
+replies to the local fake Twilio; loopback only, bounded in time. Printed, not asserted.
+
+For each configuration (the default stack: SQLite, one Rasa, one worker; then the scaled one,
+scripts/scaled.py: PostgreSQL, Redis, haproxy, two backends, two workers, two Rasa servers):
+
+1. **Ack**: webhooks at RATE per second for ACK_SECONDS, open loop, each from a new person:
+   acknowledgement latency p50/p95/p99 (what Twilio waits for; it gives up at 15 s).
+2. **Conversations**: CONTACTS people at once, each sending the next message of a short
+   conversation as soon as the previous one is answered, for TURN_SECONDS: end-to-end turn
+   latency (webhook posted -> first reply at the fake Twilio) p50/p95, turns per second.
+3. **Floor**: the same conversations straight to Rasa's HTTP channel (the one our gateway uses),
+   same model, same concurrency: Rasa alone. The ratio e2e p95 / floor p95 is our overhead.
+4. **Lost / duplicated**: after the load drains, every webhook must be stored once and either
+   answered (each reply sent once) or batched by flood control into a later turn that was.
+
+Rasa's own Twilio connector is not measured (not done: see the report in the branch history).
+The last line is the scaled run's:
+``ack_p99_ms=A e2e_p95_ratio=B turns_per_s=C lost=D duplicated=E``.
+
+    PYTHONPATH=$PWD .venv/bin/python bench/load.py [--default-only]
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from scaled import ScaledStack  # noqa: E402
+from stack import Stack, free_port  # noqa: E402
+
+from tests.fakes.twilio import FakeTwilio  # noqa: E402
+from tests.support.database import migrate, reset_caches  # noqa: E402
+
+RATE = int(os.environ.get("LOAD_RATE", 100))  # webhooks per second, phase 1
+ACK_SECONDS = float(os.environ.get("LOAD_ACK_SECONDS", 5))
+CONTACTS = int(os.environ.get("LOAD_CONTACTS", 20))  # people at once, phase 2
+TURN_SECONDS = float(os.environ.get("LOAD_TURN_SECONDS", 30))
+DRAIN_SECONDS = 240.0
+CONVERSATION = ["Bonjour", "Quand est mon prochain rendez-vous ?", "merci", "aide"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def ack_phase(base_url: str, twilio: FakeTwilio, prefix: str) -> tuple[list[float], list[str]]:
+    """Open loop: RATE webhooks a second, whatever the answers' speed."""
+    url = f"{base_url}/channels/twilio/inbound"
+    total = int(RATE * ACK_SECONDS)
+    latencies: list[float] = []
+    sids: list[str] = []
+    lock = threading.Lock()
+    client = httpx.Client(timeout=15, limits=httpx.Limits(max_connections=200))
+
+    def one(n: int) -> None:
+        params = twilio.inbound_params(f"+336{prefix}{n:07d}", "Bonjour")
+        headers = {"X-Twilio-Signature": twilio.sign(url, params)}
+        started = time.perf_counter()
+        response = client.post(url, data=params, headers=headers)
+        elapsed = time.perf_counter() - started
+        with lock:
+            if response.status_code == 200:
+                latencies.append(elapsed * 1000)
+                sids.append(params["MessageSid"])
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        for n in range(total):
+            delay = start + n / RATE - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(one, n)
+    client.close()
+    return latencies, sids
+
+
+def conversation_phase(
+    base_url: str, twilio: FakeTwilio, prefix: str
+) -> tuple[list[float], int, float, list[str]]:
+    """Closed loop: each person sends the next message once the previous one is answered."""
+    url = f"{base_url}/channels/twilio/inbound"
+    latencies: list[float] = []
+    sids: list[str] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + TURN_SECONDS
+
+    def person(index: int) -> None:
+        number = f"+336{prefix}{index:07d}"
+        client = httpx.Client(timeout=15)
+        turn = 0
+        while time.monotonic() < stop_at:
+            seen = len(twilio.sent_to(number))
+            params = twilio.inbound_params(number, CONVERSATION[turn % len(CONVERSATION)])
+            posted = time.monotonic()
+            response = client.post(
+                url, data=params, headers={"X-Twilio-Signature": twilio.sign(url, params)}
+            )
+            if response.status_code != 200:
+                continue
+            with lock:
+                sids.append(params["MessageSid"])
+            deadline = posted + 60
+            while time.monotonic() < deadline:
+                sent = twilio.sent_to(number)
+                if len(sent) > seen:
+                    with lock:
+                        latencies.append((sent[seen]["received_at"] - posted) * 1000)
+                    break
+                time.sleep(0.01)
+            time.sleep(0.3)  # the rest of the turn's replies, and a person's pause
+            turn += 1
+        client.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=person, args=(i,)) for i in range(CONTACTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    return latencies, len(latencies), elapsed, sids
+
+
+def floor_phase(rasa_url: str) -> list[float]:
+    """The same conversations straight to Rasa (its HTTP channel), same concurrency."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + min(TURN_SECONDS, 20)
+
+    def person(index: int) -> None:
+        client = httpx.Client(timeout=30)
+        turn = 0
+        while time.monotonic() < stop_at:
+            started = time.monotonic()
+            response = client.post(
+                f"{rasa_url}/webhooks/gateway/webhook",
+                json={
+                    "sender": f"floor-{index}",
+                    "message": CONVERSATION[turn % len(CONVERSATION)],
+                    "metadata": {},
+                },
+            )
+            if response.status_code == 200:
+                with lock:
+                    latencies.append((time.monotonic() - started) * 1000)
+            time.sleep(0.3)
+            turn += 1
+        client.close()
+
+    threads = [threading.Thread(target=person, args=(i,)) for i in range(CONTACTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
+def accounting(database_url: str, sids: list[str], twilio: FakeTwilio) -> tuple[int, int]:
+    """(lost, duplicated) once the queue drained."""
+    os.environ["DATABASE_URL"] = database_url
+    reset_caches()
+    from sqlalchemy import select
+
+    from backend.core.db import session_scope
+    from backend.models import Message
+
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while True:
+        with session_scope() as session:
+            inbound = session.scalars(
+                select(Message).where(Message.direction == "in", Message.provider_id.in_(sids))
+            ).all()
+            waiting = [m for m in inbound if m.status == "received"]
+            out = session.scalars(select(Message).where(Message.direction == "out")).all()
+            unsent = [m for m in out if m.status in ("queued", "sending", "retrying")]
+        if (not waiting and not unsent) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    stored = Counter(m.provider_id for m in inbound)
+    duplicated = sum(count - 1 for count in stored.values())
+    answered = {m.in_reply_to_id for m in out if m.provider_id}
+    lost = len(set(sids) - set(stored))
+    lost += sum(1 for m in inbound if m.status not in ("processed", "batched"))
+    lost += sum(1 for m in inbound if m.status == "processed" and m.id not in answered)
+    sent = Counter(m["sid"] for m in twilio.messages)
+    duplicated += sum(count - 1 for count in sent.values())
+    provider_ids = Counter(m.provider_id for m in out if m.provider_id)
+    duplicated += sum(count - 1 for count in provider_ids.values())
+    return lost, duplicated
+
+
+def memory_mb(processes: dict) -> dict[str, float]:
+    """Resident memory of each process (and its children), from /proc."""
+    result = {}
+    for name, process in processes.items():
+        total = 0
+        pids = [process.pid]
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        for pid in pids:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except OSError:
+                pass
+        result[name] = round(total / 1024)
+    return result
+
+
+def run(kind: str) -> dict[str, float]:
+    twilio = FakeTwilio().start()
+    backend_port = free_port()
+    env = {
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{backend_port}",
+        "TWILIO_ACCOUNT_SID": twilio.account_sid,
+        "TWILIO_AUTH_TOKEN": twilio.auth_token,
+        "TWILIO_FROM_NUMBER": "+33700000000",
+        "TWILIO_API_BASE_URL": twilio.url,
+        "LOG_LEVEL": "WARNING",
+        "FLOOD_MAX_REPLIES": "1000",  # one person per number here: not a flood
+    }
+    workdir = Path(tempfile.mkdtemp(prefix=f"load-{kind}-"))
+    logs = ROOT / "tests" / "artifacts" / f"load-{kind}"
+    if kind == "default":
+        url = f"sqlite:///{workdir / 'parcours.db'}"
+        migrate(url)
+        stack: Stack | ScaledStack = Stack(
+            backend_port=backend_port,
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            database_url=url,
+            tracker_db=str(workdir / "tracker.db"),
+            log_dir=logs,
+            extra_env=env,
+        )
+    else:
+        stack = ScaledStack(
+            workdir=workdir,
+            backend_port=backend_port,
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            log_dir=logs,
+            extra_env=env,
+        )
+    started = time.monotonic()
+    try:
+        stack.start()
+        stack.wait_ready(300)
+        print(f"[{kind}] ready in {time.monotonic() - started:.0f} s", flush=True)
+        acks, ack_sids = ack_phase(stack.backend_url, twilio, "1")
+        print(
+            f"[{kind}] ack: {len(acks)} webhooks at {RATE}/s: p50 {percentile(acks, 0.5):.1f} ms, "
+            f"p95 {percentile(acks, 0.95):.1f} ms, p99 {percentile(acks, 0.99):.1f} ms",
+            flush=True,
+        )
+        # Let the ack phase's turns drain before measuring conversations.
+        accounting(stack.database_url, ack_sids, twilio)
+        e2e, turns, elapsed, turn_sids = conversation_phase(stack.backend_url, twilio, "2")
+        print(
+            f"[{kind}] conversations: {CONTACTS} people, {turns} turns in {elapsed:.0f} s "
+            f"({turns / elapsed:.1f}/s): e2e p50 {percentile(e2e, 0.5):.0f} ms, "
+            f"p95 {percentile(e2e, 0.95):.0f} ms",
+            flush=True,
+        )
+        lost, duplicated = accounting(stack.database_url, ack_sids + turn_sids, twilio)
+        floor = floor_phase(stack.rasa_url)
+        ratio = percentile(e2e, 0.95) / percentile(floor, 0.95)
+        print(
+            f"[{kind}] Rasa alone: {len(floor)} turns, p50 {percentile(floor, 0.5):.0f} ms, "
+            f"p95 {percentile(floor, 0.95):.0f} ms; e2e p95 ratio {ratio:.2f}",
+            flush=True,
+        )
+        print(f"[{kind}] lost {lost}, duplicated {duplicated}", flush=True)
+        print(f"[{kind}] memory (MB): {memory_mb(stack.processes)}", flush=True)
+        return {
+            "ack_p99_ms": percentile(acks, 0.99),
+            "e2e_p95_ratio": ratio,
+            "turns_per_s": turns / elapsed,
+            "lost": lost,
+            "duplicated": duplicated,
+        }
+    finally:
+        stack.stop()
+        twilio.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> None:
+    kinds = ["default"] if "--default-only" in sys.argv else ["default", "scaled"]
+    if "--scaled-only" in sys.argv:
+        kinds = ["scaled"]
+    results = {kind: run(kind) for kind in kinds}
+    last = results[kinds[-1]]
+    print(
+        f"ack_p99_ms={last['ack_p99_ms']:.1f} e2e_p95_ratio={last['e2e_p95_ratio']:.2f} "
+        f"turns_per_s={last['turns_per_s']:.1f} lost={last['lost']} "
+        f"duplicated={last['duplicated']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
