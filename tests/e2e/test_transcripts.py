@@ -71,6 +71,21 @@ def check_backend(address: str, channel: str, expected: dict[str, Any]) -> None:
         with session_scope() as session:
             contact_row = session.get(Contact, contact.id)
             assert contact_row.beneficiary.identification == expected["identification"]
+    if expected.get("prediagnostics") == 0:  # nothing kept (a refused consent)
+        with session_scope() as session:
+            assert latest_prediagnostic(session, contact.beneficiary_id) is None
+            consents = session.scalars(
+                select(Consent.given).where(Consent.beneficiary_id == contact.beneficiary_id)
+            ).all()
+            assert consents == expected.get("consents", consents)
+            answers = session.scalar(
+                select(func.count())
+                .select_from(PrediagnosticAnswer)
+                .join(Prediagnostic)
+                .where(Prediagnostic.beneficiary_id == contact.beneficiary_id)
+            )
+            assert answers == 0
+        return
     with session_scope() as session:
         prediag = latest_prediagnostic(session, contact.beneficiary_id)
         assert prediag is not None
