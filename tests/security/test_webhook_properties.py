@@ -303,7 +303,9 @@ def test_rdv_solidarites_signed_events(edge, budget):
     @given(body=mutated(rdv_events()))
     def signed(body) -> None:
         before = stored()
-        raw = json.dumps(body, ensure_ascii=False).encode()
+        raw = json.dumps(body, ensure_ascii=False).encode(
+            "utf-8", "surrogatepass"
+        )  # lone surrogates too
         response = post_rdv(edge, raw)
         assert_not_5xx(response)
         if response.status_code == 200:
