@@ -99,3 +99,75 @@ def test_numbers_and_free_text():
     assert parse("metier", "  Aide   soignante ").value == "Aide soignante"
     assert parse("metier", "aide").kind == "help"
     assert parse("metier", "??").kind == "unclear"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Affirmatif", ["oui"]),
+        ("négatif", ["non"]),
+        ("absolument", ["oui"]),
+        ("carrément pas", ["non"]),
+        ("absolument pas", ["non"]),
+        ("bien sûr que non", ["non"]),
+        ("évidemment pas", ["non"]),
+        ("tout à fait", ["oui"]),
+    ],
+)
+def test_yes_and_no_in_unusual_words(text, expected):
+    """A word that strengthens a yes ("carrément") followed by a negation is a no."""
+    parsed = parse("consentement", text)
+    assert (parsed.kind, parsed.value) == ("answer", expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("affirmatif", True),
+        ("Négatif", False),
+        ("carrément pas", False),
+        ("oui pas de souci", True),
+        ("oui pas du tout", None),  # yes and no at once: read as a new message, not a yes
+    ],
+)
+def test_confirmation_replies(text, expected):
+    from backend.services.questionnaire.parser import yes_or_no
+
+    assert yes_or_no(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        # how long ago, without a number, and a state that still lasts
+        ("activite", "plus depuis l'an dernier", ["deux_ans"]),
+        ("activite", "je travaille plus depuis l'an dernier", ["deux_ans"]),
+        ("activite", "je travaille depuis 2019", ["en_activite"]),
+        ("activite", "je bosse depuis 3 ans", ["en_activite"]),
+        ("activite", "j'ai travaillé il y a longtemps", ["plus_deux_ans"]),
+        ("activite", "non depuis 2019", ["plus_deux_ans"]),
+        (
+            "activite",
+            "non pas depuis mon accident, il y a un peu plus de trois ans",
+            ["plus_deux_ans"],
+        ),
+        # a real level beside "no diploma" is the level
+        ("niveau", "pas de diplome, j'ai arrêté en 5eme", ["CP4"]),
+        ("niveau", "pas de diplôme", ["AFS"]),
+        # "pas pour le moment": a no
+        ("capacite", "malheureusement pas pour le moment", ["non"]),
+        # "ça va" after an option is a denial only in a list of difficulties
+        ("temps", "les deux ça va", ["les_deux"]),
+        # not being able to do something, in a list of difficulties, is that difficulty
+        ("situations_argent", "des dettes, j'arrive pas a gerer mon budget", ["dettes", "budget"]),
+    ],
+)
+def test_sentences_people_write(key, text, expected):
+    question = Q.question(key)
+    parsed = parse_answer(question, question.options, text)
+    assert (parsed.kind, parsed.value) == ("answer", expected)
+
+
+def test_a_difficulty_said_fine_is_not_chosen():
+    parsed = parse("situations_langue", "parler ça va mais lire et écrire c'est dur")
+    assert (parsed.kind, parsed.value) == ("answer", ["lire", "ecrire"])

@@ -58,6 +58,9 @@ SMS_WORDS = {
     "jsp": "je sais pas", "jpense": "je pense", "jfais": "je fais", "tkt": "t inquiete",
     "pk": "pourquoi", "psk": "parce que", "cad": "c est a dire", "dla": "de la",
     "dle": "de le", "ct": "c etait", "plu": "plus", "pourkoi": "pourquoi",
+    "depui": "depuis", "dpuis": "depuis", "lontan": "longtemps", "lontemps": "longtemps",
+    "longtemp": "longtemps", "deu": "deux", "jamai": "jamais", "lecole": "l ecole",
+    "sai": "sais", "fai": "fait",
 }  # fmt: skip
 # "une vingtaine de km": approximate numbers text2num leaves as words.
 APPROXIMATE = {
@@ -163,12 +166,36 @@ YES = _phrases(
     "d'accord", "daccord", "dac", "bien sur", "exact", "exactement", "voila", "carrement",
     "volontiers", "oui oui", "oui bien sur", "ouii", "ouiii", "si", "ouaip", "ouiiii",
     "oui madame", "oui monsieur", "vas y", "allez y", "c est parti", "go", "evidemment",
-    "pourquoi pas", "ouais pourquoi pas", "oui pourquoi pas",
+    "pourquoi pas", "ouais pourquoi pas", "oui pourquoi pas", "affirmatif", "absolument",
+    "tout a fait", "bien entendu", "certainement", "bien sur que oui", "of course", "wesh oui",
+    "oui volontiers", "avec plaisir", "yes oui", "ca marche", "ca roule", "ca me va",
 )  # fmt: skip
 NO = _phrases(
     "non", "nan", "no", "nope", "nop", "non merci", "pas du tout", "nn", "nonn", "non non",
-    "nan merci", "non madame", "non monsieur", "pas vraiment", "jamais", "nannn",
+    "nan merci", "non madame", "non monsieur", "pas vraiment", "jamais", "nannn", "negatif",
+    "bien sur que non", "surtout pas", "pas question", "certainement pas", "absolument pas",
+    "aucunement", "du tout", "non jamais", "nan jamais", "pas pour le moment",
+    "pas pour l instant", "pas maintenant", "malheureusement non", "malheureusement pas",
+    "helas non", "pas trop",
 )  # fmt: skip
+# "carrement pas", "absolument pas", "evidemment que non": a word that strengthens a yes, turned
+# into a no by the negation right after it.
+INTENSIFIERS = {
+    "carrement", "absolument", "evidemment", "surement", "certainement", "vraiment", "clairement",
+    "bien sur", "tout a fait", "franchement",
+}  # fmt: skip
+
+
+def strengthened_no(text: str) -> bool:
+    """'carrement pas', 'bien sur que non', 'absolument pas du tout'."""
+    for word in INTENSIFIERS:
+        if text.startswith(word + " "):
+            rest = text[len(word) + 1 :].split()
+            if rest[:1] in (["pas"], ["non"]) or rest[:2] == ["que", "non"]:
+                return True
+    return False
+
+
 DONT_KNOW = _phrases(
     "je sais pas", "je ne sais pas", "sais pas", "jsp", "chais pas", "j sais pas",
     "jsais pas", "ne sais pas", "aucune idee", "je c pas", "je sai pas", "je sait pas",
@@ -455,15 +482,18 @@ def _find_words(
 NEGATION_STOPS = {"et", "mais", "ou", "puis", "par", "contre", "sinon"}
 
 
-def _denied(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
+def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool = False) -> bool:
     """'pas de voiture', 'ni bus': a negation just before; 'la RQTH, je n'ai jamais fait de
     demande', 'le permis je l'ai pas': a verb's negation just after, in the same sentence."""
     first, last = positions[0], positions[-1]
-    for word in reversed(words[max(0, first - NEGATION_REACH) : first]):
+    for at in range(first - 1, max(0, first - NEGATION_REACH) - 1, -1):
+        word = words[at]
         if word in NEGATION_STOPS or word == BOUNDARY:
             break
         if word in NEGATORS:
-            return True
+            # "j'arrive pas a gerer mon budget": in a list of difficulties, not being able to do
+            # something is that difficulty.
+            return not (problems and at > 0 and words[at - 1] in ABILITY)
     after = words[last + 1 : last + 7]
     # "Pour la RQTH, je n'ai jamais...": a topic named first, then what is said of it.
     clause_start = max([i + 1 for i, w in enumerate(words[:first]) if w == BOUNDARY] or [0])
@@ -483,8 +513,11 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
             return True
         if word == "non" and index == 0:
             return True
+        if index == 0 and _bare_negation(word, after[1:]):
+            return True  # "je travaille plus depuis l'an dernier", "je bosse pas"
         if (
-            word == "ca"
+            problems
+            and word == "ca"
             and after[index + 1 : index + 2] == ("va",)
             and "pas" not in after[index + 2 : index + 4]
         ):
@@ -492,12 +525,33 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
     return False
 
 
+# "je bosse pas de nuit", "pas mal", "plus de 2 ans": the negation is about what follows.
+_NOT_ABOUT_BEFORE = {"de", "d", "du", "des", "la", "le", "les", "un", "une", "mal", "trop", "que"}
+_NO_LONGER = {"depuis", "maintenant", "actuellement", "aujourd", "du", "vraiment", "trop"}
+
+
+def _bare_negation(word: str, rest: tuple[str, ...]) -> bool:
+    """A negation typed without its 'ne' right after an option's words ('je travaille pas')."""
+    following = rest[0] if rest else BOUNDARY
+    if word in ("pas", "jamais"):
+        return following not in _NOT_ABOUT_BEFORE
+    if word == "plus":  # "je travaille plus": no longer; "plus de 35h": more
+        return following == BOUNDARY or following in _NO_LONGER
+    return False
+
+
+ABILITY = {"arrive", "jarrive", "arrives", "parviens", "reussis", "sais", "peux", "sait", "peut"}
+
 # After an option's words, these start something else: its negation is not about the option.
 STOPWORDS_AFTER = {"que", "qui", "pour", "si", "quand", "car", "parce"}
 
 
 def option_matches(
-    text: str, options: list[Option], lack: bool = False, distinctive: bool = False
+    text: str,
+    options: list[Option],
+    lack: bool = False,
+    distinctive: bool = False,
+    problems: bool = False,
 ) -> list[Match]:
     """Every option named in the text, with its best phrase. ``lack``: a negated mention still
     names the option (what the person lacks is what they answer)."""
@@ -515,7 +569,7 @@ def option_matches(
             positions, fuzzy = found
             content = sum(1 for w in phrase.words if w not in STOPWORDS)
             score = content + 0.25 * (len(phrase.words) - content) - (0.5 if fuzzy else 0)
-            denied = not lack and not phrase.negative and _denied(words, positions)
+            denied = not lack and not phrase.negative and _denied(words, positions, problems)
             if (
                 positions[0] == 0
                 and phrase.rank == 0
@@ -527,14 +581,18 @@ def option_matches(
             if best is None or (match.score, -match.rank) > (best.score, -best.rank):
                 best = match
         if best is None and distinctive:
-            best = _by_distinctive_word(option, options, words, tokens)
+            best = _by_distinctive_word(option, options, words, tokens, problems)
         if best is not None:
             matches.append(best)
     return matches
 
 
 def _by_distinctive_word(
-    option: Option, options: list[Option], words: tuple[str, ...], tokens: tuple[Token, ...]
+    option: Option,
+    options: list[Option],
+    words: tuple[str, ...],
+    tokens: tuple[Token, ...],
+    problems: bool = False,
 ) -> Match | None:
     """'plein' for 'Temps plein': a word of one option's names that no other option of the
     question uses names that option on its own (weaker than a whole name)."""
@@ -558,7 +616,7 @@ def _by_distinctive_word(
                 continue
             for index, token in enumerate(tokens):
                 if token[0] == stemmed:
-                    denied = not phrase.negative and _denied(words, (index,))
+                    denied = not phrase.negative and _denied(words, (index,), problems)
                     return Match(option, 0.75, 20, (index,), False, denied)
     return None
 
@@ -594,6 +652,8 @@ def _resolve(matches: list[Match]) -> tuple[list[Match], list[Match]]:
 def _by_meaning(words: tuple[str, ...], options: list[Option]) -> Option | None:
     """'oui', 'nan', 'jsp' (or a sentence starting with it) for an option that means it."""
     text = " ".join(words)
+    if strengthened_no(text):
+        return next((o for o in options if o.means == "no"), None)
     for meaning, phrases in (("dont_know", DONT_KNOW), ("yes", YES), ("no", NO)):
         starts = any(text == p or text.startswith(p + " ") for p in phrases)
         if starts or _match_set(text, phrases):
@@ -632,11 +692,20 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:
         if len(by_number) > 1 and any(o.exclusive for o in by_number):
             return Parsed("unclear", reason="multi")  # "1 9": a choice and "nothing"
         return _picked(by_number, multi)
+    ongoing = _ongoing(raw, options)
+    if ongoing is not None:
+        return Parsed("answer", value=[ongoing.key], options=[ongoing.key])
     by_duration = _by_duration(raw, options)
     if by_duration is not None:
         return Parsed("answer", value=[by_duration.key], options=[by_duration.key])
     # A lone distinctive word ("plein") names an option only where one answer is expected.
-    matches = option_matches(raw, options, lack=question.negation_means_lack, distinctive=not multi)
+    matches = option_matches(
+        raw,
+        options,
+        lack=question.negation_means_lack,
+        distinctive=not multi,
+        problems=question.section == "freins",  # lists of difficulties
+    )
     positive = [m for m in matches if not m.denied]
     if not multi and any(m.score >= 1 for m in positive):
         positive = [m for m in positive if m.score >= 1]  # a whole name beats a lone word
@@ -652,6 +721,10 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:
         return _between(pair, words)
     kept.sort(key=lambda m: m.positions[0])  # in the order they were said ("d'abord")
     if not multi:
+        # "pas de diplome, j'ai arrete en 5eme": a real choice beside "none" is the answer.
+        something = [m for m in kept if m.option.means != "no" and not m.option.exclusive]
+        if something and not any(o.means == "yes" for o in options):  # not a yes/no question
+            kept = something
         best = sorted(kept, key=lambda m: (-m.score, m.rank))
         if len(best) > 1 and best[0].score == best[1].score and best[0].rank == best[1].rank:
             return _between([best[0].option, best[1].option], words)
@@ -664,27 +737,64 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:
     return _picked(chosen, multi)
 
 
+def _ongoing(raw: str, options: list[Option]) -> Option | None:
+    """'je travaille depuis 2019', 'je bosse depuis 3 ans': an option said plainly (not denied)
+    right before 'depuis' is a state that still lasts; the date is not how long ago it ended."""
+    words = words_of(raw)
+    if "depuis" not in words:
+        return None
+    since = words.index("depuis")
+    for match in option_matches(raw, options):
+        if (
+            match.option.years_ago is None
+            and not match.denied
+            and not match.fuzzy
+            and match.score >= 1
+            and match.positions[-1] < since
+            and any(words[i] not in NEGATORS and words[i] not in YES for i in match.positions)
+            and all(w != BOUNDARY for w in words[match.positions[-1] : since])
+        ):
+            return match.option
+    return None
+
+
 _YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")
 _UNITS = {"an": 1.0, "ans": 1.0, "annee": 1.0, "annees": 1.0, "mois": 1 / 12, "semaine": 1 / 52,
           "semaines": 1 / 52}  # fmt: skip
 
 
+# How long ago, in years, for phrases without a number ("l'an dernier", "il y a longtemps").
+_RELATIVE_TIMES = (
+    ("l an dernier", 1.0), ("l annee derniere", 1.0), ("l an passe", 1.0),
+    ("l annee passee", 1.0), ("cette annee", 0.3), ("le mois dernier", 0.1),
+    ("la semaine derniere", 0.02), ("il y a quelques mois", 0.3), ("ya quelques mois", 0.3),
+    ("il y a peu", 0.3), ("recemment", 0.3), ("il y a longtemps", 5.0), ("ya longtemps", 5.0),
+    ("depuis longtemps", 5.0), ("ca fait longtemps", 5.0), ("des annees", 5.0),
+    ("quelques annees", 3.0), ("plusieurs annees", 3.0),
+)  # fmt: skip
+
+
 def _by_duration(raw: str, options: list[Option]) -> Option | None:
-    """'depuis 2019', 'il y a 5 ans', 'ca fait 3 mois': the option for that long ago."""
+    """'depuis 2019', 'il y a 5 ans', 'ca fait 3 mois', 'l'an dernier': the option for that long
+    ago."""
     timed = [o for o in options if o.years_ago is not None]
     if not timed:
         return None
     words = plain_words(raw)
     years: float | None = None
     for index, word in enumerate(words):
+        count = int(word) if word.isdigit() else _number_word(word)
         if _YEAR.match(word) and index > 0 and words[index - 1] in ("depuis", "en", "fin"):
             from datetime import date
 
             years = date.today().year - int(word)
-        elif word.isdigit() and index + 1 < len(words) and words[index + 1] in _UNITS:
-            before = words[max(0, index - 3) : index]
+        elif count is not None and index + 1 < len(words) and words[index + 1] in _UNITS:
+            before = words[max(0, index - 6) : index]  # "il y a un peu plus de 3 ans"
             if any(w in ("depuis", "ya", "y", "fait", "a") for w in before):
-                years = int(word) * _UNITS[words[index + 1]]
+                years = count * _UNITS[words[index + 1]]
+    if years is None:
+        text = " " + " ".join(words) + " "
+        years = next((y for phrase, y in _RELATIVE_TIMES if f" {phrase} " in text), None)
     if years is None:
         return None
     for option in timed:
@@ -781,6 +891,7 @@ CONFIRMING = _phrases(
     "oui c est ca", "c est exact", "c est juste", "bien sur", "c'est bon", "cest bon", "c bon",
 )  # fmt: skip
 DENYING = {"pas", "non", "jamais", "rien", "aucun", "aucune"}
+NO_WORRY = ("pas de souci", "pas de soucis", "pas de probleme", "pas de pb", "pas de prob")
 
 
 def yes_or_no(raw: str) -> bool | None:
@@ -789,12 +900,14 @@ def yes_or_no(raw: str) -> bool | None:
     text = " ".join(plain_words(raw))
     if text in ("1", "1 oui", "oui 1"):
         return True
-    if text in ("2", "2 non", "non 2"):
+    if text in ("2", "2 non", "non 2") or strengthened_no(text):
         return False
     if _match_set(text, YES) or text in CONFIRMING:
         return True
     if _match_set(text, NO):
         return False
+    for phrase in NO_WORRY:  # "oui pas de souci": a yes, whatever its "pas"
+        text = text.replace(phrase, "").strip()
     words = text.split()
     if not words:
         return None
