@@ -171,3 +171,36 @@ def test_sentences_people_write(key, text, expected):
 def test_a_difficulty_said_fine_is_not_chosen():
     parsed = parse("situations_langue", "parler ça va mais lire et écrire c'est dur")
     assert (parsed.kind, parsed.value) == ("answer", ["lire", "ecrire"])
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        ("droits", "RSA, affirmatif. RQTH, négatif.", ["rsa"]),  # an option then a bare no
+        ("situations_transport", "4, 7 et autre", ["vehicule", "permis_b", "autre"]),
+        ("situations_transport", "2 et le bus", ["transports_communs"]),
+        ("confiance", "jsais pas trop mdr", ["nsp"]),  # "I don't know" said first
+        (
+            "capacite",
+            "Oui mais seulement à temps partiel, je ne peux pas faire des journées",
+            ["partiel"],
+        ),
+        (
+            "capacite",
+            "oui tt de suite :)",
+            ["oui"],
+        ),  # "oui" alone does not name "Oui, à temps partiel"
+        ("impact_papiers", "boucou", ["fort"]),
+    ],
+)
+def test_mixed_answers(key, text, expected):
+    question = Q.question(key)
+    parsed = parse_answer(question, question.options, text)
+    assert (parsed.kind, parsed.value) == ("answer", expected)
+
+
+def test_numbers_beside_unknown_words_are_not_guessed():
+    """'3 ans' is no answer to a list: a number with other words counts only when every other
+    word names an option."""
+    assert parse("situations_transport", "3 ans").kind == "unclear"
+    assert parse("droits", "rsa. non").kind == "unclear"

@@ -27,12 +27,14 @@ MAX_TURNS = 120
 def load_personas(sealed: bool | None = None) -> list[tuple[str, dict[str, Any]]]:
     """Personas as (name, persona). ``sealed``: only those of tests/personas/sealed/ (True),
     only the others (False), or all (None). Sealed personas were written after the parser was
-    tuned and are never used to tune it: their score is reported as it is."""
+    tuned and are never used to tune it: their score is reported as it is. Spent ones
+    (tests/personas/spent/) were sealed once, scored, then used for tuning: named "spent/..."."""
     found = []
     for path in sorted(PERSONAS.rglob("*.yml")):
-        is_sealed = "sealed" in path.relative_to(PERSONAS).parts
+        parts = path.relative_to(PERSONAS).parts
+        is_sealed = "sealed" in parts
         if sealed is None or sealed == is_sealed:
-            prefix = "sealed/" if is_sealed else ""
+            prefix = "sealed/" if is_sealed else "spent/" if "spent" in parts else ""
             persona = yaml.safe_load(path.read_text(encoding="utf-8"))
             found.append((f"{prefix}{path.parent.name}/{path.stem}", persona))
     return found

@@ -60,7 +60,10 @@ SMS_WORDS = {
     "dle": "de le", "ct": "c etait", "plu": "plus", "pourkoi": "pourquoi",
     "depui": "depuis", "dpuis": "depuis", "lontan": "longtemps", "lontemps": "longtemps",
     "longtemp": "longtemps", "deu": "deux", "jamai": "jamais", "lecole": "l ecole",
-    "sai": "sais", "fai": "fait",
+    "sai": "sais", "fai": "fait", "dernie": "dernier", "derniere": "derniere",
+    "jusqa": "jusqu a", "jusca": "jusqu a", "boucou": "beaucoup", "bocou": "beaucoup",
+    "boucoup": "beaucoup", "jarrive": "j arrive", "lete": "l ete",
+    "ale": "alle",
 }  # fmt: skip
 # "une vingtaine de km": approximate numbers text2num leaves as words.
 APPROXIMATE = {
@@ -379,7 +382,7 @@ def _build_phrases(option: Option) -> tuple[Phrase, ...]:
     seen: set[tuple[str, ...]] = set()
     for rank, name in enumerate(names):
         plain = plain_words(name)
-        for candidate in (plain, _content(plain)):
+        for candidate in (plain, _content(plain), *_other_negations(plain)):
             stems = tuple(stem(w) for w in candidate)
             if all(w.isdigit() for w in candidate):
                 continue  # "les 2" must not make "2" a name: digits are the list's numbers
@@ -388,6 +391,13 @@ def _build_phrases(option: Option) -> tuple[Phrase, ...]:
                 negative = any(w in NEGATORS for w in candidate)
                 phrases.append(Phrase(stems, candidate, rank if rank < 2 else 10 + rank, negative))
     return tuple(phrases)
+
+
+def _other_negations(plain: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """'pas d'internet' is also said 'ni internet' or 'sans internet'."""
+    if len(plain) > 2 and plain[0] == "pas" and plain[1] in ("de", "d", "du", "des"):
+        return [("ni", *plain[2:]), ("sans", *plain[2:])]
+    return []
 
 
 Token = tuple[str, str]  # (stem, word)
@@ -490,6 +500,8 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
         word = words[at]
         if word in NEGATION_STOPS or word == BOUNDARY:
             break
+        if word == "quoi":
+            return True  # "c'est quoi la RQTH ?": asked about, not chosen
         if word in NEGATORS:
             # "j'arrive pas a gerer mon budget": in a list of difficulties, not being able to do
             # something is that difficulty.
@@ -503,6 +515,10 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
         if word in NEGATION_STOPS or word in STOPWORDS_AFTER:
             return False
         if word == BOUNDARY:
+            clause = after[index + 1 :]
+            clause = clause[: clause.index(BOUNDARY)] if BOUNDARY in clause else clause
+            if index == 0 and " ".join(clause) in NO:
+                return True  # "RSA, affirmatif. RQTH, negatif."
             crossed += 1
             if crossed > 1 or not topic:
                 return False
@@ -515,19 +531,25 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
             return True
         if index == 0 and _bare_negation(word, after[1:]):
             return True  # "je travaille plus depuis l'an dernier", "je bosse pas"
-        if (
-            problems
-            and word == "ca"
-            and after[index + 1 : index + 2] == ("va",)
-            and "pas" not in after[index + 2 : index + 4]
-        ):
-            return True  # "parler un peu ca va": that one is fine
+        if problems and _fine(after[index:]):
+            return True
     return False
 
 
 # "je bosse pas de nuit", "pas mal", "plus de 2 ans": the negation is about what follows.
 _NOT_ABOUT_BEFORE = {"de", "d", "du", "des", "la", "le", "les", "un", "une", "mal", "trop", "que"}
 _NO_LONGER = {"depuis", "maintenant", "actuellement", "aujourd", "du", "vraiment", "trop"}
+
+
+def _fine(rest: tuple[str, ...]) -> bool:
+    """'parler un peu ca va', 'la famille ca va tranquille': in a list of difficulties, that
+    one is fine."""
+    return rest[:2] == ("ca", "va") and "pas" not in rest[2:4]
+
+
+def _fine_after(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
+    after = words[positions[-1] + 1 : positions[-1] + 4]
+    return any(_fine(after[i:]) for i in range(len(after)))
 
 
 def _bare_negation(word: str, rest: tuple[str, ...]) -> bool:
@@ -569,7 +591,10 @@ def option_matches(
             positions, fuzzy = found
             content = sum(1 for w in phrase.words if w not in STOPWORDS)
             score = content + 0.25 * (len(phrase.words) - content) - (0.5 if fuzzy else 0)
-            denied = not lack and not phrase.negative and _denied(words, positions, problems)
+            denied = not phrase.negative and (
+                (not lack and _denied(words, positions, problems))
+                or (problems and _fine_after(words, positions))
+            )
             if (
                 positions[0] == 0
                 and phrase.rank == 0
@@ -621,7 +646,16 @@ def _by_distinctive_word(
     return None
 
 
-def _resolve(matches: list[Match]) -> tuple[list[Match], list[Match]]:
+AUXILIARIES = {"ai", "a", "as", "avons", "avez", "ont", "avoir", "eu"}
+
+
+def _content_at(match: Match, words: tuple[str, ...]) -> set[int]:
+    return {i for i in match.positions if words[i] not in STOPWORDS | AUXILIARIES}
+
+
+def _resolve(
+    matches: list[Match], words: tuple[str, ...] | None = None
+) -> tuple[list[Match], list[Match]]:
     """(kept, ambiguous): an option named only by words that a longer phrase of another option
     also covers is dropped ("prends le bus" beats "bus"); equal claims are ambiguous, unless
     one is the first name of its option's label and the other is not ("Bus, train" beats
@@ -632,7 +666,9 @@ def _resolve(matches: list[Match]) -> tuple[list[Match], list[Match]]:
         others = [m for m in matches if m is not match and set(m.positions) & set(match.positions)]
         beaten = False
         for other in others:
-            if set(match.positions) <= set(other.positions) and (
+            if words is not None and _content_at(match, words) < _content_at(other, words):
+                beaten = True  # "j'ai le permis" < "permis marocain": the more precise name
+            elif set(match.positions) <= set(other.positions) and (
                 other.score > match.score
                 or (other.score == match.score and other.rank < match.rank)
             ):
@@ -672,6 +708,35 @@ def _by_numbers(text: str, options: list[Option]) -> list[Option] | None:
     return list({options[n - 1].key: options[n - 1] for n in numbers}.values())
 
 
+def _numbers_and_names(raw: str, options: list[Option]) -> list[Option] | None:
+    """'4, 7 et autre': numbers of the list and names of options in one answer. Only when every
+    other word is a name of an option or a small word."""
+    words = plain_words(raw)
+    numbers = [int(w) for w in words if w.isdigit()]
+    if not numbers or any(n < 1 or n > len(options) for n in numbers):
+        return None
+    if any(w.isdigit() and i and words[i - 1] in ("des", "les") for i, w in enumerate(words)):
+        return None  # "aucun des 2", "tous les 2": not numbers of the list
+    rest = " ".join(w for w in words if not w.isdigit())
+    rest_words = words_of(rest)
+    found = [m for m in option_matches(rest, options) if not m.denied and not m.fuzzy]
+    matches, ambiguous = _resolve(found, rest_words)
+    if ambiguous:
+        return None
+    covered = {i for m in matches for i in m.positions}
+    leftover = [
+        w
+        for i, w in enumerate(rest_words)
+        if i not in covered and w != BOUNDARY and w not in FILLERS and w not in STOPWORDS
+    ]
+    if not matches or leftover:
+        return None
+    picked = [options[n - 1] for n in numbers] + [m.option for m in matches]
+    if any(o.exclusive for o in picked):
+        return None
+    return list({o.key: o for o in picked}.values())
+
+
 def _exact(text: str, options: list[Option]) -> Option | None:
     """The one option that has exactly this name ('oui' names two options of 'activite')."""
     wanted = _phrase_words(text)
@@ -692,6 +757,10 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:
         if len(by_number) > 1 and any(o.exclusive for o in by_number):
             return Parsed("unclear", reason="multi")  # "1 9": a choice and "nothing"
         return _picked(by_number, multi)
+    if multi:
+        mixed = _numbers_and_names(raw, options)
+        if mixed:
+            return _picked(mixed, multi)
     ongoing = _ongoing(raw, options)
     if ongoing is not None:
         return Parsed("answer", value=[ongoing.key], options=[ongoing.key])
@@ -709,7 +778,7 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:
     positive = [m for m in matches if not m.denied]
     if not multi and any(m.score >= 1 for m in positive):
         positive = [m for m in positive if m.score >= 1]  # a whole name beats a lone word
-    kept, ambiguous = _resolve(positive)
+    kept, ambiguous = _resolve(positive, words_of(raw))
     words = plain_words(raw)
     if not kept and not ambiguous:
         meant = _by_meaning(words, options)
@@ -721,9 +790,16 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:
         return _between(pair, words)
     kept.sort(key=lambda m: m.positions[0])  # in the order they were said ("d'abord")
     if not multi:
-        # "pas de diplome, j'ai arrete en 5eme": a real choice beside "none" is the answer.
-        something = [m for m in kept if m.option.means != "no" and not m.option.exclusive]
-        if something and not any(o.means == "yes" for o in options):  # not a yes/no question
+        # "pas de diplome, j'ai arrete en 5eme", "oui mais seulement a temps partiel": a real
+        # choice beside a plain yes, no or none is the answer.
+        something = [
+            m
+            for m in kept
+            if m.option.means is None
+            and not m.option.exclusive
+            and any(words_of(raw)[i] not in YES | NO for i in m.positions)  # not just "oui"
+        ]
+        if something:
             kept = something
         best = sorted(kept, key=lambda m: (-m.score, m.rank))
         if len(best) > 1 and best[0].score == best[1].score and best[0].rank == best[1].rank:
@@ -741,7 +817,7 @@ def _ongoing(raw: str, options: list[Option]) -> Option | None:
     """'je travaille depuis 2019', 'je bosse depuis 3 ans': an option said plainly (not denied)
     right before 'depuis' is a state that still lasts; the date is not how long ago it ended."""
     words = words_of(raw)
-    if "depuis" not in words:
+    if "depuis" not in words or not any(o.years_ago is not None for o in options):
         return None
     since = words.index("depuis")
     for match in option_matches(raw, options):
@@ -770,7 +846,8 @@ _RELATIVE_TIMES = (
     ("la semaine derniere", 0.02), ("il y a quelques mois", 0.3), ("ya quelques mois", 0.3),
     ("il y a peu", 0.3), ("recemment", 0.3), ("il y a longtemps", 5.0), ("ya longtemps", 5.0),
     ("depuis longtemps", 5.0), ("ca fait longtemps", 5.0), ("des annees", 5.0),
-    ("quelques annees", 3.0), ("plusieurs annees", 3.0),
+    ("quelques annees", 3.0), ("plusieurs annees", 3.0), ("l ete dernier", 0.5),
+    ("l ete passe", 0.5), ("l hiver dernier", 0.7), ("cet ete", 0.3), ("cet hiver", 0.3),
 )  # fmt: skip
 
 
@@ -835,6 +912,8 @@ def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
     if _match_set(plain, SKIP) or _match_set(text, SKIP):
         return Parsed("skip") if skippable else Parsed("unclear", reason=_reason(question))
     dont_know = _match_set(plain, DONT_KNOW) or _match_set(text, DONT_KNOW)
+    if not dont_know and any(o.means == "dont_know" for o in options):
+        dont_know = _first_clause(raw) in DONT_KNOW  # "je sais pas trop, les papiers ca va..."
 
     if question.has_options:
         dont_know_option = next((o for o in options if o.means == "dont_know"), None)
@@ -862,6 +941,15 @@ def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
     if sum(c.isalpha() for c in kept) < 2:
         return Parsed("unclear", reason="text")
     return Parsed("answer", value=kept[:300])
+
+
+LAUGHTER = {"mdr", "lol", "ptdr", "xd", "haha", "hahaha", "hihi"}
+
+
+def _first_clause(raw: str) -> str:
+    words = words_of(raw)
+    end = words.index(BOUNDARY) if BOUNDARY in words else len(words)
+    return " ".join(w for w in words[:end] if w not in LAUGHTER)
 
 
 def _reason(question: Question) -> str:
