@@ -204,3 +204,19 @@ def test_numbers_beside_unknown_words_are_not_guessed():
     word names an option."""
     assert parse("situations_transport", "3 ans").kind == "unclear"
     assert parse("droits", "rsa. non").kind == "unclear"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Est-ce que ma mère peut avoir une aide à domicile aussi ? 🙏", True),
+        ("c'est quand mon rdv deja ?", True),
+        ("bac ?", False),
+        ("oui mais est-ce que je peux choisir ?", False),  # an answer first
+        ("je sais pas trop", False),
+    ],
+)
+def test_a_whole_question_is_not_an_answer(text, expected):
+    from backend.services.questionnaire.parser import long_question
+
+    assert long_question(text) is expected

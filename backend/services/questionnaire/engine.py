@@ -26,7 +26,7 @@ from backend.models import (
 )
 
 from .declarations import projects_from, sync_projects, sync_situations
-from .parser import Parsed, is_question, normalise, parse_answer
+from .parser import Parsed, is_question, long_question, normalise, parse_answer
 from .render import (
     between_message,
     guess_message,
@@ -250,9 +250,11 @@ class Engine:
         # words names an option ("... pour le petit" is not the answer "Famille").
         if (
             parsed.kind == "answer"
-            and intent in DIGRESSION_INTENTS
-            and (confidence or 0) >= QUESTION_DIGRESSION_THRESHOLD
             and is_question(text)
+            and (
+                (intent in DIGRESSION_INTENTS and (confidence or 0) >= QUESTION_DIGRESSION_THRESHOLD)
+                or long_question(text)
+            )
         ):
             return Turn("digression", [], question.key, prediag.id, intent)
 

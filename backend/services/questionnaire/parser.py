@@ -972,6 +972,15 @@ def is_question(raw: str) -> bool:
     return any(text.startswith(start + " ") for start in QUESTION_STARTS)
 
 
+def long_question(raw: str) -> bool:
+    """'Est-ce que ma mere peut avoir une aide a domicile ?': a whole question of its own, not an
+    answer, even when the intent model is unsure what it asks ('bac ?' stays an answer)."""
+    words = plain_words(raw)
+    if len(words) < 5 or not is_question(raw):
+        return False
+    return words[0] not in YES and words[0] not in NO and " ".join(words[:2]) not in YES
+
+
 # --- Yes or no to a confirmation ------------------------------------------------------------------
 
 CONFIRMING = _phrases(
