@@ -20,53 +20,16 @@ from backend.core.db import session_scope
 from backend.models import Contact, ContactStatus, Event, Message, utcnow
 from backend.services import queue
 from backend.services.conversation import Router
+from backend.services.outbox import find_or_create_contact, store_replies
 
 from . import flood
 from .base import Inbound
-from .identity import PHONE_CHANNELS
-from .linking import phone_owner
 from .optout import RESTARTED_REPLY, STOPPED_REPLY, is_opt_in, is_opt_out
 from .rasa_client import RasaUnavailable, active_loop, parse, send_to_rasa
 from .rendering import Rendered, render
+from .turns import PROCESS_TASK, contact_key
 
 logger = logging.getLogger(__name__)
-
-PROCESS_TASK = "process_inbound"
-SEND_TASK = "send_message"
-SEND_MAX_ATTEMPTS = 30
-
-
-def contact_key(contact_id: int) -> str:
-    return f"contact:{contact_id}"
-
-
-def send_key(contact_id: int) -> str:
-    """Sends to one contact go out in order, but a send waiting on a provider retry must not
-    hold up the person's next inbound turn: sends get their own per-contact key."""
-    return f"send:{contact_id}"
-
-
-def find_or_create_contact(session: Session, channel: str, address: str) -> Contact:
-    """The contact for this address. A new SMS or WhatsApp number that a beneficiary's phone
-    contact already has is linked to that beneficiary; any other new contact stays unlinked
-    (a person pending identification, who never sees appointment details)."""
-    query = select(Contact).where(Contact.channel == channel, Contact.address == address)
-    contact = session.scalar(query)
-    if contact is not None:
-        return contact
-    owner = phone_owner(session, address) if channel in PHONE_CHANNELS else None
-    try:
-        with session.begin_nested():
-            contact = Contact(
-                channel=channel,
-                address=address,
-                beneficiary_id=owner.beneficiary_id if owner else None,
-                verified=owner.verified if owner else False,
-            )
-            session.add(contact)
-        return contact
-    except IntegrityError:  # created meanwhile by a concurrent request
-        return session.scalars(query).one()
 
 
 def persist_inbound(
@@ -140,81 +103,6 @@ def accept_inbound(
             session.commit()
         enqueue_processing(session, message)
         return message.id, created
-
-
-def queue_outbound(
-    session: Session,
-    contact: Contact,
-    reply: Rendered,
-    *,
-    kind: str | None = None,
-    in_reply_to: Message | None = None,
-    simulated: bool = False,
-    flow: str | None = None,
-) -> Message:
-    """Persist one rendered outbound message and, unless simulated, queue its sending.
-
-    Proactive messages (reminders...) pass no ``in_reply_to``: the sender then skips stopped
-    contacts. Render first with ``render([{"text": ..., "buttons": [...]}], contact.channel)``.
-    """
-    payload: dict[str, Any] = {"buttons": reply.buttons} if reply.buttons else {}
-    if reply.menu:
-        payload["menu"] = reply.menu
-    if reply.body is not None:
-        payload["body"] = reply.body
-    if kind:
-        payload["kind"] = kind
-    if flow:
-        payload["flow"] = flow
-    outbound = Message(
-        contact_id=contact.id,
-        direction="out",
-        channel=contact.channel,
-        text=reply.text,
-        payload=payload,
-        status="simulated" if simulated else "queued",
-        encoding=reply.encoding,
-        segments=reply.segments,
-        simulated=simulated,
-        in_reply_to_id=in_reply_to.id if in_reply_to else None,
-    )
-    session.add(outbound)
-    session.flush()
-    if not simulated:
-        queue.enqueue(
-            session,
-            SEND_TASK,
-            {"message_id": outbound.id},
-            key=send_key(contact.id),
-            dedupe_key=f"send:{outbound.id}",
-            # The message counts its own failures (outbound.py); many throttled retries are fine.
-            max_attempts=SEND_MAX_ATTEMPTS,
-        )
-    return outbound
-
-
-def store_replies(
-    session: Session,
-    message: Message,
-    replies: list[Rendered],
-    kind: str | None = None,
-    flow: str | None = None,
-) -> None:
-    """Persist the replies to an inbound message and, off the simulator, queue their sending.
-    ``flow``: the Rasa form left waiting for an answer (the next message is its)."""
-    contact = session.get(Contact, message.contact_id)
-    assert contact is not None
-    for index, reply in enumerate(replies):
-        last = index == len(replies) - 1
-        queue_outbound(
-            session,
-            contact,
-            reply,
-            kind=kind,
-            in_reply_to=message,
-            simulated=message.simulated,
-            flow=flow if last else None,
-        )
 
 
 def handle_keywords(session: Session, message: Message, contact: Contact) -> list[Rendered] | None:

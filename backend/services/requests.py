@@ -20,8 +20,11 @@ from backend.models import (
     Event,
     SituationUpdate,
 )
+from channels.rendering import render
 
-from .appointments import DAYS, business_days_later, local_zone
+from .appointment_text import DAYS, local_zone
+from .appointments import business_days_later
+from .outbox import find_or_create_contact, queue_outbound
 from .privacy import short_name
 
 MAX_BIRTH_DATE_TRIES = 3
@@ -268,9 +271,6 @@ def declare_new_number(
     session: Session, contact: Contact, new_number: str, message_id: int | None
 ) -> SituationUpdate:
     """Stored pending, and the new number is asked to confirm: only a reply from it links it."""
-    from channels.pipeline import find_or_create_contact, queue_outbound
-    from channels.rendering import render
-
     channel = contact.channel if contact.channel in ("sms", "whatsapp") else "sms"
     new_contact = find_or_create_contact(session, channel, new_number)
     session.flush()
