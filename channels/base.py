@@ -17,6 +17,8 @@ from fastapi import Request, Response
 from backend.core.config import Settings
 from backend.models import Contact, Message
 
+WebhookMethod = Literal["receive", "status"]
+
 
 @dataclass
 class FollowUp:
@@ -94,7 +96,7 @@ class SendResult:
 class Channel(Protocol):
     name: ClassVar[str]
     # Webhook paths this channel answers (under /channels/), and which method takes each.
-    webhooks: ClassVar[dict[str, Literal["receive", "status"]]]
+    webhooks: ClassVar[dict[str, WebhookMethod]]
     # Settings whose change rebuilds the channel (setup.py).
     settings_prefix: ClassVar[str]
 

@@ -13,7 +13,7 @@ import re
 import threading
 from collections.abc import Coroutine
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from fastapi import Request, Response
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
@@ -26,7 +26,7 @@ from backend.core.safe_input import INT64_MAX, check_text, load_json
 from backend.core.security import constant_time_equals
 from backend.models import Contact, Message
 
-from .base import FollowUp, Ignored, Inbound, Refused, SendResult, StatusUpdate
+from .base import FollowUp, Ignored, Inbound, Refused, SendResult, StatusUpdate, WebhookMethod
 
 logger = logging.getLogger(__name__)
 
@@ -190,9 +190,9 @@ def _seconds(value: int | float | timedelta) -> float:
 
 
 class TelegramChannel:
-    name = "telegram"
-    webhooks = {WEBHOOK_PATH: "receive"}
-    settings_prefix = "telegram_"
+    name: ClassVar[str] = "telegram"
+    webhooks: ClassVar[dict[str, WebhookMethod]] = {WEBHOOK_PATH: "receive"}
+    settings_prefix: ClassVar[str] = "telegram_"
 
     @classmethod
     def configured(cls, settings: Settings) -> bool:

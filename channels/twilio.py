@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -23,7 +23,7 @@ from backend.core.config import Settings
 from backend.core.safe_input import UnsafeInput, check_text
 from backend.models import Contact, Message, utcnow
 
-from .base import Inbound, Refused, SendResult, StatusUpdate
+from .base import Inbound, Refused, SendResult, StatusUpdate, WebhookMethod
 from .gsm7 import fold_to_gsm7
 from .identity import InvalidAddress, to_e164
 
@@ -105,9 +105,9 @@ def classify_error(exc: Exception) -> SendResult:
 class TwilioChannel:
     """Shared by SMS and WhatsApp: one REST client, one way to handle errors, one webhook."""
 
-    name = "sms"
-    webhooks = {INBOUND_PATH: "receive", STATUS_PATH: "status"}
-    settings_prefix = "twilio_"
+    name: ClassVar[str] = "sms"
+    webhooks: ClassVar[dict[str, WebhookMethod]] = {INBOUND_PATH: "receive", STATUS_PATH: "status"}
+    settings_prefix: ClassVar[str] = "twilio_"
 
     @classmethod
     def configured(cls, settings: Settings) -> bool:
