@@ -166,3 +166,26 @@ def test_backend_services_use_only_pure_channel_helpers() -> None:
         if target.startswith("channels") and target not in PURE_CHANNEL_HELPERS
     )
     assert not wrong, "backend/services reaches into the gateway: " + ", ".join(wrong)
+
+
+def test_provider_modules_write_nothing() -> None:
+    """A channel module parses and sends (channels/base.py); the pipeline alone writes. So it
+    imports no database session, no service and no part of the pipeline."""
+    from channels.setup import CHANNELS
+
+    graph = import_graph()
+    for module in sorted({channel.__module__ for channel in CHANNELS}):
+        path = our_modules()[module]
+        external = {
+            alias.name if isinstance(node, ast.Import) else node.module or ""
+            for node in _imports(ast.parse(path.read_text()))
+            for alias in node.names
+        }
+        assert not {name for name in external if name.startswith("sqlalchemy")}, module
+        writers = {
+            target
+            for target in graph[module]
+            if target.startswith(("backend.core.db", "backend.services", "channels.pipeline"))
+            or target in ("channels.linking", "channels.outbound")
+        }
+        assert not writers, f"{module} imports {sorted(writers)}"
