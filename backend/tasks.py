@@ -1,17 +1,32 @@
-"""Task handlers of the worker, one small function per kind."""
+"""Task handlers of the worker, one small function per kind, and their registry.
+
+The registry lives here, not in the worker: the worker imports this module to run the
+handlers, and nothing here imports the worker back.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from backend.services import erasure, invitations, reminders, retention
-from backend.worker import handler
+from backend.services import erasure, invitations, outbox, reminders, retention
 from channels import outbound, pipeline, telegram, waiting
 from channels.rasa_client import RasaUnavailable
 from channels.registry import get_channel
 
 logger = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any]], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    def register(function: Handler) -> Handler:
+        HANDLERS[kind] = function
+        return function
+
+    return register
 
 
 @handler(pipeline.PROCESS_TASK)
@@ -31,12 +46,12 @@ def inbound_failed_for_good(payload: dict[str, Any]) -> None:
     pipeline.apologise(int(payload["message_id"]))
 
 
-@handler(pipeline.SEND_TASK)
+@handler(outbox.SEND_TASK)
 def send_message(payload: dict[str, Any]) -> None:
     outbound.send_message(int(payload["message_id"]))
 
 
-@handler(f"{pipeline.SEND_TASK}:failed")
+@handler(f"{outbox.SEND_TASK}:failed")
 def send_gave_up(payload: dict[str, Any]) -> None:
     outbound.gave_up(int(payload["message_id"]))
 

@@ -11,35 +11,21 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from backend.core.config import check_production, get_settings
 from backend.core.db import session_scope
 from backend.services import queue
+from backend.tasks import HANDLERS, Handler
+from channels.setup import configure_channels
 
 logger = logging.getLogger("worker")
 
-Handler = Callable[[dict[str, Any]], None]
-_handlers: dict[str, Handler] = {}
-
-
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    def register(function: Handler) -> Handler:
-        _handlers[kind] = function
-        return function
-
-    return register
-
 
 def load_handlers() -> dict[str, Handler]:
-    # Importing the modules registers their handlers.
-    from backend import tasks  # noqa: F401
-    from channels.setup import configure_channels
-
     configure_channels()  # a no-op unless the settings changed (tests switch them)
-    return _handlers
+    return HANDLERS
 
 
 def run_task(task_id: int, worker_id: str) -> None:
@@ -53,7 +39,7 @@ def run_task(task_id: int, worker_id: str) -> None:
     retry_in: float | None = None
     count_attempt = True
     try:
-        _handlers[kind](payload)
+        HANDLERS[kind](payload)
     except Exception as exc:  # one task's failure must not stop the worker
         error = f"{exc.__class__.__name__}: {exc}"
         retry_in = getattr(exc, "retry_in", None)
@@ -72,7 +58,7 @@ def run_task(task_id: int, worker_id: str) -> None:
 
 
 def on_final_failure(kind: str, payload: dict[str, Any]) -> None:
-    failure = _handlers.get(f"{kind}:failed")
+    failure = HANDLERS.get(f"{kind}:failed")
     if failure is not None:
         try:
             failure(payload)
@@ -86,7 +72,7 @@ def run_pending(worker_id: str, max_tasks: int = 1000) -> int:
     done = 0
     while done < max_tasks:
         with session_scope() as session:
-            task = queue.claim_next(session, worker_id, set(_handlers))
+            task = queue.claim_next(session, worker_id, set(HANDLERS))
             task_id = task.id if task else None
         if task_id is None:
             return done
@@ -136,9 +122,7 @@ def serve(threads: int = 4) -> None:
 
 
 if __name__ == "__main__":
-    # Run the imported module, not this __main__ copy, so there is one handler registry.
-    from backend import worker
     from backend.core.logs import configure_logging
 
     configure_logging()  # redacted, and HTTP clients quiet (httpx logs Telegram's token URL)
-    worker.serve(int(os.environ.get("WORKER_THREADS", "4")))
+    serve(int(os.environ.get("WORKER_THREADS", "4")))

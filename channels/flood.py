@@ -29,9 +29,11 @@ from backend.core.clock import utcnow
 from backend.core.config import get_settings
 from backend.models import Contact, Event, Message
 from backend.services import queue
+from backend.services.outbox import store_replies
 
 from .optout import is_opt_in, is_opt_out
 from .rendering import render
+from .turns import PROCESS_TASK, contact_key
 
 logger = logging.getLogger(__name__)
 
@@ -111,8 +113,6 @@ def notice_sent_since(session: Session, contact_id: int, since: datetime) -> boo
 
 
 def send_notice(session: Session, message: Message) -> None:
-    from .pipeline import store_replies  # the pipeline calls us: imported when needed
-
     store_replies(session, message, render([{"text": NOTICE}], message.channel), NOTICE_KIND)
     session.add(Event(kind=NOTICE_KIND, contact_id=message.contact_id, message_id=message.id))
     logger.info("flood control: contact %s over the rate, notice sent", message.contact_id)
@@ -121,8 +121,6 @@ def send_notice(session: Session, message: Message) -> None:
 def defer(session: Session, message: Message, when: datetime) -> None:
     """Queue this message's turn again for ``when``. Messages arriving meanwhile queue behind
     it (same contact key) and are batched into the latest one then."""
-    from .pipeline import PROCESS_TASK, contact_key
-
     queue.enqueue(
         session,
         PROCESS_TASK,

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from backend.core.config import get_settings
 from backend.models import Account, Beneficiary, Contact, Event, TelegramLinkToken, utcnow
+from backend.services.outbox import phone_owner
 
-from .identity import PHONE_CHANNELS, InvalidAddress, to_e164
+from .identity import InvalidAddress, to_e164
 
 
 def _hash(token: str) -> str:
@@ -76,20 +77,6 @@ def consume_telegram_token(session: Session, token: str, contact: Contact) -> st
         return "invalid"  # unknown, or already used
     link_contact(session, contact, link.beneficiary_id, "telegram_token")
     return "linked"
-
-
-def phone_owner(session: Session, number: str) -> Contact | None:
-    """The SMS or WhatsApp contact of a beneficiary that has this E.164 number, if any."""
-    return session.scalar(
-        select(Contact)
-        .where(
-            Contact.channel.in_(PHONE_CHANNELS),
-            Contact.address == number,
-            Contact.beneficiary_id.is_not(None),
-        )
-        .order_by(Contact.verified.desc(), Contact.id)
-        .limit(1)
-    )
 
 
 def link_by_shared_phone(session: Session, contact: Contact, raw_phone: str) -> str:

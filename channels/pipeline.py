@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -20,53 +19,17 @@ from backend.core.db import session_scope
 from backend.models import Contact, ContactStatus, Event, Message, utcnow
 from backend.services import queue
 from backend.services.conversation import Router
+from backend.services.outbox import find_or_create_contact, store_replies
 
 from . import flood
-from .base import Inbound
-from .identity import PHONE_CHANNELS
-from .linking import phone_owner
+from .base import Inbound, StatusUpdate
+from .linking import consume_telegram_token, link_by_shared_phone
 from .optout import RESTARTED_REPLY, STOPPED_REPLY, is_opt_in, is_opt_out
 from .rasa_client import RasaUnavailable, active_loop, parse, send_to_rasa
 from .rendering import Rendered, render
+from .turns import PROCESS_TASK, contact_key
 
 logger = logging.getLogger(__name__)
-
-PROCESS_TASK = "process_inbound"
-SEND_TASK = "send_message"
-SEND_MAX_ATTEMPTS = 30
-
-
-def contact_key(contact_id: int) -> str:
-    return f"contact:{contact_id}"
-
-
-def send_key(contact_id: int) -> str:
-    """Sends to one contact go out in order, but a send waiting on a provider retry must not
-    hold up the person's next inbound turn: sends get their own per-contact key."""
-    return f"send:{contact_id}"
-
-
-def find_or_create_contact(session: Session, channel: str, address: str) -> Contact:
-    """The contact for this address. A new SMS or WhatsApp number that a beneficiary's phone
-    contact already has is linked to that beneficiary; any other new contact stays unlinked
-    (a person pending identification, who never sees appointment details)."""
-    query = select(Contact).where(Contact.channel == channel, Contact.address == address)
-    contact = session.scalar(query)
-    if contact is not None:
-        return contact
-    owner = phone_owner(session, address) if channel in PHONE_CHANNELS else None
-    try:
-        with session.begin_nested():
-            contact = Contact(
-                channel=channel,
-                address=address,
-                beneficiary_id=owner.beneficiary_id if owner else None,
-                verified=owner.verified if owner else False,
-            )
-            session.add(contact)
-        return contact
-    except IntegrityError:  # created meanwhile by a concurrent request
-        return session.scalars(query).one()
 
 
 def persist_inbound(
@@ -125,96 +88,141 @@ def enqueue_processing(session: Session, message: Message) -> None:
     session.commit()
 
 
-def accept_inbound(
-    inbound: Inbound, prepare: Callable[[Session, Message], None] | None = None
-) -> tuple[int, bool]:
-    """What a webhook does before it answers: persist (deduplicated), let the channel add what
-    it knows (``prepare``, first delivery only), queue the processing. Returns (id, created).
+def accept_inbound(inbound: Inbound) -> tuple[int, bool]:
+    """What a webhook does before it answers: persist (deduplicated), apply what the channel
+    reported with it (first delivery only), queue the processing and the channel's follow-ups.
+    Returns (id, created).
 
     Queueing is idempotent, so a provider retry after a crash between the two commits still
     gets its message processed, once."""
     with session_scope() as session:
         message, created = persist_inbound(session, inbound)
-        if created and prepare is not None:
-            prepare(session, message)
+        if created:
+            first_delivery(session, message, inbound)
             session.commit()
         enqueue_processing(session, message)
+        for task in inbound.follow_ups:
+            queue.enqueue(
+                session,
+                task.kind,
+                task.payload,
+                dedupe_key=task.dedupe_key,
+                max_attempts=task.max_attempts,
+            )
         return message.id, created
 
 
-def queue_outbound(
-    session: Session,
-    contact: Contact,
-    reply: Rendered,
-    *,
-    kind: str | None = None,
-    in_reply_to: Message | None = None,
-    simulated: bool = False,
-    flow: str | None = None,
-) -> Message:
-    """Persist one rendered outbound message and, unless simulated, queue its sending.
-
-    Proactive messages (reminders...) pass no ``in_reply_to``: the sender then skips stopped
-    contacts. Render first with ``render([{"text": ..., "buttons": [...]}], contact.channel)``.
-    """
-    payload: dict[str, Any] = {"buttons": reply.buttons} if reply.buttons else {}
-    if reply.menu:
-        payload["menu"] = reply.menu
-    if reply.body is not None:
-        payload["body"] = reply.body
-    if kind:
-        payload["kind"] = kind
-    if flow:
-        payload["flow"] = flow
-    outbound = Message(
-        contact_id=contact.id,
-        direction="out",
-        channel=contact.channel,
-        text=reply.text,
-        payload=payload,
-        status="simulated" if simulated else "queued",
-        encoding=reply.encoding,
-        segments=reply.segments,
-        simulated=simulated,
-        in_reply_to_id=in_reply_to.id if in_reply_to else None,
-    )
-    session.add(outbound)
-    session.flush()
-    if not simulated:
-        queue.enqueue(
-            session,
-            SEND_TASK,
-            {"message_id": outbound.id},
-            key=send_key(contact.id),
-            dedupe_key=f"send:{outbound.id}",
-            # The message counts its own failures (outbound.py); many throttled retries are fine.
-            max_attempts=SEND_MAX_ATTEMPTS,
-        )
-    return outbound
-
-
-def store_replies(
-    session: Session,
-    message: Message,
-    replies: list[Rendered],
-    kind: str | None = None,
-    flow: str | None = None,
-) -> None:
-    """Persist the replies to an inbound message and, off the simulator, queue their sending.
-    ``flow``: the Rasa form left waiting for an answer (the next message is its)."""
+def first_delivery(session: Session, message: Message, inbound: Inbound) -> None:
+    """Unblock the contact, link them by a deep-link token or their own number, and leave the
+    notice saying so for the turn (``payload["notice"]``, see ``gateway_notice``)."""
     contact = session.get(Contact, message.contact_id)
     assert contact is not None
-    for index, reply in enumerate(replies):
-        last = index == len(replies) - 1
-        queue_outbound(
-            session,
-            contact,
-            reply,
-            kind=kind,
-            in_reply_to=message,
-            simulated=message.simulated,
-            flow=flow if last else None,
+    if (
+        inbound.unblocks
+        and contact.status == ContactStatus.stopped
+        and stopped_by_block(session, contact)
+    ):
+        # Writing to a bot unblocks it: they are reachable again (a STOP stays a STOP).
+        contact.status = ContactStatus.active
+        contact.stopped_at = None
+        session.add(
+            Event(
+                kind="contact_opt_in",
+                contact_id=contact.id,
+                beneficiary_id=contact.beneficiary_id,
+                message_id=message.id,
+                data={"source": f"{contact.channel} unblocked"},
+            )
         )
+    payload = dict(message.payload or {})
+    if inbound.link_token:
+        outcome = consume_telegram_token(session, inbound.link_token, contact)
+        payload["notice"] = "telegram_linked" if outcome == "linked" else "link_invalid"
+    elif inbound.shared_phone:
+        outcome = link_by_shared_phone(session, contact, inbound.shared_phone)
+        payload["notice"] = "contact_linked" if outcome == "linked" else "contact_unknown"
+        if outcome == "linked":
+            payload["rasa_text"] = "/greet"  # the menu, now with their first name
+    message.payload = payload
+
+
+def stopped_by_block(session: Session, contact: Contact) -> bool:
+    """Was the contact stopped because they blocked us (a failed send on their channel), not
+    because they wrote STOP?"""
+    last = session.scalar(
+        select(Event)
+        .where(
+            Event.contact_id == contact.id,
+            Event.kind.in_(("contact_opt_out", "contact_opt_in")),
+        )
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
+    source = str((last.data or {}).get("source", "")) if last is not None else ""
+    return (
+        last is not None
+        and last.kind == "contact_opt_out"
+        and source.startswith(str(contact.channel))
+    )
+
+
+# Our delivery statuses that no later report changes.
+FINAL = {"delivered", "failed"}
+
+
+def accept_status(update: StatusUpdate) -> None:
+    with session_scope() as session:
+        record_status(session, update)
+
+
+def record_status(session: Session, update: StatusUpdate) -> Message | None:
+    """Apply one delivery report; out-of-order reports never move a message backwards."""
+    message = session.scalar(
+        select(Message).where(
+            Message.direction == "out",
+            Message.channel.in_(update.channels),
+            Message.provider_id == update.provider_id,
+        )
+    )
+    if message is None:
+        # Not ours, or it raced ahead of the commit of the send: kept in the log, not lost.
+        session.add(Event(kind=f"{update.provider}_status_unmatched", data=update.raw))
+        return None
+    payload = dict(message.payload or {})
+    history = list(payload.get("delivery") or [])
+    # Providers retry a callback they think was lost: a replay is recorded once.
+    if not any(
+        (entry.get("status"), entry.get("error_code"))
+        == (update.provider_status, update.error_code)
+        for entry in history
+    ):
+        history.append(
+            {
+                "status": update.provider_status,
+                "error_code": update.error_code,
+                "at": utcnow().isoformat(),
+            }
+        )
+        payload["delivery"] = history
+        message.payload = payload
+    if update.status and message.status not in FINAL | {"suppressed"}:
+        message.status = update.status
+    if update.error_code:
+        message.error_code = update.error_code
+        message.error_detail = update.error_detail
+    if update.contact_stopped:
+        contact = session.get(Contact, message.contact_id)
+        if contact is not None and contact.status != ContactStatus.stopped:
+            contact.status = ContactStatus.stopped
+            contact.stopped_at = utcnow()
+            session.add(
+                Event(
+                    kind="contact_opt_out",
+                    contact_id=contact.id,
+                    data={"source": update.error_code},
+                )
+            )
+    return message
 
 
 def handle_keywords(session: Session, message: Message, contact: Contact) -> list[Rendered] | None:

@@ -19,6 +19,16 @@ def active_channels() -> list[str]:
     return sorted(_channels)
 
 
+def for_webhook(path: str) -> tuple[Channel, str] | None:
+    """The first registered channel that answers this webhook path, and with which method
+    (SMS and WhatsApp share Twilio's: either one parses both)."""
+    for channel in _channels.values():
+        method = channel.webhooks.get(path)
+        if method is not None:
+            return channel, method
+    return None
+
+
 def clear() -> list[Channel]:
     """Unregister every channel; returns them so that the caller can close them."""
     removed = list(_channels.values())

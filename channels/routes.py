@@ -1,34 +1,40 @@
-"""Provider webhooks: thin routes onto the channel modules (which verify, persist, answer)."""
+"""Provider webhooks: one route for every channel. The channel module verifies and parses
+(it writes nothing), the pipeline stores, the channel says how to acknowledge."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
-from .registry import get_channel
+from . import pipeline
+from .base import Ignored, Refused
+from .registry import for_webhook
+from .setup import channels_for_webhook
 
 router = APIRouter(prefix="/channels", tags=["channels"], include_in_schema=False)
 
 
-def _channel(*names: str):
-    for name in names:
-        channel = get_channel(name)
-        if channel is not None:
-            return channel
-    raise HTTPException(status.HTTP_404_NOT_FOUND, f"{' / '.join(names)} is not configured")
-
-
-@router.post("/twilio/inbound")
-async def twilio_inbound(request: Request) -> Response:
-    """Inbound SMS and WhatsApp messages (Twilio's messaging webhook)."""
-    return await _channel("sms", "whatsapp").receive(request)
-
-
-@router.post("/twilio/status")
-async def twilio_status(request: Request) -> Response:
-    """Delivery status callbacks of the messages we sent."""
-    return await _channel("sms", "whatsapp").status(request)
-
-
-@router.post("/telegram/webhook")
-async def telegram_webhook(request: Request) -> Response:
-    return await _channel("telegram").receive(request)
+@router.post("/{hook:path}")
+async def webhook(hook: str, request: Request) -> Response:
+    """Twilio's messaging webhook and status callbacks, Telegram's updates... (each channel's
+    ``webhooks`` says which paths it answers)."""
+    path = f"/channels/{hook}"
+    found = for_webhook(path)
+    if found is None:
+        names = channels_for_webhook(path)
+        detail = f"{' / '.join(names)} is not configured" if names else "Not Found"
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail)
+    channel, method = found
+    try:
+        if method == "status":
+            update = await channel.status(request)
+            await run_in_threadpool(pipeline.accept_status, update)
+            return Response(status_code=200)
+        received = await channel.receive(request)
+    except Refused as exc:
+        return PlainTextResponse(exc.detail, status_code=exc.status_code)
+    if isinstance(received, Ignored):
+        return JSONResponse({"ignored": received.reason})
+    await run_in_threadpool(pipeline.accept_inbound, received)
+    return channel.acknowledge()

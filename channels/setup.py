@@ -1,4 +1,9 @@
-"""Register the channels whose credentials are set, in the web process and in the worker."""
+"""Register the channels whose credentials are set, in the web process and in the worker.
+
+Adding a channel: its module (a class implementing base.Channel: webhooks, settings prefix,
+``configured``, receive / status / send) and one line in CHANNELS below. Its settings go to
+backend/core/config.py like any other.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +13,39 @@ import threading
 from backend.core.config import Settings, get_settings
 
 from . import registry
-from .registry import Channel
+from .base import Channel
+from .telegram import TelegramChannel
+from .twilio import TwilioSmsChannel, TwilioWhatsAppChannel
 
 logger = logging.getLogger(__name__)
+
+# Every channel there is, in the order webhooks shared by two of them are offered.
+CHANNELS: tuple[type[Channel], ...] = (
+    TwilioSmsChannel,
+    TwilioWhatsAppChannel,
+    TelegramChannel,
+)
 
 _lock = threading.Lock()
 _configured_for: tuple | None = None
 
 
 def _fingerprint(settings: Settings) -> tuple:
+    prefixes = tuple({channel.settings_prefix for channel in CHANNELS})
     return tuple(
         getattr(settings, name)
         for name in sorted(Settings.model_fields)
-        if name.startswith(("twilio_", "telegram_")) or name == "public_base_url"
+        if name.startswith(prefixes) or name == "public_base_url"
     )
 
 
 def build_channels(settings: Settings) -> list[Channel]:
-    from .telegram import TelegramChannel
-    from .twilio import TwilioSmsChannel, TwilioWhatsAppChannel
+    return [channel(settings) for channel in CHANNELS if channel.configured(settings)]  # type: ignore[call-arg]
 
-    channels: list[Channel] = []
-    twilio_ok = bool(settings.twilio_account_sid and settings.twilio_auth_token)
-    if twilio_ok and settings.twilio_from_number:
-        channels.append(TwilioSmsChannel(settings))
-    if twilio_ok and settings.twilio_whatsapp_from:
-        channels.append(TwilioWhatsAppChannel(settings))
-    if settings.telegram_bot_token:
-        channels.append(TelegramChannel(settings))
-    return channels
+
+def channels_for_webhook(path: str) -> list[str]:
+    """The channels that would answer this webhook path, configured or not (error messages)."""
+    return [channel.name for channel in CHANNELS if path in channel.webhooks]
 
 
 def configure_channels(settings: Settings | None = None) -> list[str]:

@@ -12,30 +12,21 @@ import logging
 import re
 import threading
 from collections.abc import Coroutine
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from fastapi import Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from backend.core.config import Settings
-from backend.core.db import session_scope
 from backend.core.safe_input import INT64_MAX, check_text, load_json
 from backend.core.security import constant_time_equals
-from backend.models import Contact, ContactStatus, Event, Message
-from backend.services import queue
+from backend.models import Contact, Message
 
-from .base import Inbound, SendResult
-from .linking import consume_telegram_token, link_by_shared_phone
-from .pipeline import accept_inbound
+from .base import FollowUp, Ignored, Inbound, Refused, SendResult, StatusUpdate, WebhookMethod
 
 logger = logging.getLogger(__name__)
 
@@ -62,19 +53,6 @@ T = TypeVar("T")
 # Telegram allows 4,096 characters in a message; dates are Unix times (up to year 2200).
 MAX_TEXT = 4096
 MAX_DATE = 7_258_118_400
-
-
-@dataclass
-class TelegramUpdate:
-    """What the gateway needs from one update; ``inbound`` is None when it is ignored."""
-
-    inbound: Inbound | None
-    ignored: str = ""
-    callback_query_id: str | None = None
-    start_token: str | None = None
-    shared_phone: str | None = None  # the sender's own contact card
-    foreign_card: bool = False  # someone else's contact card
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _integer(value: Any, where: str, low: int = 0, high: int = INT64_MAX) -> None:
@@ -132,8 +110,20 @@ def check_update_shape(data: Any) -> None:
         _optional_text(query, "data", "callback_query", 256)
 
 
-def parse_update(data: Any) -> TelegramUpdate:
-    """A webhook body -> TelegramUpdate. Raises ValueError when it is not a Telegram update."""
+def answer_callback_task(callback_query_id: str) -> FollowUp:
+    """Stop the tapped button's spinner, once the update is stored (tasks.py runs it)."""
+    return FollowUp(
+        ANSWER_CALLBACK_TASK,
+        {"callback_query_id": callback_query_id},
+        dedupe_key=f"tg-callback:{callback_query_id}",
+        max_attempts=2,
+    )
+
+
+def parse_update(data: Any) -> Inbound | Ignored:
+    """A webhook body -> Inbound (or Ignored). Raises ValueError when it is not a Telegram
+    update. A deep-link token or the sender's own contact card is reported on the Inbound: the
+    pipeline links the account; writing to a bot unblocks it (``unblocks``)."""
     check_update_shape(data)
     try:
         update = Update.de_json(data, None)
@@ -141,111 +131,46 @@ def parse_update(data: Any) -> TelegramUpdate:
         raise ValueError(f"malformed update: {exc.__class__.__name__}") from exc
     provider_id = str(update.update_id)
     if update.edited_message or update.edited_channel_post:
-        return TelegramUpdate(None, ignored="edited message")
+        return Ignored("edited message")
     if update.callback_query is not None:
         query = update.callback_query
-        inbound = Inbound(
+        return Inbound(
             channel="telegram",
             address=str(query.from_user.id),
             text=query.data or "",
             provider_id=provider_id,
             payload={"callback": True},
+            unblocks=True,
+            follow_ups=[answer_callback_task(query.id)],
         )
-        return TelegramUpdate(inbound, callback_query_id=query.id)
     message = update.message
     if message is None:
-        return TelegramUpdate(None, ignored="unsupported update")
+        return Ignored("unsupported update")
     if message.chat.type != "private" or message.from_user is None:
-        return TelegramUpdate(None, ignored="not a private chat")
+        return Ignored("not a private chat")
     user_id = message.from_user.id
     text = (message.text or message.caption or "").strip()
     payload: dict[str, Any] = {}
-    result = TelegramUpdate(None)
+    inbound = Inbound(
+        channel="telegram", address=str(user_id), text=text, provider_id=provider_id, unblocks=True
+    )
     start = _START.match(text)
     if start:
-        text = "/start"  # the token never reaches the database
+        inbound.text = "/start"  # the token never reaches the database
         token = start.group(1)
         if token and _TOKEN.match(token):
-            result.start_token = token
+            inbound.link_token = token
     media = [kind for kind in _MEDIA_KINDS if getattr(message, kind, None)]
     if media:
         payload["media"] = [{"kind": kind} for kind in media]
     if message.contact is not None:
         payload["contact_card"] = True
         if message.contact.user_id == user_id:
-            result.shared_phone = message.contact.phone_number
-        else:
-            result.foreign_card = True
-    result.inbound = Inbound(
-        channel="telegram",
-        address=str(user_id),
-        text=text,
-        provider_id=provider_id,
-        payload=payload,
-    )
-    return result
-
-
-def stopped_by_block(session: Session, contact: Contact) -> bool:
-    """Was the contact stopped because they blocked the bot (not because they wrote STOP)?"""
-    last = session.scalar(
-        select(Event)
-        .where(
-            Event.contact_id == contact.id,
-            Event.kind.in_(("contact_opt_out", "contact_opt_in")),
-        )
-        .order_by(Event.id.desc())
-        .limit(1)
-    )
-    source = str((last.data or {}).get("source", "")) if last is not None else ""
-    return last is not None and last.kind == "contact_opt_out" and source.startswith("telegram")
-
-
-def accept_update(parsed: TelegramUpdate) -> int:
-    """Persist the update (deduplicated on update_id), link the account when it brings a
-    deep-link token or the sender's own contact card, queue its processing."""
-    assert parsed.inbound is not None
-
-    def prepare(session: Session, message: Message) -> None:
-        contact = session.get(Contact, message.contact_id)
-        assert contact is not None
-        if contact.status == ContactStatus.stopped and stopped_by_block(session, contact):
-            # Writing to a bot unblocks it: they are reachable again (a STOP stays a STOP).
-            contact.status = ContactStatus.active
-            contact.stopped_at = None
-            session.add(
-                Event(
-                    kind="contact_opt_in",
-                    contact_id=contact.id,
-                    beneficiary_id=contact.beneficiary_id,
-                    message_id=message.id,
-                    data={"source": "telegram unblocked"},
-                )
-            )
-        payload = dict(message.payload or {})
-        if parsed.start_token:
-            outcome = consume_telegram_token(session, parsed.start_token, contact)
-            payload["notice"] = "telegram_linked" if outcome == "linked" else "link_invalid"
-        elif parsed.shared_phone:
-            outcome = link_by_shared_phone(session, contact, parsed.shared_phone)
-            payload["notice"] = "contact_linked" if outcome == "linked" else "contact_unknown"
-            if outcome == "linked":
-                payload["rasa_text"] = "/greet"  # the menu, now with their first name
-        elif parsed.foreign_card:
-            payload["notice"] = "contact_not_own"
-        message.payload = payload
-
-    message_id, _created = accept_inbound(parsed.inbound, prepare)
-    if parsed.callback_query_id:
-        with session_scope() as session:
-            queue.enqueue(
-                session,
-                ANSWER_CALLBACK_TASK,
-                {"callback_query_id": parsed.callback_query_id},
-                dedupe_key=f"tg-callback:{parsed.callback_query_id}",
-                max_attempts=2,
-            )
-    return message_id
+            inbound.shared_phone = message.contact.phone_number
+        elif inbound.link_token is None:
+            payload["notice"] = "contact_not_own"  # someone else's card
+    inbound.payload = payload
+    return inbound
 
 
 def reply_markup(buttons: list[dict[str, str]]) -> ReplyKeyboardMarkup | None:
@@ -265,7 +190,13 @@ def _seconds(value: int | float | timedelta) -> float:
 
 
 class TelegramChannel:
-    name = "telegram"
+    name: ClassVar[str] = "telegram"
+    webhooks: ClassVar[dict[str, WebhookMethod]] = {WEBHOOK_PATH: "receive"}
+    settings_prefix: ClassVar[str] = "telegram_"
+
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        return bool(settings.telegram_bot_token)
 
     def __init__(self, settings: Settings, timeout: float = 20.0) -> None:
         self.settings = settings
@@ -301,22 +232,21 @@ class TelegramChannel:
 
     # --- webhook ------------------------------------------------------------------------
 
-    async def receive(self, request: Request) -> Response:
+    async def receive(self, request: Request) -> Inbound | Ignored:
         secret = self.settings.telegram_webhook_secret
         given = request.headers.get(SECRET_HEADER, "")
         if not secret or not constant_time_equals(given, secret):
-            return PlainTextResponse(f"invalid or missing {SECRET_HEADER}", status_code=403)
+            raise Refused(403, f"invalid or missing {SECRET_HEADER}")
         try:
-            parsed = parse_update(load_json(await request.body()))
+            return parse_update(load_json(await request.body()))
         except ValueError as exc:  # also invalid, deep or NUL-carrying JSON
-            return PlainTextResponse(str(exc), status_code=400)
-        if parsed.inbound is None:
-            return JSONResponse({"ignored": parsed.ignored})
-        await run_in_threadpool(accept_update, parsed)
+            raise Refused(400, str(exc)) from exc
+
+    def acknowledge(self) -> Response:
         return Response(status_code=200)
 
-    async def status(self, request: Request) -> Response:  # Telegram has no delivery receipts
-        return Response(status_code=404)
+    async def status(self, request: Request) -> StatusUpdate:
+        raise Refused(404, "Telegram has no delivery receipts")
 
     # --- calls the rest of the gateway makes --------------------------------------------
 

@@ -9,29 +9,23 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from fastapi import Request, Response
-from fastapi.responses import PlainTextResponse
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from backend.core.config import Settings
-from backend.core.db import session_scope
 from backend.core.safe_input import UnsafeInput, check_text
-from backend.models import Contact, ContactStatus, Event, Message, utcnow
+from backend.models import Contact, Message, utcnow
 
-from .base import Inbound, SendResult
+from .base import Inbound, Refused, SendResult, StatusUpdate, WebhookMethod
 from .gsm7 import fold_to_gsm7
 from .identity import InvalidAddress, to_e164
-from .pipeline import accept_inbound
 
 logger = logging.getLogger(__name__)
 
@@ -109,9 +103,21 @@ def classify_error(exc: Exception) -> SendResult:
 
 
 class TwilioChannel:
-    """Shared by SMS and WhatsApp: one REST client, one way to handle errors."""
+    """Shared by SMS and WhatsApp: one REST client, one way to handle errors, one webhook."""
 
-    name = "sms"
+    name: ClassVar[str] = "sms"
+    webhooks: ClassVar[dict[str, WebhookMethod]] = {INBOUND_PATH: "receive", STATUS_PATH: "status"}
+    settings_prefix: ClassVar[str] = "twilio_"
+
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        return bool(
+            settings.twilio_account_sid and settings.twilio_auth_token and cls.sender(settings)
+        )
+
+    @staticmethod
+    def sender(settings: Settings) -> str:
+        return settings.twilio_from_number
 
     def __init__(self, settings: Settings, client: Client | None = None) -> None:
         self.settings = settings
@@ -144,46 +150,37 @@ class TwilioChannel:
     def send(self, contact: Contact, message: Message) -> SendResult:
         return self.send_sms(contact.address, message.text or "")
 
-    async def _signed_form(self, request: Request) -> dict[str, str] | Response:
-        """The verified form fields, or the response refusing them."""
+    async def _signed_form(self, request: Request) -> dict[str, str]:
+        """The verified form fields. Raises Refused."""
         form = await request.form()
         if any(not isinstance(value, str) for _key, value in form.multi_items()):
             # Twilio posts plain form fields; a file part cannot even be signed.
-            return PlainTextResponse("file parts are not accepted", status_code=400)
+            raise Refused(400, "file parts are not accepted")
         if not signature_is_valid(self.settings, request, form):
-            return PlainTextResponse("invalid or missing X-Twilio-Signature", status_code=403)
+            raise Refused(403, "invalid or missing X-Twilio-Signature")
         fields = {key: str(value) for key, value in form.multi_items()}
         try:
             check_fields(fields)
         except UnsafeInput as exc:
-            return PlainTextResponse(str(exc), status_code=400)
+            raise Refused(400, str(exc)) from exc
         return fields
 
-    async def receive(self, request: Request) -> Response:
-        """SMS and WhatsApp alike: verify, persist, answer an empty TwiML at once."""
+    async def receive(self, request: Request) -> Inbound:
+        """SMS and WhatsApp alike (the sender's prefix says which)."""
         fields = await self._signed_form(request)
-        if isinstance(fields, Response):
-            return fields
         try:
-            inbound = parse_inbound(fields)
+            return parse_inbound(fields)
         except ValueError as exc:
-            return PlainTextResponse(str(exc), status_code=400)
-        await run_in_threadpool(accept_inbound, inbound)
-        return Response(EMPTY_TWIML, media_type="application/xml")
+            raise Refused(400, str(exc)) from exc
 
-    async def status(self, request: Request) -> Response:
+    def acknowledge(self) -> Response:
+        return Response(EMPTY_TWIML, media_type="application/xml")  # no reply in the TwiML
+
+    async def status(self, request: Request) -> StatusUpdate:
         fields = await self._signed_form(request)
-        if isinstance(fields, Response):
-            return fields
         if not (fields.get("MessageSid") or fields.get("SmsSid")):
-            return PlainTextResponse("MessageSid is required", status_code=400)
-
-        def record() -> None:
-            with session_scope() as session:
-                record_status(session, fields)
-
-        await run_in_threadpool(record)
-        return Response(status_code=200)
+            raise Refused(400, "MessageSid is required")
+        return parse_status(fields)
 
 
 class TwilioSmsChannel(TwilioChannel):
@@ -222,6 +219,10 @@ def choice_template(settings: Settings, message: Message) -> tuple[str, dict[str
 
 class TwilioWhatsAppChannel(TwilioChannel):
     name = "whatsapp"
+
+    @staticmethod
+    def sender(settings: Settings) -> str:
+        return settings.twilio_whatsapp_from
 
     def send(self, contact: Contact, message: Message) -> SendResult:
         text = message.text or ""
@@ -281,7 +282,6 @@ STATUS_MAP = {
     "failed": "failed",
     "canceled": "failed",
 }
-FINAL = {"delivered", "failed"}
 
 
 # Longest value we take per field (a WhatsApp body is at most 4,096 characters); the ids and
@@ -325,46 +325,18 @@ def parse_inbound(form: dict[str, str]) -> Inbound:
     return Inbound(channel=channel, address=address, text=text, provider_id=sid, payload=payload)
 
 
-def record_status(session: Session, form: dict[str, str]) -> Message | None:
-    """Apply one status callback; out-of-order callbacks never move a message backwards."""
-    sid = form.get("MessageSid") or form.get("SmsSid") or ""
+def parse_status(form: dict[str, str]) -> StatusUpdate:
+    """A Twilio status callback -> StatusUpdate (applied by the pipeline)."""
     twilio_status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
     error_code = form.get("ErrorCode") or None
-    message = session.scalar(
-        select(Message).where(
-            Message.direction == "out",
-            Message.channel.in_(("sms", "whatsapp")),
-            Message.provider_id == sid,
-        )
+    return StatusUpdate(
+        provider="twilio",
+        channels=("sms", "whatsapp"),
+        provider_id=form.get("MessageSid") or form.get("SmsSid") or "",
+        provider_status=twilio_status,
+        status=STATUS_MAP.get(twilio_status),
+        error_code=error_code,
+        error_detail=f"Twilio error {error_code} ({twilio_status})" if error_code else None,
+        contact_stopped=bool(error_code and error_code.isdigit() and int(error_code) in OPTED_OUT),
+        raw=dict(form),
     )
-    if message is None:
-        # Not ours, or it raced ahead of the commit of the send: kept in the log, not lost.
-        session.add(Event(kind="twilio_status_unmatched", data=dict(form)))
-        return None
-    payload = dict(message.payload or {})
-    history = list(payload.get("delivery") or [])
-    # Twilio retries a callback it thinks was lost: a replay is recorded once.
-    if not any(
-        (entry.get("status"), entry.get("error_code")) == (twilio_status, error_code)
-        for entry in history
-    ):
-        history.append(
-            {"status": twilio_status, "error_code": error_code, "at": utcnow().isoformat()}
-        )
-        payload["delivery"] = history
-        message.payload = payload
-    ours = STATUS_MAP.get(twilio_status)
-    if ours and message.status not in FINAL | {"suppressed"}:
-        message.status = ours
-    if error_code:
-        message.error_code = error_code
-        message.error_detail = f"Twilio error {error_code} ({twilio_status})"
-    if error_code and error_code.isdigit() and int(error_code) in OPTED_OUT:
-        contact = session.get(Contact, message.contact_id)
-        if contact is not None and contact.status != ContactStatus.stopped:
-            contact.status = ContactStatus.stopped
-            contact.stopped_at = utcnow()
-            session.add(
-                Event(kind="contact_opt_out", contact_id=contact.id, data={"source": error_code})
-            )
-    return message

@@ -23,6 +23,7 @@ from backend.core.clock import utcnow
 from backend.core.config import get_settings
 from backend.core.db import session_scope
 from backend.models import Event, Message
+from backend.services.outbox import store_replies
 
 from .optout import is_opt_in, is_opt_out
 from .rendering import render
@@ -132,8 +133,6 @@ def _notice_sent(session: Session, message: Message) -> bool:
 
 
 def _send_notice(session: Session, message: Message) -> None:
-    from .pipeline import store_replies  # the pipeline's own helper, imported when needed
-
     store_replies(session, message, render([{"text": NOTICE}], message.channel), NOTICE_KIND)
     session.add(Event(kind=NOTICE_KIND, contact_id=message.contact_id, message_id=message.id))
     logger.info("message %s waits for a service: notice sent", message.id)

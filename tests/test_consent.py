@@ -17,8 +17,8 @@ from backend.models import (
 from backend.seed import seed
 from backend.services import my_data
 from backend.services.conversation import Router
+from backend.services.outbox import queue_outbound
 from backend.services.questionnaire.engine import Engine
-from channels.pipeline import queue_outbound
 from channels.rendering import render
 from tests.support.prediag import awa
 from tests.support.questionnaire_answers import AWA, answered_prediagnostic

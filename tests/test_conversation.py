@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from backend.models import Contact, Event, Message, PrediagnosticAnswer
 from backend.services.conversation import Router
+from backend.services.outbox import store_replies
 from backend.services.questionnaire.engine import Engine
-from channels.pipeline import store_replies
 from channels.rendering import render
 
 MAIN_MENU = [

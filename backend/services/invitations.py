@@ -33,7 +33,9 @@ from backend.models import (
     Task,
 )
 from backend.services import queue, reminders
+from backend.services.outbox import queue_outbound
 from channels.gsm7 import fold_to_gsm7, segment_count
+from channels.rendering import render
 
 logger = logging.getLogger(__name__)
 
@@ -319,9 +321,6 @@ def _started(session: Session, beneficiary_id: int) -> bool:
 
 def send_due(payload: dict[str, Any]) -> str:
     """The task handler. Returns what happened (for logs and tests)."""
-    from channels.pipeline import queue_outbound
-    from channels.rendering import render
-
     now = clock_now()
     invitation_id, step = int(payload["invitation_id"]), int(payload["step"])
     with session_scope() as session:

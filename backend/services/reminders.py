@@ -35,6 +35,9 @@ from backend.models import (
 )
 from backend.models import Appointment as AppointmentModel
 from backend.services import queue
+from backend.services.appointment_text import describe
+from backend.services.outbox import queue_outbound
+from channels.rendering import render
 
 logger = logging.getLogger(__name__)
 
@@ -302,17 +305,12 @@ def reminder_contact(session: Session, beneficiary_id: int) -> Contact | None:
 
 
 def reminder_text(appointment: AppointmentModel) -> str:
-    from .appointments import describe
-
     # Not asked for: no address in it (backend/services/privacy.py).
     return f"Rappel de votre RDV : {describe(appointment, address=False)['text']}."
 
 
 def send_due(payload: dict[str, Any]) -> str:
     """The task handler. Returns what happened (for logs and tests)."""
-    from channels.pipeline import queue_outbound
-    from channels.rendering import render
-
     now = clock_now()
     appointment_id = int(payload["appointment_id"])
     offset = int(payload["offset_hours"])

@@ -1,25 +1,20 @@
-"""Staff sign-in for the web pages: server-side sessions, CSRF tokens, failed-login slow-down."""
+"""Staff sign-in for the web pages: CSRF tokens, failed-login slow-down (the sessions
+themselves are backend/services/staff_sessions.py, the simulator API reads them too)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from fastapi import Request
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.core.config import get_settings
 from backend.core.security import constant_time_equals, hash_password, verify_password
-from backend.models import Account, LoginAttempt, WebSession, utcnow
+from backend.models import Account, LoginAttempt, utcnow
 
-SESSION_COOKIE = "parcours_session"
 LOGIN_CSRF_COOKIE = "parcours_login_csrf"
-SESSION_LIFETIME = timedelta(hours=10)  # one working day, then sign in again
-SESSION_IDLE = timedelta(hours=2)
-TOUCH_EVERY = timedelta(minutes=1)
 
 # Failed attempts counted over this window; past the free ones, each new attempt must wait
 # 2, 4, 8... seconds after the previous failure, up to MAX_DELAY.
@@ -54,10 +49,6 @@ def cookie_is_secure() -> bool:
 
 def client_ip(request: Request) -> str:
     return (request.client.host if request.client else None) or "unknown"
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- slow-down -------------------------------------------------------------------------------
@@ -139,58 +130,6 @@ def format_wait(seconds: int) -> str:
         return unit(max(1, seconds), "seconde")
     minutes, rest = divmod(seconds, 60)
     return unit(minutes, "minute") + (f" {unit(rest, 'seconde')}" if rest else "")
-
-
-# --- sessions --------------------------------------------------------------------------------
-
-
-def open_session(session: Session, account: Account, ip: str) -> str:
-    """A new session for this account; returns the cookie value (never stored as is)."""
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    session.add(
-        WebSession(
-            token_hash=_hash(token),
-            account_id=account.id,
-            csrf_token=secrets.token_urlsafe(32),
-            expires_at=now + SESSION_LIFETIME,
-            last_seen_at=now,
-            ip=ip[:64],
-        )
-    )
-    # Expired sessions of anyone are cleaned up as people sign in.
-    session.execute(delete(WebSession).where(WebSession.expires_at < now))
-    session.flush()
-    return token
-
-
-def find_session(session: Session, token: str | None) -> WebSession | None:
-    if not token:
-        return None
-    web_session = session.scalar(select(WebSession).where(WebSession.token_hash == _hash(token)))
-    if web_session is None:
-        return None
-    now = utcnow()
-    if (
-        web_session.expires_at < now
-        or web_session.last_seen_at < now - SESSION_IDLE
-        or not web_session.account.is_active
-    ):
-        session.delete(web_session)
-        session.flush()
-        return None
-    if now - web_session.last_seen_at > TOUCH_EVERY:
-        web_session.last_seen_at = now
-    return web_session
-
-
-def close_session(session: Session, token: str | None) -> None:
-    if token:
-        session.execute(delete(WebSession).where(WebSession.token_hash == _hash(token)))
-
-
-def close_all_sessions(session: Session, account_id: int) -> None:
-    session.execute(delete(WebSession).where(WebSession.account_id == account_id))
 
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:

@@ -12,9 +12,10 @@ from fastapi.templating import Jinja2Templates
 
 from backend.api.deps import SessionDep
 from backend.models import Role, WebSession, utcnow
+from backend.services.staff_sessions import SESSION_COOKIE, find_session
 
 from . import labels
-from .auth import SESSION_COOKIE, LoginRequired, WebError, csrf_ok, find_session
+from .auth import LoginRequired, WebError, csrf_ok
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 TEMPLATES.env.filters.update(

@@ -82,7 +82,7 @@ CONTRACT_TYPE_LABELS = {
     "portage_salarial": "Portage salarial",
 }
 
-# Keys as the chat writes them (backend/services/requests.py SITUATION_KINDS).
+# Keys as the chat writes them (backend/services/referent_requests.py SITUATION_KINDS).
 SITUATION_UPDATE_LABELS = {
     "emploi": "A trouvé un emploi",
     "demenagement": "A déménagé",

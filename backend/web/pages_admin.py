@@ -12,8 +12,9 @@ from backend.api.deps import SessionDep
 from backend.core.safe_input import PathId
 from backend.core.security import hash_password
 from backend.models import Account, Event, Role, WebSession
+from backend.services.staff_sessions import close_all_sessions
 
-from .auth import WebError, close_all_sessions
+from .auth import WebError
 from .common import allow, check_csrf, flash, redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)

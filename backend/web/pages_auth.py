@@ -10,20 +10,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from backend.api.deps import SessionDep
 from backend.core.security import hash_password, verify_password
 from backend.models import Event, WebSession
+from backend.services.staff_sessions import (
+    SESSION_COOKIE,
+    SESSION_LIFETIME,
+    close_all_sessions,
+    close_session,
+    find_session,
+    open_session,
+)
 
 from .auth import (
     LOGIN_CSRF_COOKIE,
-    SESSION_COOKIE,
-    SESSION_LIFETIME,
     attempt_login,
     client_ip,
-    close_all_sessions,
-    close_session,
     cookie_is_secure,
     csrf_ok,
-    find_session,
     format_wait,
-    open_session,
 )
 from .common import HOME, check_csrf, current_session, flash, redirect, render, safe_next
 

@@ -17,7 +17,7 @@ from backend.models import (
     utcnow,
 )
 from backend.seed import DEMO_PASSWORD, DEMO_PHONE, seed
-from channels.pipeline import queue_outbound
+from backend.services.outbox import queue_outbound
 from channels.rendering import render
 from tests.fakes.telegram import BLOCKED, BOT_USER
 

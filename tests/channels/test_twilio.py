@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from backend.core.db import session_scope
 from backend.models import Contact, ContactStatus, Event, Message, Task, utcnow
 from backend.seed import DEMO_PHONE, seed
-from channels.pipeline import queue_outbound
+from backend.services.outbox import queue_outbound
 from channels.rendering import render
 from channels.twilio import EMPTY_TWIML
 

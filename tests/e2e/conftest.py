@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from backend.core.db import session_scope
 from backend.models import Account, Beneficiary, Contact, Structure
-from backend.services import appointments
+from backend.services import appointment_text, appointments
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import FakeTwilio
 from tests.support.database import migrate, reset_caches
@@ -193,7 +193,7 @@ def enrol(e2e_db, new_phone):
                 "beneficiary_id": person.id,
                 "contact_id": contact.id,
                 "appointment_id": appointment.id if appointment else None,
-                "when": appointments.when_text(appointment.starts_at) if appointment else None,
+                "when": appointment_text.when_text(appointment.starts_at) if appointment else None,
             }
 
     return make

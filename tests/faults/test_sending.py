@@ -17,8 +17,8 @@ from sqlalchemy import update
 
 from backend.core.db import session_scope
 from backend.models import Contact, Event, KeyLease, Message, Task, utcnow
+from backend.services.outbox import queue_outbound
 from channels.outbound import INTERRUPTED
-from channels.pipeline import queue_outbound
 from channels.rendering import render
 from tests.fakes.twilio import FakeTwilio
 

@@ -26,6 +26,7 @@ from backend.models import (
 )
 from backend.services import appointments as service
 from backend.services import reminders
+from backend.services.appointment_text import local_zone
 
 router = APIRouter(tags=["appointments"])
 
@@ -41,7 +42,7 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return value
     if value.tzinfo is None:
-        value = value.replace(tzinfo=service.local_zone())
+        value = value.replace(tzinfo=local_zone())
     return check_datetime(value, "starts_at")  # year 1 or 9999 would overflow in UTC
 
 

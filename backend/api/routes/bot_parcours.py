@@ -18,7 +18,7 @@ from backend.core.clock import now as clock_now
 from backend.core.safe_input import NoNul, PathId, RowId, check_text
 from backend.models import Beneficiary, Contact
 from backend.services import appointments as appointment_service
-from backend.services import requests as request_service
+from backend.services import referent_requests as request_service
 from channels.identity import InvalidAddress, to_e164
 
 router = APIRouter(prefix="/bot", tags=["bot"], dependencies=[Depends(require_bot)])
@@ -91,8 +91,8 @@ def cannot_attend(contact_id: PathId, body: CannotAttendIn, session: SessionDep)
     check_message(session, contact, body.message_id)
     if request_service.access(session, contact) == "unknown":
         # Kept for triage rather than dropped: staff will identify the number.
-        request = request_service.cannot_attend_unknown(
-            session, contact, reason=body.reason, message_id=body.message_id
+        request = request_service.cannot_attend(
+            session, contact, None, reason=body.reason, message_id=body.message_id
         )
         return {
             "request_id": request.id,

@@ -14,7 +14,7 @@ from backend.core.config import get_settings
 from backend.core.safe_input import NoNul
 from backend.core.security import read_token
 from backend.models import Account, Role
-from backend.web.auth import SESSION_COOKIE, find_session
+from backend.services.staff_sessions import SESSION_COOKIE, find_session
 from channels.base import Inbound
 from channels.identity import InvalidAddress, normalise_address
 from channels.pipeline import simulate

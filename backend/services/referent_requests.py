@@ -20,9 +20,13 @@ from backend.models import (
     Event,
     SituationUpdate,
 )
+from channels.rendering import render
 
-from .appointments import DAYS, business_days_later, local_zone
+from .appointment_text import DAYS, local_zone
+from .appointments import business_days_later
+from .outbox import find_or_create_contact, queue_outbound
 from .privacy import short_name
+from .triage import pending_person
 
 MAX_BIRTH_DATE_TRIES = 3
 NEW_NUMBER_VALID_DAYS = 7
@@ -125,8 +129,6 @@ def request_callback(
 ) -> CallbackRequest:
     """From an unknown number too: it is kept for a person pending identification, shown on the
     triage page, and reaches a referent's inbox once staff link the number to someone."""
-    from .triage import pending_person
-
     pending_person(session, contact)
     request = CallbackRequest(
         beneficiary_id=contact.beneficiary_id,
@@ -153,65 +155,42 @@ def request_callback(
 def cannot_attend(
     session: Session,
     contact: Contact,
-    appointment: Appointment,
+    appointment: Appointment | None,
     *,
     reason: str | None,
     message_id: int | None,
 ) -> CallbackRequest:
-    """Recorded for the referent, who decides; the appointment itself is left as it is."""
+    """Recorded for the referent, who decides; the appointment itself is left as it is.
+
+    Without ``appointment``: an unknown number (or a person pending identification) says they
+    cannot come; no appointment can be shown or matched, so the message is kept for triage."""
+    person_id = appointment.beneficiary_id if appointment else pending_person(session, contact).id
     request = CallbackRequest(
-        beneficiary_id=appointment.beneficiary_id,
+        beneficiary_id=person_id,
         contact_id=contact.id,
         kind="cannot_attend",
-        appointment_id=appointment.id,
+        appointment_id=appointment.id if appointment else None,
         reason=reason,
         source_message_id=message_id,
     )
     session.add(request)
     session.flush()
+    data: dict[str, Any] = {
+        "callback_request_id": request.id,
+        "appointment_id": appointment.id if appointment else None,
+        "reason_given": bool(reason),
+    }
+    if appointment is None:
+        data["pending_identification"] = True
     session.add(
         Event(
             kind="appointment_cannot_attend",
             contact_id=contact.id,
-            beneficiary_id=appointment.beneficiary_id,
+            beneficiary_id=person_id,
             message_id=message_id,
-            data={
-                "callback_request_id": request.id,
-                "appointment_id": appointment.id,
-                "reason_given": bool(reason),
-            },
+            data=data,
         )
     )
-    return request
-
-
-def cannot_attend_unknown(
-    session: Session, contact: Contact, *, reason: str | None, message_id: int | None
-) -> CallbackRequest:
-    """An unknown number (or a person pending identification) says they cannot come: no
-    appointment can be shown or matched, so the message is kept for triage."""
-    from .triage import pending_person
-
-    person = pending_person(session, contact)
-    request = CallbackRequest(
-        beneficiary_id=person.id,
-        contact_id=contact.id,
-        kind="cannot_attend",
-        reason=reason,
-        source_message_id=message_id,
-    )
-    session.add(request)
-    session.flush()
-    session.add(
-        Event(
-            kind="appointment_cannot_attend",
-            contact_id=contact.id,
-            beneficiary_id=person.id,
-            message_id=message_id,
-            data={"callback_request_id": request.id, "appointment_id": None,
-                  "reason_given": bool(reason), "pending_identification": True},
-        )
-    )  # fmt: skip
     return request
 
 
@@ -268,9 +247,6 @@ def declare_new_number(
     session: Session, contact: Contact, new_number: str, message_id: int | None
 ) -> SituationUpdate:
     """Stored pending, and the new number is asked to confirm: only a reply from it links it."""
-    from channels.pipeline import find_or_create_contact, queue_outbound
-    from channels.rendering import render
-
     channel = contact.channel if contact.channel in ("sms", "whatsapp") else "sms"
     new_contact = find_or_create_contact(session, channel, new_number)
     session.flush()
