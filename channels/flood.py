@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 
 from backend.core.clock import utcnow
 from backend.core.config import get_settings
-from backend.models import Contact, Event, Message
+from backend.models import Contact, Message
 from backend.services import queue
+from backend.services.events import EventKind, record_event
 
 from .optout import is_opt_in, is_opt_out
 from .rendering import render
@@ -36,7 +37,7 @@ from .rendering import render
 logger = logging.getLogger(__name__)
 
 BATCHED = "batched"
-NOTICE_KIND = "flood_notice"
+NOTICE_KIND = EventKind.flood_notice  # the event and the notice message's payload kind
 NOTICE = "Vous envoyez beaucoup de messages. Je lis le dernier et je vous réponds."
 
 
@@ -114,7 +115,7 @@ def send_notice(session: Session, message: Message) -> None:
     from .pipeline import store_replies  # the pipeline calls us: imported when needed
 
     store_replies(session, message, render([{"text": NOTICE}], message.channel), NOTICE_KIND)
-    session.add(Event(kind=NOTICE_KIND, contact_id=message.contact_id, message_id=message.id))
+    record_event(session, NOTICE_KIND, contact_id=message.contact_id, message_id=message.id)
     logger.info("flood control: contact %s over the rate, notice sent", message.contact_id)
 
 

@@ -7,7 +7,8 @@ import random
 
 from backend.core.config import get_settings
 from backend.core.db import session_scope
-from backend.models import Contact, ContactStatus, Event, Message, utcnow
+from backend.models import Contact, ContactStatus, Message, utcnow
+from backend.services.events import EventKind, record_event
 
 from .base import SendResult
 from .registry import get_channel
@@ -68,14 +69,13 @@ def send_message(message_id: int) -> None:
         if result.contact_stopped:
             contact.status = ContactStatus.stopped
             contact.stopped_at = utcnow()
-            session.add(
-                Event(
-                    kind="contact_opt_out",
-                    contact_id=contact.id,
-                    beneficiary_id=contact.beneficiary_id,
-                    message_id=message.id,
-                    data={"source": f"{message.channel} error {result.error_code}"},
-                )
+            record_event(
+                session,
+                EventKind.contact_opt_out,
+                contact_id=contact.id,
+                beneficiary_id=contact.beneficiary_id,
+                message_id=message.id,
+                data={"source": f"{message.channel} error {result.error_code}"},
             )
             message.status = "failed"
             message.payload = payload
@@ -121,7 +121,7 @@ def _interrupted(session, message: Message) -> None:
     message.status = "failed"
     message.error_code = INTERRUPTED
     message.error_detail = "worker stopped while sending: delivery unknown, not sent again"
-    session.add(
-        Event(kind="send_interrupted", contact_id=message.contact_id, message_id=message.id)
+    record_event(
+        session, EventKind.send_interrupted, contact_id=message.contact_id, message_id=message.id
     )
     logger.error("message %s: worker stopped while sending it, not sent again", message.id)

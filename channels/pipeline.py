@@ -17,9 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.core.db import session_scope
-from backend.models import Contact, ContactStatus, Event, Message, utcnow
+from backend.models import Contact, ContactStatus, Message, utcnow
 from backend.services import queue
 from backend.services.conversation import Router
+from backend.services.events import EventKind, record_event
 
 from . import flood
 from .base import Inbound
@@ -230,13 +231,12 @@ def handle_keywords(session: Session, message: Message, contact: Contact) -> lis
         kind, reply_text = "opt_in", RESTARTED_REPLY
     else:
         return None
-    session.add(
-        Event(
-            kind=f"contact_{kind}",
-            contact_id=contact.id,
-            beneficiary_id=contact.beneficiary_id,
-            message_id=message.id,
-        )
+    record_event(
+        session,
+        EventKind.contact_opt_out if kind == "opt_out" else EventKind.contact_opt_in,
+        contact_id=contact.id,
+        beneficiary_id=contact.beneficiary_id,
+        message_id=message.id,
     )
     replies = render([{"text": reply_text}], message.channel)
     store_replies(session, message, replies, kind=kind)
@@ -349,14 +349,13 @@ def apply_opt_out(session: Session, message: Message, contact: Contact) -> list[
     """A plain-words opt-out, confirmed: the same as STOP."""
     contact.status = ContactStatus.stopped
     contact.stopped_at = utcnow()
-    session.add(
-        Event(
-            kind="contact_opt_out",
-            contact_id=contact.id,
-            beneficiary_id=contact.beneficiary_id,
-            message_id=message.id,
-            data={"confirmed": True},
-        )
+    record_event(
+        session,
+        EventKind.contact_opt_out,
+        contact_id=contact.id,
+        beneficiary_id=contact.beneficiary_id,
+        message_id=message.id,
+        data={"confirmed": True},
     )
     replies = render([{"text": STOPPED_REPLY}], message.channel)
     store_replies(session, message, replies, kind="opt_out")

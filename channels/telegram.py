@@ -32,6 +32,7 @@ from backend.core.safe_input import INT64_MAX, check_text, load_json
 from backend.core.security import constant_time_equals
 from backend.models import Contact, ContactStatus, Event, Message
 from backend.services import queue
+from backend.services.events import EventKind, record_event
 
 from .base import Inbound, SendResult
 from .linking import consume_telegram_token, link_by_shared_phone
@@ -192,13 +193,17 @@ def stopped_by_block(session: Session, contact: Contact) -> bool:
         select(Event)
         .where(
             Event.contact_id == contact.id,
-            Event.kind.in_(("contact_opt_out", "contact_opt_in")),
+            Event.kind.in_((EventKind.contact_opt_out, EventKind.contact_opt_in)),
         )
         .order_by(Event.id.desc())
         .limit(1)
     )
     source = str((last.data or {}).get("source", "")) if last is not None else ""
-    return last is not None and last.kind == "contact_opt_out" and source.startswith("telegram")
+    return (
+        last is not None
+        and last.kind == EventKind.contact_opt_out
+        and source.startswith("telegram")
+    )
 
 
 def accept_update(parsed: TelegramUpdate) -> int:
@@ -213,14 +218,13 @@ def accept_update(parsed: TelegramUpdate) -> int:
             # Writing to a bot unblocks it: they are reachable again (a STOP stays a STOP).
             contact.status = ContactStatus.active
             contact.stopped_at = None
-            session.add(
-                Event(
-                    kind="contact_opt_in",
-                    contact_id=contact.id,
-                    beneficiary_id=contact.beneficiary_id,
-                    message_id=message.id,
-                    data={"source": "telegram unblocked"},
-                )
+            record_event(
+                session,
+                EventKind.contact_opt_in,
+                contact_id=contact.id,
+                beneficiary_id=contact.beneficiary_id,
+                message_id=message.id,
+                data={"source": "telegram unblocked"},
             )
         payload = dict(message.payload or {})
         if parsed.start_token:

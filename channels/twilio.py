@@ -26,7 +26,8 @@ from twilio.rest import Client
 from backend.core.config import Settings
 from backend.core.db import session_scope
 from backend.core.safe_input import UnsafeInput, check_text
-from backend.models import Contact, ContactStatus, Event, Message, utcnow
+from backend.models import Contact, ContactStatus, Message, utcnow
+from backend.services.events import EventKind, record_event
 
 from .base import Inbound, SendResult
 from .gsm7 import fold_to_gsm7
@@ -339,7 +340,7 @@ def record_status(session: Session, form: dict[str, str]) -> Message | None:
     )
     if message is None:
         # Not ours, or it raced ahead of the commit of the send: kept in the log, not lost.
-        session.add(Event(kind="twilio_status_unmatched", data=dict(form)))
+        record_event(session, EventKind.twilio_status_unmatched, data=dict(form))
         return None
     payload = dict(message.payload or {})
     history = list(payload.get("delivery") or [])
@@ -364,7 +365,10 @@ def record_status(session: Session, form: dict[str, str]) -> Message | None:
         if contact is not None and contact.status != ContactStatus.stopped:
             contact.status = ContactStatus.stopped
             contact.stopped_at = utcnow()
-            session.add(
-                Event(kind="contact_opt_out", contact_id=contact.id, data={"source": error_code})
+            record_event(
+                session,
+                EventKind.contact_opt_out,
+                contact_id=contact.id,
+                data={"source": error_code},
             )
     return message

@@ -23,13 +23,14 @@ from backend.core.clock import utcnow
 from backend.core.config import get_settings
 from backend.core.db import session_scope
 from backend.models import Event, Message
+from backend.services.events import EventKind, record_event
 
 from .optout import is_opt_in, is_opt_out
 from .rendering import render
 
 logger = logging.getLogger(__name__)
 
-NOTICE_KIND = "wait_notice"
+NOTICE_KIND = EventKind.wait_notice  # the event and the notice message's payload kind
 NOTICE = "Un instant, je vous réponds dans quelques minutes."
 # A service seen up is not asked again for this long (one check per second, not per turn).
 UP_CACHE_SECONDS = 1.0
@@ -135,5 +136,5 @@ def _send_notice(session: Session, message: Message) -> None:
     from .pipeline import store_replies  # the pipeline's own helper, imported when needed
 
     store_replies(session, message, render([{"text": NOTICE}], message.channel), NOTICE_KIND)
-    session.add(Event(kind=NOTICE_KIND, contact_id=message.contact_id, message_id=message.id))
+    record_event(session, NOTICE_KIND, contact_id=message.contact_id, message_id=message.id)
     logger.info("message %s waits for a service: notice sent", message.id)
