@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from backend.core.clock import utcnow
 from backend.core.config import get_settings
-from backend.models import Contact, Message
+from backend.models import Contact, Message, MessageDirection, MessageStatus
 from backend.services import queue
 from backend.services.events import EventKind, record_event
 
@@ -36,7 +36,7 @@ from .rendering import render
 
 logger = logging.getLogger(__name__)
 
-BATCHED = "batched"
+BATCHED = MessageStatus.batched
 NOTICE_KIND = EventKind.flood_notice  # the event and the notice message's payload kind
 NOTICE = "Vous envoyez beaucoup de messages. Je lis le dernier et je vous réponds."
 
@@ -70,8 +70,8 @@ def newer_waiting(session: Session, message: Message) -> bool:
             select(Message.id)
             .where(
                 Message.contact_id == message.contact_id,
-                Message.direction == "in",
-                Message.status == "received",
+                Message.direction == MessageDirection.inbound,
+                Message.status == MessageStatus.received,
                 Message.id > message.id,
             )
             .limit(1)
@@ -86,7 +86,7 @@ def _recent_replies(session: Session, contact_id: int, since: datetime) -> list[
             select(Message)
             .where(
                 Message.contact_id == contact_id,
-                Message.direction == "out",
+                Message.direction == MessageDirection.outbound,
                 Message.in_reply_to_id.is_not(None),
                 Message.created_at >= since,
             )

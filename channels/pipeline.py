@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.core.db import session_scope
-from backend.models import Contact, ContactStatus, Message, utcnow
+from backend.models import Contact, ContactStatus, Message, MessageDirection, MessageStatus, utcnow
 from backend.services import queue
 from backend.services.conversation import Router
 from backend.services.events import EventKind, record_event
@@ -81,7 +81,7 @@ def persist_inbound(
         existing = session.scalar(
             select(Message).where(
                 Message.channel == inbound.channel,
-                Message.direction == "in",
+                Message.direction == MessageDirection.inbound,
                 Message.provider_id == inbound.provider_id,
             )
         )
@@ -91,12 +91,12 @@ def persist_inbound(
     contact.last_inbound_at = utcnow()
     message = Message(
         contact_id=contact.id,
-        direction="in",
+        direction=MessageDirection.inbound,
         channel=inbound.channel,
         text=inbound.text,
         payload=inbound.payload,
         provider_id=inbound.provider_id,
-        status="received",
+        status=MessageStatus.received,
         simulated=simulated,
     )
     try:
@@ -106,7 +106,7 @@ def persist_inbound(
         duplicate = session.scalars(
             select(Message).where(
                 Message.channel == inbound.channel,
-                Message.direction == "in",
+                Message.direction == MessageDirection.inbound,
                 Message.provider_id == inbound.provider_id,
             )
         ).one()
@@ -169,11 +169,11 @@ def queue_outbound(
         payload["flow"] = flow
     outbound = Message(
         contact_id=contact.id,
-        direction="out",
+        direction=MessageDirection.outbound,
         channel=contact.channel,
         text=reply.text,
         payload=payload,
-        status="simulated" if simulated else "queued",
+        status=MessageStatus.simulated if simulated else MessageStatus.queued,
         encoding=reply.encoding,
         segments=reply.segments,
         simulated=simulated,
@@ -240,7 +240,7 @@ def handle_keywords(session: Session, message: Message, contact: Contact) -> lis
     )
     replies = render([{"text": reply_text}], message.channel)
     store_replies(session, message, replies, kind=kind)
-    message.status = "processed"
+    message.status = MessageStatus.processed
     return replies
 
 
@@ -279,7 +279,7 @@ def process_inbound(message_id: int) -> list[Rendered]:
     the contact's lease, so a contact's messages are handled one at a time and in order."""
     with session_scope() as session:
         message = session.get(Message, message_id)
-        if message is None or message.status != "received":
+        if message is None or message.status != MessageStatus.received:
             return []  # already handled (a retried task after a crash, say)
         contact = session.get(Contact, message.contact_id)
         assert contact is not None
@@ -292,7 +292,7 @@ def process_inbound(message_id: int) -> list[Rendered]:
         if text is None:  # nothing for the dialogue: a photo, an empty message...
             replies = render([{"text": NOTICES[notice or "empty"]}], message.channel)
             store_replies(session, message, replies, kind=notice)
-            message.status = "processed"
+            message.status = MessageStatus.processed
             return replies
         router = Router(session, contact, message, parse)
         decision = router.decide(text)
@@ -303,7 +303,7 @@ def process_inbound(message_id: int) -> list[Rendered]:
         if decision.dialogue is None:
             replies = render(_with_notice(notice, bot_messages), message.channel)
             store_replies(session, message, replies)
-            message.status = "processed"
+            message.status = MessageStatus.processed
             return replies
         # Saved before Rasa runs: the dialogue's actions call the backend, which must see it.
         session.commit()
@@ -336,7 +336,7 @@ def process_inbound(message_id: int) -> list[Rendered]:
             bot_messages += router.resume_messages()  # the pending question, on its own
         replies = render(_with_notice(notice, bot_messages), channel)
         store_replies(session, message, replies, flow=flow)
-        message.status = "processed"
+        message.status = MessageStatus.processed
     return replies
 
 
@@ -359,15 +359,15 @@ def apply_opt_out(session: Session, message: Message, contact: Contact) -> list[
     )
     replies = render([{"text": STOPPED_REPLY}], message.channel)
     store_replies(session, message, replies, kind="opt_out")
-    message.status = "processed"
+    message.status = MessageStatus.processed
     return replies
 
 
 def mark_failed(message_id: int, error: str) -> None:
     with session_scope() as session:
         message = session.get(Message, message_id)
-        if message is not None and message.status == "received":
-            message.status = "failed"
+        if message is not None and message.status == MessageStatus.received:
+            message.status = MessageStatus.failed
             message.error_detail = error[:2000]
 
 

@@ -26,7 +26,7 @@ from twilio.rest import Client
 from backend.core.config import Settings
 from backend.core.db import session_scope
 from backend.core.safe_input import UnsafeInput, check_text
-from backend.models import Contact, ContactStatus, Message, utcnow
+from backend.models import Contact, ContactStatus, Message, MessageDirection, utcnow
 from backend.services.events import EventKind, record_event
 
 from .base import Inbound, SendResult
@@ -333,7 +333,7 @@ def record_status(session: Session, form: dict[str, str]) -> Message | None:
     error_code = form.get("ErrorCode") or None
     message = session.scalar(
         select(Message).where(
-            Message.direction == "out",
+            Message.direction == MessageDirection.outbound,
             Message.channel.in_(("sms", "whatsapp")),
             Message.provider_id == sid,
         )

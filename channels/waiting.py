@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from backend.core.clock import utcnow
 from backend.core.config import get_settings
 from backend.core.db import session_scope
-from backend.models import Event, Message
+from backend.models import Event, Message, MessageDirection
 from backend.services.events import EventKind, record_event
 
 from .optout import is_opt_in, is_opt_out
@@ -109,7 +109,7 @@ def _last_reply_at(session: Session, contact_id: int) -> datetime | None:
         select(Message)
         .where(
             Message.contact_id == contact_id,
-            Message.direction == "out",
+            Message.direction == MessageDirection.outbound,
             Message.in_reply_to_id.is_not(None),
         )
         .order_by(Message.id.desc())
