@@ -16,6 +16,7 @@ from typing import Any
 
 from backend.core.config import check_production, get_settings
 from backend.core.db import session_scope
+from backend.models import TaskStatus
 from backend.services import queue
 from backend.tasks import HANDLERS, Handler
 from channels.setup import configure_channels
@@ -53,7 +54,7 @@ def run_task(task_id: int, worker_id: str) -> None:
             queue.complete(session, task, worker_id)
         else:
             queue.fail(session, task, worker_id, error, retry_in, count_attempt=count_attempt)
-            if task.status == "failed":
+            if task.status == TaskStatus.failed:
                 on_final_failure(kind, payload)
 
 

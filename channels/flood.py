@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 
 from backend.core.clock import utcnow
 from backend.core.config import get_settings
-from backend.models import Contact, Event, Message
+from backend.models import Contact, Message, MessageDirection, MessageStatus
 from backend.services import queue
+from backend.services.events import EventKind, record_event
 from backend.services.outbox import store_replies
 
 from .optout import is_opt_in, is_opt_out
@@ -37,8 +38,8 @@ from .turns import PROCESS_TASK, contact_key
 
 logger = logging.getLogger(__name__)
 
-BATCHED = "batched"
-NOTICE_KIND = "flood_notice"
+BATCHED = MessageStatus.batched
+NOTICE_KIND = EventKind.flood_notice  # the event and the notice message's payload kind
 NOTICE = "Vous envoyez beaucoup de messages. Je lis le dernier et je vous réponds."
 
 
@@ -71,8 +72,8 @@ def newer_waiting(session: Session, message: Message) -> bool:
             select(Message.id)
             .where(
                 Message.contact_id == message.contact_id,
-                Message.direction == "in",
-                Message.status == "received",
+                Message.direction == MessageDirection.inbound,
+                Message.status == MessageStatus.received,
                 Message.id > message.id,
             )
             .limit(1)
@@ -87,7 +88,7 @@ def _recent_replies(session: Session, contact_id: int, since: datetime) -> list[
             select(Message)
             .where(
                 Message.contact_id == contact_id,
-                Message.direction == "out",
+                Message.direction == MessageDirection.outbound,
                 Message.in_reply_to_id.is_not(None),
                 Message.created_at >= since,
             )
@@ -114,7 +115,7 @@ def notice_sent_since(session: Session, contact_id: int, since: datetime) -> boo
 
 def send_notice(session: Session, message: Message) -> None:
     store_replies(session, message, render([{"text": NOTICE}], message.channel), NOTICE_KIND)
-    session.add(Event(kind=NOTICE_KIND, contact_id=message.contact_id, message_id=message.id))
+    record_event(session, NOTICE_KIND, contact_id=message.contact_id, message_id=message.id)
     logger.info("flood control: contact %s over the rate, notice sent", message.contact_id)
 
 

@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend.core.config import get_settings
-from backend.models import Account, Beneficiary, Contact, Event, TelegramLinkToken, utcnow
+from backend.models import Account, Beneficiary, Contact, TelegramLinkToken, utcnow
+from backend.services.events import EventKind, record_event
 from backend.services.outbox import phone_owner
 
 from .identity import InvalidAddress, to_e164
@@ -43,13 +44,12 @@ def issue_telegram_token(
 def link_contact(session: Session, contact: Contact, beneficiary_id: int, how: str) -> None:
     contact.beneficiary_id = beneficiary_id
     contact.verified = True
-    session.add(
-        Event(
-            kind="contact_linked",
-            contact_id=contact.id,
-            beneficiary_id=beneficiary_id,
-            data={"channel": contact.channel, "how": how},
-        )
+    record_event(
+        session,
+        EventKind.contact_linked,
+        contact_id=contact.id,
+        beneficiary_id=beneficiary_id,
+        data={"channel": contact.channel, "how": how},
     )
 
 

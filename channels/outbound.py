@@ -7,7 +7,8 @@ import random
 
 from backend.core.config import get_settings
 from backend.core.db import session_scope
-from backend.models import Contact, ContactStatus, Event, Message, utcnow
+from backend.models import Contact, ContactStatus, Message, MessageStatus, utcnow
+from backend.services.events import EventKind, record_event
 
 from .base import SendResult
 from .registry import get_channel
@@ -31,26 +32,27 @@ INTERRUPTED = "interrupted"
 def send_message(message_id: int) -> None:
     with session_scope() as session:
         message = session.get(Message, message_id)
-        if message is not None and message.status == "sending":  # a worker died mid-send
+        # A worker died mid-send.
+        if message is not None and message.status == MessageStatus.sending:
             _interrupted(session, message)
             return
-        if message is None or message.status not in ("queued", "retrying"):
+        if message is None or message.status not in (MessageStatus.queued, MessageStatus.retrying):
             return
         contact = session.get(Contact, message.contact_id)
         assert contact is not None
         # A stopped contact gets nothing we start (reminders...), but a reply to what the
         # person just wrote is still sent: writing to us is their choice.
         if contact.status == ContactStatus.stopped and message.in_reply_to_id is None:
-            message.status = "suppressed"
+            message.status = MessageStatus.suppressed
             return
         channel = get_channel(message.channel)
         if channel is None:
-            message.status = "failed"
+            message.status = MessageStatus.failed
             message.error_detail = f"channel {message.channel} is not configured"
             return
         # Recorded before the provider is called: a rerun of this task after a crash finds it
         # and does not send a second time.
-        message.status = "sending"
+        message.status = MessageStatus.sending
         session.commit()
         try:
             result = channel.send(contact, message)
@@ -68,25 +70,24 @@ def send_message(message_id: int) -> None:
         if result.contact_stopped:
             contact.status = ContactStatus.stopped
             contact.stopped_at = utcnow()
-            session.add(
-                Event(
-                    kind="contact_opt_out",
-                    contact_id=contact.id,
-                    beneficiary_id=contact.beneficiary_id,
-                    message_id=message.id,
-                    data={"source": f"{message.channel} error {result.error_code}"},
-                )
+            record_event(
+                session,
+                EventKind.contact_opt_out,
+                contact_id=contact.id,
+                beneficiary_id=contact.beneficiary_id,
+                message_id=message.id,
+                data={"source": f"{message.channel} error {result.error_code}"},
             )
-            message.status = "failed"
+            message.status = MessageStatus.failed
             message.payload = payload
             return
         if result.retry:
             delay = _retry_delay(payload, result)
             message.payload = payload
             if delay is None:  # retried enough: it stays visible as failed
-                message.status = "failed"
+                message.status = MessageStatus.failed
                 return
-            message.status = "retrying"
+            message.status = MessageStatus.retrying
             session.commit()
             raise RetryLater(result.error_detail or result.error_code or "retry", retry_in=delay)
         message.payload = payload
@@ -112,16 +113,16 @@ def gave_up(message_id: int) -> None:
     """The queue stopped retrying the task (many 429s, say): make the failure visible."""
     with session_scope() as session:
         message = session.get(Message, message_id)
-        if message is not None and message.status in ("queued", "retrying"):
-            message.status = "failed"
+        if message is not None and message.status in (MessageStatus.queued, MessageStatus.retrying):
+            message.status = MessageStatus.failed
             message.error_detail = (message.error_detail or "") + " (gave up after retries)"
 
 
 def _interrupted(session, message: Message) -> None:
-    message.status = "failed"
+    message.status = MessageStatus.failed
     message.error_code = INTERRUPTED
     message.error_detail = "worker stopped while sending: delivery unknown, not sent again"
-    session.add(
-        Event(kind="send_interrupted", contact_id=message.contact_id, message_id=message.id)
+    record_event(
+        session, EventKind.send_interrupted, contact_id=message.contact_id, message_id=message.id
     )
     logger.error("message %s: worker stopped while sending it, not sent again", message.id)

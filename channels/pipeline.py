@@ -16,9 +16,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.core.db import session_scope
-from backend.models import Contact, ContactStatus, Event, Message, utcnow
+from backend.models import (
+    Contact,
+    ContactStatus,
+    Event,
+    Message,
+    MessageDirection,
+    MessageStatus,
+    utcnow,
+)
 from backend.services import queue
 from backend.services.conversation import Router
+from backend.services.events import EventKind, record_event
 from backend.services.outbox import find_or_create_contact, store_replies
 
 from . import flood
@@ -43,7 +52,7 @@ def persist_inbound(
         existing = session.scalar(
             select(Message).where(
                 Message.channel == inbound.channel,
-                Message.direction == "in",
+                Message.direction == MessageDirection.inbound,
                 Message.provider_id == inbound.provider_id,
             )
         )
@@ -53,12 +62,12 @@ def persist_inbound(
     contact.last_inbound_at = utcnow()
     message = Message(
         contact_id=contact.id,
-        direction="in",
+        direction=MessageDirection.inbound,
         channel=inbound.channel,
         text=inbound.text,
         payload=inbound.payload,
         provider_id=inbound.provider_id,
-        status="received",
+        status=MessageStatus.received,
         simulated=simulated,
     )
     try:
@@ -68,7 +77,7 @@ def persist_inbound(
         duplicate = session.scalars(
             select(Message).where(
                 Message.channel == inbound.channel,
-                Message.direction == "in",
+                Message.direction == MessageDirection.inbound,
                 Message.provider_id == inbound.provider_id,
             )
         ).one()
@@ -125,14 +134,13 @@ def first_delivery(session: Session, message: Message, inbound: Inbound) -> None
         # Writing to a bot unblocks it: they are reachable again (a STOP stays a STOP).
         contact.status = ContactStatus.active
         contact.stopped_at = None
-        session.add(
-            Event(
-                kind="contact_opt_in",
-                contact_id=contact.id,
-                beneficiary_id=contact.beneficiary_id,
-                message_id=message.id,
-                data={"source": f"{contact.channel} unblocked"},
-            )
+        record_event(
+            session,
+            EventKind.contact_opt_in,
+            contact_id=contact.id,
+            beneficiary_id=contact.beneficiary_id,
+            message_id=message.id,
+            data={"source": f"{contact.channel} unblocked"},
         )
     payload = dict(message.payload or {})
     if inbound.link_token:
@@ -153,7 +161,7 @@ def stopped_by_block(session: Session, contact: Contact) -> bool:
         select(Event)
         .where(
             Event.contact_id == contact.id,
-            Event.kind.in_(("contact_opt_out", "contact_opt_in")),
+            Event.kind.in_((EventKind.contact_opt_out, EventKind.contact_opt_in)),
         )
         .order_by(Event.id.desc())
         .limit(1)
@@ -161,7 +169,7 @@ def stopped_by_block(session: Session, contact: Contact) -> bool:
     source = str((last.data or {}).get("source", "")) if last is not None else ""
     return (
         last is not None
-        and last.kind == "contact_opt_out"
+        and last.kind == EventKind.contact_opt_out
         and source.startswith(str(contact.channel))
     )
 
@@ -179,14 +187,14 @@ def record_status(session: Session, update: StatusUpdate) -> Message | None:
     """Apply one delivery report; out-of-order reports never move a message backwards."""
     message = session.scalar(
         select(Message).where(
-            Message.direction == "out",
+            Message.direction == MessageDirection.outbound,
             Message.channel.in_(update.channels),
             Message.provider_id == update.provider_id,
         )
     )
     if message is None:
         # Not ours, or it raced ahead of the commit of the send: kept in the log, not lost.
-        session.add(Event(kind=f"{update.provider}_status_unmatched", data=update.raw))
+        record_event(session, EventKind(f"{update.provider}_status_unmatched"), data=update.raw)
         return None
     payload = dict(message.payload or {})
     history = list(payload.get("delivery") or [])
@@ -215,12 +223,11 @@ def record_status(session: Session, update: StatusUpdate) -> Message | None:
         if contact is not None and contact.status != ContactStatus.stopped:
             contact.status = ContactStatus.stopped
             contact.stopped_at = utcnow()
-            session.add(
-                Event(
-                    kind="contact_opt_out",
-                    contact_id=contact.id,
-                    data={"source": update.error_code},
-                )
+            record_event(
+                session,
+                EventKind.contact_opt_out,
+                contact_id=contact.id,
+                data={"source": update.error_code},
             )
     return message
 
@@ -238,17 +245,16 @@ def handle_keywords(session: Session, message: Message, contact: Contact) -> lis
         kind, reply_text = "opt_in", RESTARTED_REPLY
     else:
         return None
-    session.add(
-        Event(
-            kind=f"contact_{kind}",
-            contact_id=contact.id,
-            beneficiary_id=contact.beneficiary_id,
-            message_id=message.id,
-        )
+    record_event(
+        session,
+        EventKind.contact_opt_out if kind == "opt_out" else EventKind.contact_opt_in,
+        contact_id=contact.id,
+        beneficiary_id=contact.beneficiary_id,
+        message_id=message.id,
     )
     replies = render([{"text": reply_text}], message.channel)
     store_replies(session, message, replies, kind=kind)
-    message.status = "processed"
+    message.status = MessageStatus.processed
     return replies
 
 
@@ -287,7 +293,7 @@ def process_inbound(message_id: int) -> list[Rendered]:
     the contact's lease, so a contact's messages are handled one at a time and in order."""
     with session_scope() as session:
         message = session.get(Message, message_id)
-        if message is None or message.status != "received":
+        if message is None or message.status != MessageStatus.received:
             return []  # already handled (a retried task after a crash, say)
         contact = session.get(Contact, message.contact_id)
         assert contact is not None
@@ -300,7 +306,7 @@ def process_inbound(message_id: int) -> list[Rendered]:
         if text is None:  # nothing for the dialogue: a photo, an empty message...
             replies = render([{"text": NOTICES[notice or "empty"]}], message.channel)
             store_replies(session, message, replies, kind=notice)
-            message.status = "processed"
+            message.status = MessageStatus.processed
             return replies
         router = Router(session, contact, message, parse)
         decision = router.decide(text)
@@ -311,7 +317,7 @@ def process_inbound(message_id: int) -> list[Rendered]:
         if decision.dialogue is None:
             replies = render(_with_notice(notice, bot_messages), message.channel)
             store_replies(session, message, replies)
-            message.status = "processed"
+            message.status = MessageStatus.processed
             return replies
         # Saved before Rasa runs: the dialogue's actions call the backend, which must see it.
         session.commit()
@@ -344,7 +350,7 @@ def process_inbound(message_id: int) -> list[Rendered]:
             bot_messages += router.resume_messages()  # the pending question, on its own
         replies = render(_with_notice(notice, bot_messages), channel)
         store_replies(session, message, replies, flow=flow)
-        message.status = "processed"
+        message.status = MessageStatus.processed
     return replies
 
 
@@ -357,26 +363,25 @@ def apply_opt_out(session: Session, message: Message, contact: Contact) -> list[
     """A plain-words opt-out, confirmed: the same as STOP."""
     contact.status = ContactStatus.stopped
     contact.stopped_at = utcnow()
-    session.add(
-        Event(
-            kind="contact_opt_out",
-            contact_id=contact.id,
-            beneficiary_id=contact.beneficiary_id,
-            message_id=message.id,
-            data={"confirmed": True},
-        )
+    record_event(
+        session,
+        EventKind.contact_opt_out,
+        contact_id=contact.id,
+        beneficiary_id=contact.beneficiary_id,
+        message_id=message.id,
+        data={"confirmed": True},
     )
     replies = render([{"text": STOPPED_REPLY}], message.channel)
     store_replies(session, message, replies, kind="opt_out")
-    message.status = "processed"
+    message.status = MessageStatus.processed
     return replies
 
 
 def mark_failed(message_id: int, error: str) -> None:
     with session_scope() as session:
         message = session.get(Message, message_id)
-        if message is not None and message.status == "received":
-            message.status = "failed"
+        if message is not None and message.status == MessageStatus.received:
+            message.status = MessageStatus.failed
             message.error_detail = error[:2000]
 
 

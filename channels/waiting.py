@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from backend.core.clock import utcnow
 from backend.core.config import get_settings
 from backend.core.db import session_scope
-from backend.models import Event, Message
+from backend.models import Event, Message, MessageDirection
+from backend.services.events import EventKind, record_event
 from backend.services.outbox import store_replies
 
 from .optout import is_opt_in, is_opt_out
@@ -30,7 +31,7 @@ from .rendering import render
 
 logger = logging.getLogger(__name__)
 
-NOTICE_KIND = "wait_notice"
+NOTICE_KIND = EventKind.wait_notice  # the event and the notice message's payload kind
 NOTICE = "Un instant, je vous réponds dans quelques minutes."
 # A service seen up is not asked again for this long (one check per second, not per turn).
 UP_CACHE_SECONDS = 1.0
@@ -109,7 +110,7 @@ def _last_reply_at(session: Session, contact_id: int) -> datetime | None:
         select(Message)
         .where(
             Message.contact_id == contact_id,
-            Message.direction == "out",
+            Message.direction == MessageDirection.outbound,
             Message.in_reply_to_id.is_not(None),
         )
         .order_by(Message.id.desc())
@@ -134,5 +135,5 @@ def _notice_sent(session: Session, message: Message) -> bool:
 
 def _send_notice(session: Session, message: Message) -> None:
     store_replies(session, message, render([{"text": NOTICE}], message.channel), NOTICE_KIND)
-    session.add(Event(kind=NOTICE_KIND, contact_id=message.contact_id, message_id=message.id))
+    record_event(session, NOTICE_KIND, contact_id=message.contact_id, message_id=message.id)
     logger.info("message %s waits for a service: notice sent", message.id)

@@ -3,10 +3,18 @@
 from .appointments import AppointmentReminder, AppSetting, WebhookReceipt
 from .base import Base, utcnow
 from .channels import TelegramLinkToken
-from .invitations import Invitation
-from .messaging import Event, KeyLease, Message, Task
-from .orientation import OrientationSuggestion
-from .parcours import Appointment, AppointmentStatus, CallbackRequest, SituationUpdate
+from .invitations import Invitation, InvitationStatus
+from .messaging import Event, KeyLease, Message, MessageDirection, MessageStatus, Task, TaskStatus
+from .orientation import OrientationDecision, OrientationStatus, OrientationSuggestion
+from .parcours import (
+    Appointment,
+    AppointmentStatus,
+    CallbackRequest,
+    RequestKind,
+    RequestStatus,
+    SituationUpdate,
+    SituationUpdateStatus,
+)
 from .people import (
     Account,
     Beneficiary,
@@ -14,6 +22,7 @@ from .people import (
     Consent,
     Contact,
     ContactStatus,
+    Identification,
     Role,
     Structure,
 )
@@ -21,6 +30,7 @@ from .prediagnostic import (
     DeclarationStatus,
     Prediagnostic,
     PrediagnosticAnswer,
+    PrediagnosticStatus,
     ProfessionalProject,
     SituationItem,
 )
@@ -41,19 +51,30 @@ __all__ = [
     "ContactStatus",
     "DeclarationStatus",
     "Event",
+    "Identification",
     "Invitation",
+    "InvitationStatus",
     "KeyLease",
     "LoginAttempt",
     "Message",
+    "MessageDirection",
+    "MessageStatus",
+    "OrientationDecision",
+    "OrientationStatus",
     "OrientationSuggestion",
     "Prediagnostic",
     "PrediagnosticAnswer",
+    "PrediagnosticStatus",
     "ProfessionalProject",
+    "RequestKind",
+    "RequestStatus",
     "Role",
     "SituationItem",
     "SituationUpdate",
+    "SituationUpdateStatus",
     "Structure",
     "Task",
+    "TaskStatus",
     "TelegramLinkToken",
     "WebSession",
     "WebhookReceipt",

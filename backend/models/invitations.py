@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamped, utcnow
 from .people import Beneficiary, Contact
+
+
+class InvitationStatus(StrEnum):
+    open = "open"
+    answered = "answered"
+    stopped = "stopped"
+    replaced = "replaced"
+    failed = "failed"
 
 
 class Invitation(Timestamped, Base):
@@ -27,7 +36,7 @@ class Invitation(Timestamped, Base):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
     structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[InvitationStatus] = mapped_column(String(20), default=InvitationStatus.open)
     steps_sent: Mapped[int] = mapped_column(default=0)
     first_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     last_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))

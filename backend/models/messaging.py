@@ -3,12 +3,42 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Timestamped, utcnow
+
+
+class MessageDirection(StrEnum):
+    inbound = "in"
+    outbound = "out"
+
+
+class MessageStatus(StrEnum):
+    # Inbound: received -> processed (or failed); batched when a later message took its turn.
+    received = "received"
+    processed = "processed"
+    batched = "batched"
+    # Outbound: queued -> sending -> sent -> delivered (or retrying, failed, suppressed when the
+    # contact has stopped); simulated for the simulator's replies.
+    queued = "queued"
+    sending = "sending"
+    retrying = "retrying"
+    sent = "sent"
+    delivered = "delivered"
+    suppressed = "suppressed"
+    simulated = "simulated"
+    failed = "failed"
+
+
+class TaskStatus(StrEnum):
+    pending = "pending"
+    running = "running"
+    done = "done"
+    failed = "failed"
 
 
 class Message(Timestamped, Base):
@@ -27,12 +57,12 @@ class Message(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
-    direction: Mapped[str] = mapped_column(String(3))  # in / out
+    direction: Mapped[MessageDirection] = mapped_column(String(3))
     channel: Mapped[str] = mapped_column(String(20))
     text: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # buttons, media, raw bits
     provider_id: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[MessageStatus] = mapped_column(String(20))
     error_code: Mapped[str | None] = mapped_column(String(50))
     error_detail: Mapped[str | None] = mapped_column(Text)
     encoding: Mapped[str | None] = mapped_column(String(10))
@@ -70,9 +100,7 @@ class Task(Timestamped, Base):
     # Unique when set: enqueueing the same job twice (e.g. one reminder) is a no-op.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(
-        String(20), default="pending"
-    )  # pending/running/done/failed
+    status: Mapped[TaskStatus] = mapped_column(String(20), default=TaskStatus.pending)
     run_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=5)

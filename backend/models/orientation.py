@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Timestamped
+
+
+class OrientationStatus(StrEnum):
+    PRECONISE = "PRECONISE"  # suggested, waiting for the referent
+    DECIDE = "DECIDE"
+
+
+class OrientationDecision(StrEnum):
+    ACCEPTEE = "ACCEPTEE"
+    REFUSEE = "REFUSEE"
 
 
 class OrientationSuggestion(Timestamped, Base):
@@ -29,9 +40,11 @@ class OrientationSuggestion(Timestamped, Base):
     reasons: Mapped[list[Any]] = mapped_column(default=list)  # [{criterion, text}]
     facts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # what it was computed from
     rules_version: Mapped[str] = mapped_column(String(50))
-    status: Mapped[str] = mapped_column(String(10), default="PRECONISE")  # PRECONISE, DECIDE
+    status: Mapped[OrientationStatus] = mapped_column(
+        String(10), default=OrientationStatus.PRECONISE
+    )
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("orientation_suggestions.id"))
-    decision: Mapped[str | None] = mapped_column(String(10))  # ACCEPTEE, REFUSEE
+    decision: Mapped[OrientationDecision | None] = mapped_column(String(10))
     decided_parcours: Mapped[str | None] = mapped_column(String(3))
     motif_refus: Mapped[str | None] = mapped_column(String(30))
     comment: Mapped[str | None] = mapped_column(Text)

@@ -23,6 +23,23 @@ class AppointmentStatus(StrEnum):
     revoked = "revoked"
 
 
+class SituationUpdateStatus(StrEnum):
+    declared = "declared"  # waits for the referent
+    validated = "validated"  # reviewed through the API
+    rejected = "rejected"
+    handled = "handled"  # marked as handled on the referent's inbox page
+
+
+class RequestKind(StrEnum):
+    callback = "callback"
+    cannot_attend = "cannot_attend"
+
+
+class RequestStatus(StrEnum):
+    open = "open"
+    handled = "handled"
+
+
 class Appointment(Timestamped, Base):
     __tablename__ = "appointments"
 
@@ -55,7 +72,9 @@ class SituationUpdate(Timestamped, Base):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
     kind: Mapped[str] = mapped_column(String(50))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="declared")
+    status: Mapped[SituationUpdateStatus] = mapped_column(
+        String(20), default=SituationUpdateStatus.declared
+    )
     source_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     handled_at: Mapped[datetime | None]
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
@@ -69,11 +88,11 @@ class CallbackRequest(Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiaries.id"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
-    kind: Mapped[str] = mapped_column(String(20), default="callback")  # callback / cannot_attend
+    kind: Mapped[RequestKind] = mapped_column(String(20), default=RequestKind.callback)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
     preferred_time: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open / handled
+    status: Mapped[RequestStatus] = mapped_column(String(20), default=RequestStatus.open)
     source_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     handled_at: Mapped[datetime | None]
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))

@@ -30,6 +30,12 @@ class ContactStatus(StrEnum):
     stopped = "stopped"
 
 
+class Identification(StrEnum):
+    identified = "identified"  # known to a structure
+    pending = "pending"  # an unknown number that started a conversation
+    merged = "merged"  # a pending person linked by triage to a known one
+
+
 class Structure(Timestamped, Base):
     __tablename__ = "structures"
 
@@ -67,8 +73,9 @@ class Beneficiary(Timestamped, Base):
     birth_date: Mapped[date | None]
     structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"))
     referent_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
-    # identified: known to a structure; pending: an unknown number that started a conversation.
-    identification: Mapped[str] = mapped_column(String(20), default="identified")
+    identification: Mapped[Identification] = mapped_column(
+        String(20), default=Identification.identified
+    )
     # The CAF/MSA file number (numero_allocataire) of imported lists: how a re-import matches.
     caf_number: Mapped[str | None] = mapped_column(String(30), index=True)
     email: Mapped[str | None] = mapped_column(String(254))

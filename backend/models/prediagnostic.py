@@ -19,13 +19,21 @@ class DeclarationStatus(StrEnum):
     removed = "removed"
 
 
+class PrediagnosticStatus(StrEnum):
+    in_progress = "in_progress"
+    submitted = "submitted"
+    validated = "validated"
+    abandoned = "abandoned"
+
+
 class Prediagnostic(Timestamped, Base):
     __tablename__ = "prediagnostics"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id"), index=True)
-    # in_progress, submitted, validated, abandoned
-    status: Mapped[str] = mapped_column(String(20), default="in_progress")
+    status: Mapped[PrediagnosticStatus] = mapped_column(
+        String(20), default=PrediagnosticStatus.in_progress
+    )
     channel: Mapped[str | None] = mapped_column(String(20))
     questionnaire_version: Mapped[str | None] = mapped_column(String(50))
     # Engine bookkeeping (current question, retry counters): derived state, safe to rebuild.

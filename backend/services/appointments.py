@@ -20,8 +20,8 @@ from backend.models import (
     AppointmentReminder,
     AppointmentStatus,
     Contact,
-    Event,
 )
+from backend.services.events import EventKind, record_event
 
 from . import reminders
 from .appointment_text import describe
@@ -127,13 +127,12 @@ def create(
     )
     session.add(appointment)
     session.flush()
-    session.add(
-        Event(
-            kind="appointment_created",
-            beneficiary_id=beneficiary_id,
-            account_id=account.id if account else None,
-            data={"appointment_id": appointment.id, "starts_at": fields.starts_at.isoformat()},
-        )
+    record_event(
+        session,
+        EventKind.appointment_created,
+        beneficiary_id=beneficiary_id,
+        account_id=account.id if account else None,
+        data={"appointment_id": appointment.id, "starts_at": fields.starts_at.isoformat()},
     )
     reminders.schedule(session, appointment, now=now)
     return appointment
@@ -154,18 +153,17 @@ def update(
     if "starts_at" in changes and before["starts_at"] != changes["starts_at"]:
         appointment.confirmed_at = None  # confirmed for the old time, not the new one
     session.flush()
-    session.add(
-        Event(
-            kind="appointment_updated",
-            beneficiary_id=appointment.beneficiary_id,
-            account_id=account.id if account else None,
-            data={
-                "appointment_id": appointment.id,
-                "changes": {
-                    k: [_plain(before[k]), _plain(v)] for k, v in changes.items() if before[k] != v
-                },
+    record_event(
+        session,
+        EventKind.appointment_updated,
+        beneficiary_id=appointment.beneficiary_id,
+        account_id=account.id if account else None,
+        data={
+            "appointment_id": appointment.id,
+            "changes": {
+                k: [_plain(before[k]), _plain(v)] for k, v in changes.items() if before[k] != v
             },
-        )
+        },
     )
     reminders.schedule(session, appointment, now=now)
     return appointment
@@ -180,14 +178,13 @@ def confirm(
 ) -> None:
     if appointment.confirmed_at is None:
         appointment.confirmed_at = clock_now()
-    session.add(
-        Event(
-            kind="appointment_confirmed",
-            beneficiary_id=appointment.beneficiary_id,
-            contact_id=contact.id,
-            message_id=message_id,
-            data={"appointment_id": appointment.id},
-        )
+    record_event(
+        session,
+        EventKind.appointment_confirmed,
+        beneficiary_id=appointment.beneficiary_id,
+        contact_id=contact.id,
+        message_id=message_id,
+        data={"appointment_id": appointment.id},
     )
 
 

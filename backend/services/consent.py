@@ -16,11 +16,18 @@ from backend.models import (
     Event,
     Prediagnostic,
     PrediagnosticAnswer,
+    PrediagnosticStatus,
     SituationUpdate,
 )
+from backend.services.events import EventKind, record_event
 from backend.services.questionnaire.engine import CONSENT_KIND
 
-WITHDRAWN_KIND = "consent_withdrawn"  # the event and the referent's inbox item
+WITHDRAWN_KIND = EventKind.consent_withdrawn
+# What LIKE 'prediag_%' matched before ("_" is a wildcard there): the questionnaire's events
+# and also prediagnostic_read / prediagnostic_validated.
+PREDIAG_EVENTS = [
+    kind for kind in EventKind if kind.startswith("prediag")
+]  # the event and the referent's inbox item
 
 
 def forget_refused(session: Session, prediagnostic_id: int) -> bool:
@@ -36,7 +43,7 @@ def forget_refused(session: Session, prediagnostic_id: int) -> bool:
     )
     for event in session.scalars(
         select(Event).where(
-            Event.beneficiary_id == prediag.beneficiary_id, Event.kind.like("prediag_%")
+            Event.beneficiary_id == prediag.beneficiary_id, Event.kind.in_(PREDIAG_EVENTS)
         )
     ):
         if (event.data or {}).get("prediagnostic_id") == prediag.id:
@@ -75,21 +82,20 @@ def withdraw(session: Session, contact: Contact, message_id: int | None = None) 
         session.scalars(
             select(Prediagnostic).where(
                 Prediagnostic.beneficiary_id == contact.beneficiary_id,
-                Prediagnostic.status == "in_progress",
+                Prediagnostic.status == PrediagnosticStatus.in_progress,
             )
         )
     )
     for prediag in stopped:
-        prediag.status = "abandoned"
+        prediag.status = PrediagnosticStatus.abandoned
         prediag.state = {**(prediag.state or {}), "ended": WITHDRAWN_KIND}
-    session.add(
-        Event(
-            kind=WITHDRAWN_KIND,
-            contact_id=contact.id,
-            beneficiary_id=contact.beneficiary_id,
-            message_id=message_id,
-            data={"stopped_prediagnostics": [p.id for p in stopped]},
-        )
+    record_event(
+        session,
+        WITHDRAWN_KIND,
+        contact_id=contact.id,
+        beneficiary_id=contact.beneficiary_id,
+        message_id=message_id,
+        data={"stopped_prediagnostics": [p.id for p in stopped]},
     )
     session.add(
         SituationUpdate(

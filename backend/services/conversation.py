@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.models import Contact, Message
+from backend.models import Contact, Message, MessageDirection
 from backend.services import consent, invitations
 from backend.services.questionnaire.engine import Engine
 from backend.services.questionnaire.parser import yes_or_no
@@ -71,7 +71,11 @@ def last_turn(session: Session, contact_id: int, before_id: int) -> list[Message
     """The messages of the last turn sent to this contact before ``before_id``."""
     last = session.scalar(
         select(Message)
-        .where(Message.contact_id == contact_id, Message.direction == "out", Message.id < before_id)
+        .where(
+            Message.contact_id == contact_id,
+            Message.direction == MessageDirection.outbound,
+            Message.id < before_id,
+        )
         .order_by(Message.id.desc())
         .limit(1)
     )
@@ -84,7 +88,7 @@ def last_turn(session: Session, contact_id: int, before_id: int) -> list[Message
             select(Message)
             .where(
                 Message.contact_id == contact_id,
-                Message.direction == "out",
+                Message.direction == MessageDirection.outbound,
                 Message.in_reply_to_id == last.in_reply_to_id,
             )
             .order_by(Message.id)

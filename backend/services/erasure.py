@@ -32,20 +32,25 @@ from backend.models import (
     Contact,
     DeclarationStatus,
     Event,
+    Identification,
     Message,
+    MessageDirection,
+    MessageStatus,
     OrientationSuggestion,
     Prediagnostic,
     PrediagnosticAnswer,
+    PrediagnosticStatus,
     ProfessionalProject,
     SituationItem,
     SituationUpdate,
 )
 from backend.services import queue
+from backend.services.events import EventKind, record_event
 
 logger = logging.getLogger(__name__)
 
 TRACKER_TASK = "erase_rasa_tracker"
-AUDIT_KIND = "data_erased"
+AUDIT_KIND = EventKind.data_erased
 INBOX_KIND = "data_erased"  # a situation update the referent sees as done, not to do
 # Event and request data kept after erasure: identifiers and flags, never words.
 SAFE_KEYS = {
@@ -109,7 +114,7 @@ def erase_messages(
     """Message texts to NULL. A reply still waiting to be sent keeps its text (ours, and it
     must reach the person). ``contact_ids`` None: everyone's; ``before``: only older ones."""
     query = update(Message).where(
-        or_(Message.direction == "in", Message.status != "queued"),
+        or_(Message.direction == MessageDirection.inbound, Message.status != MessageStatus.queued),
         or_(Message.text.is_not(None), Message.error_detail.is_not(None)),
     )
     if contact_ids is not None:
@@ -178,7 +183,7 @@ def erase_declarations(
             Prediagnostic.beneficiary_id == beneficiary_id
         )
     ).all()
-    keep = {p.id for p in prediags if p.status == "validated"} | needed
+    keep = {p.id for p in prediags if p.status == PrediagnosticStatus.validated} | needed
     if before is not None:
         keep |= {p.id for p in prediags if p.created_at >= before}
     gone = [p.id for p in prediags if p.id not in keep]
@@ -227,13 +232,15 @@ def erase_events(session: Session, beneficiary_id: int | None, contact_ids: list
     count = 0
     fallbacks: set[int] = set()
     for event in session.scalars(select(Event).where(condition)):
-        if event.kind == "nlu_fallback":
+        if event.kind == EventKind.nlu_fallback:
             fallbacks.add(event.id)
         count += _scrub_event(event)
     if fallbacks:
         # A coordinator's decision on a message not understood copies its text
         # (backend/web/fallbacks.py) and names no person, only the fallback event.
-        for event in session.scalars(select(Event).where(Event.kind == "nlu_fallback_assigned")):
+        for event in session.scalars(
+            select(Event).where(Event.kind == EventKind.nlu_fallback_assigned)
+        ):
             if (event.data or {}).get("fallback_event_id") in fallbacks:
                 count += _scrub_event(event)
     return count
@@ -271,21 +278,20 @@ def erase_person(session: Session, contact: Contact, message_id: int | None = No
     result.messages = erase_messages(session, contact_ids)
     if beneficiary is not None:
         erase_declarations(session, beneficiary.id, result)
-        if beneficiary.identification == "pending":
+        if beneficiary.identification == Identification.pending:
             # What a pending person typed to be recognised (a name, a date of birth).
             result.pending = True
             beneficiary.first_name = beneficiary.last_name = beneficiary.email = None
             beneficiary.birth_date = None
     result.events = erase_events(session, beneficiary_id, contact_ids)
     result.requests = erase_requests(session, beneficiary_id, contact_ids)
-    session.add(
-        Event(
-            kind=AUDIT_KIND,
-            contact_id=contact.id,
-            beneficiary_id=beneficiary_id,
-            message_id=message_id,
-            data=result.as_dict(),
-        )
+    record_event(
+        session,
+        AUDIT_KIND,
+        contact_id=contact.id,
+        beneficiary_id=beneficiary_id,
+        message_id=message_id,
+        data=result.as_dict(),
     )
     if beneficiary is not None and beneficiary.structure_id is not None:
         # The referent learns it was done; nothing is left for them to do but read it.

@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.core.clock import now as clock_now
-from backend.models import Account, Beneficiary, Contact, Event
+from backend.models import Account, Beneficiary, Contact, Identification
+from backend.services.events import EventKind, record_event
 from channels.identity import PHONE_CHANNELS, InvalidAddress, to_e164
 
 MAX_BYTES = 2_000_000
@@ -366,7 +367,7 @@ def _match(known: _Known, planned: Planned, structure_id: int) -> str | None:
             return "ce numéro d'allocataire est suivi par une autre structure"
         person = people[0] if people else None
     owner = known.by_phone.get(row.phone) if row.phone else None
-    if owner is not None and owner.identification == "pending":
+    if owner is not None and owner.identification == Identification.pending:
         # An unknown number that already wrote to us: it becomes this person (see apply).
         planned.pending_to_absorb = owner.id
         owner = None
@@ -451,7 +452,7 @@ def apply(session: Session, account: Account, the_plan: Plan) -> dict[str, Any]:
             email=row.email,
             structure_id=account.structure_id,
             referent_id=planned.referent_id or default_referent,
-            identification="identified",
+            identification=Identification.identified,
             external_ids={"import": {"line": row.line}},
         )
         session.add(person)
@@ -460,7 +461,7 @@ def apply(session: Session, account: Account, the_plan: Plan) -> dict[str, Any]:
     for planned, person in created:
         if planned.pending_to_absorb is not None:
             pending = session.get(Beneficiary, planned.pending_to_absorb)
-            if pending is not None and pending.identification == "pending":
+            if pending is not None and pending.identification == Identification.pending:
                 triage.merge(session, pending, person, account, how="import")
     phones = [p.row.phone for p in the_plan.create + the_plan.update if p.row.phone]
     existing = _sms_contacts(session, phones)
@@ -468,13 +469,12 @@ def apply(session: Session, account: Account, the_plan: Plan) -> dict[str, Any]:
     for planned, person in created:
         if planned.row.phone:
             linked.append(_attach_phone(session, person, planned.row.phone, existing))
-        session.add(
-            Event(
-                kind="beneficiary_imported",
-                beneficiary_id=person.id,
-                account_id=account.id,
-                data={"line": planned.row.line},
-            )
+        record_event(
+            session,
+            EventKind.beneficiary_imported,
+            beneficiary_id=person.id,
+            account_id=account.id,
+            data={"line": planned.row.line},
         )
     for planned in the_plan.update:
         known, row = planned.beneficiary, planned.row
@@ -486,37 +486,34 @@ def apply(session: Session, account: Account, the_plan: Plan) -> dict[str, Any]:
         known.referent_id = planned.referent_id or known.referent_id
         if row.phone and not _has_phone(known, row.phone):
             linked.append(_attach_phone(session, known, row.phone, existing))
-        session.add(
-            Event(
-                kind="beneficiary_import_updated",
-                beneficiary_id=known.id,
-                account_id=account.id,
-                data={"line": row.line, "changed": planned.changes},
-            )
+        record_event(
+            session,
+            EventKind.beneficiary_import_updated,
+            beneficiary_id=known.id,
+            account_id=account.id,
+            data={"line": row.line, "changed": planned.changes},
         )
     session.flush()
     for contact in linked:
         if contact is not None:
-            session.add(
-                Event(
-                    kind="contact_linked",
-                    contact_id=contact.id,
-                    beneficiary_id=contact.beneficiary_id,
-                    data={"channel": "sms", "how": "import"},
-                )
+            record_event(
+                session,
+                EventKind.contact_linked,
+                contact_id=contact.id,
+                beneficiary_id=contact.beneficiary_id,
+                data={"channel": "sms", "how": "import"},
             )
     counts = the_plan.counts()
-    session.add(
-        Event(
-            kind="beneficiaries_import",
-            account_id=account.id,
-            data={
-                "created": counts["created"],
-                "updated": counts["updated"],
-                "unchanged": counts["unchanged"],
-                "rejected": len(counts["rejected"]),
-            },
-        )
+    record_event(
+        session,
+        EventKind.beneficiaries_import,
+        account_id=account.id,
+        data={
+            "created": counts["created"],
+            "updated": counts["updated"],
+            "unchanged": counts["unchanged"],
+            "rejected": len(counts["rejected"]),
+        },
     )
     session.flush()
     return counts

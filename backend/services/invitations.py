@@ -25,14 +25,18 @@ from backend.models import (
     Beneficiary,
     Contact,
     ContactStatus,
-    Event,
+    Identification,
     Invitation,
+    InvitationStatus,
     Message,
+    MessageDirection,
     Prediagnostic,
+    PrediagnosticStatus,
     Structure,
     Task,
 )
 from backend.services import queue, reminders
+from backend.services.events import EventKind, record_event
 from backend.services.outbox import queue_outbound
 from channels.gsm7 import fold_to_gsm7, segment_count
 from channels.rendering import render
@@ -43,7 +47,7 @@ TASK_KIND = "invitation_send"
 INVITABLE_CHANNELS = ("sms", "whatsapp", "telegram")
 MAX_STRUCTURE_NAME = 60
 MAX_SEGMENTS = 2
-DONE_PREDIAGNOSTIC = ("submitted", "validated")
+DONE_PREDIAGNOSTIC = (PrediagnosticStatus.submitted, PrediagnosticStatus.validated)
 
 # Short, plain, GSM-7 (é, è, à are in the alphabet), at most 2 SMS with any structure name.
 INVITATION_TEXT = (
@@ -143,7 +147,7 @@ def not_yet_invited(session: Session, structure_id: int) -> list[int]:
             select(Beneficiary.id)
             .where(
                 Beneficiary.structure_id == structure_id,
-                Beneficiary.identification == "identified",
+                Beneficiary.identification == Identification.identified,
                 Beneficiary.id.not_in(invited),
             )
             .order_by(Beneficiary.id)
@@ -196,7 +200,7 @@ def invite(
         )
         for invitation in session.scalars(
             select(Invitation).where(
-                Invitation.beneficiary_id.in_(chunk), Invitation.status == "open"
+                Invitation.beneficiary_id.in_(chunk), Invitation.status == InvitationStatus.open
             )
         ):
             open_by.setdefault(invitation.beneficiary_id, []).append(invitation)
@@ -210,7 +214,7 @@ def invite(
             reason = "unknown"
         elif beneficiary.structure_id != account.structure_id:
             reason = "other_structure"
-        elif beneficiary.identification != "identified":
+        elif beneficiary.identification != Identification.identified:
             reason = "pending_identification"
         elif beneficiary_id in done:
             reason = "already_completed"
@@ -226,7 +230,7 @@ def invite(
             _skip(result, beneficiary_id, reason or "unknown")
             continue
         for old in open_ones:
-            old.status, old.closed_reason = "replaced", "relaunched"
+            old.status, old.closed_reason = InvitationStatus.replaced, "relaunched"
         invitation = Invitation(
             beneficiary_id=beneficiary_id,
             contact_id=contact.id,
@@ -247,14 +251,13 @@ def invite(
                 max_attempts=10,
             )
         )
-        session.add(
-            Event(
-                kind="invitation_relaunched" if relaunched else "invitation_created",
-                beneficiary_id=invitation.beneficiary_id,
-                contact_id=contact.id,
-                account_id=account.id,
-                data={"invitation_id": invitation.id, "channel": contact.channel},
-            )
+        record_event(
+            session,
+            EventKind.invitation_relaunched if relaunched else EventKind.invitation_created,
+            beneficiary_id=invitation.beneficiary_id,
+            contact_id=contact.id,
+            account_id=account.id,
+            data={"invitation_id": invitation.id, "channel": contact.channel},
         )
         result.invited.append(invitation.id)
     session.flush()
@@ -276,17 +279,23 @@ def _schedule(session: Session, invitation: Invitation, step: int, at: datetime)
     )
 
 
-def _close(session: Session, invitation: Invitation, status: str, reason: str) -> None:
+CLOSED_EVENTS = {
+    InvitationStatus.answered: EventKind.invitation_answered,
+    InvitationStatus.stopped: EventKind.invitation_stopped,
+    InvitationStatus.failed: EventKind.invitation_failed,
+}
+
+
+def _close(session: Session, invitation: Invitation, status: InvitationStatus, reason: str) -> None:
     invitation.status, invitation.closed_reason = status, reason
-    if status == "answered" and invitation.answered_at is None:
+    if status == InvitationStatus.answered and invitation.answered_at is None:
         invitation.answered_at = clock_now()
-    session.add(
-        Event(
-            kind=f"invitation_{status}",
-            beneficiary_id=invitation.beneficiary_id,
-            contact_id=invitation.contact_id,
-            data={"invitation_id": invitation.id, "reason": reason},
-        )
+    record_event(
+        session,
+        CLOSED_EVENTS[status],
+        beneficiary_id=invitation.beneficiary_id,
+        contact_id=invitation.contact_id,
+        data={"invitation_id": invitation.id, "reason": reason},
     )
 
 
@@ -298,7 +307,7 @@ def _wrote_back(session: Session, invitation: Invitation) -> bool:
             .join(Contact, Contact.id == Message.contact_id)
             .where(
                 Contact.beneficiary_id == invitation.beneficiary_id,
-                Message.direction == "in",
+                Message.direction == MessageDirection.inbound,
                 Message.created_at >= invitation.created_at,
             )
             .limit(1)
@@ -312,7 +321,7 @@ def _started(session: Session, beneficiary_id: int) -> bool:
         session.scalar(
             select(Prediagnostic.id).where(
                 Prediagnostic.beneficiary_id == beneficiary_id,
-                Prediagnostic.status != "abandoned",
+                Prediagnostic.status != PrediagnosticStatus.abandoned,
             )
         )
         is not None
@@ -327,22 +336,22 @@ def send_due(payload: dict[str, Any]) -> str:
         invitation = session.get(Invitation, invitation_id)
         if invitation is None:
             return "dropped: deleted"
-        if invitation.status != "open":
+        if invitation.status != InvitationStatus.open:
             return f"dropped: {invitation.status}"
         if invitation.steps_sent >= step:
             return "already sent"
         contact = session.get(Contact, invitation.contact_id)
         if contact is None or contact.beneficiary_id != invitation.beneficiary_id:
-            _close(session, invitation, "failed", "contact moved")
+            _close(session, invitation, InvitationStatus.failed, "contact moved")
             return "dropped: the contact is no longer this person's"
         if contact.status == ContactStatus.stopped:
-            _close(session, invitation, "stopped", "opt_out")
+            _close(session, invitation, InvitationStatus.stopped, "opt_out")
             return "dropped: opted out"
         if _wrote_back(session, invitation):
-            _close(session, invitation, "answered", "wrote back")
+            _close(session, invitation, InvitationStatus.answered, "wrote back")
             return "dropped: answered"
         if _started(session, invitation.beneficiary_id):
-            _close(session, invitation, "answered", "prediagnostic started")
+            _close(session, invitation, InvitationStatus.answered, "prediagnostic started")
             return "dropped: started"
         settings = reminders.load_settings(session)
         if not settings.allows(now):
@@ -352,7 +361,7 @@ def send_due(payload: dict[str, Any]) -> str:
             update(Invitation)
             .where(
                 Invitation.id == invitation.id,
-                Invitation.status == "open",
+                Invitation.status == InvitationStatus.open,
                 Invitation.steps_sent == step - 1,
             )
             .values(steps_sent=step)
@@ -371,14 +380,13 @@ def send_due(payload: dict[str, Any]) -> str:
         if step == 1:
             invitation.first_message_id = message.id
             invitation.sent_at = now
-        session.add(
-            Event(
-                kind="invitation_sent",
-                beneficiary_id=invitation.beneficiary_id,
-                contact_id=contact.id,
-                message_id=message.id,
-                data={"invitation_id": invitation.id, "step": step},
-            )
+        record_event(
+            session,
+            EventKind.invitation_sent,
+            beneficiary_id=invitation.beneficiary_id,
+            contact_id=contact.id,
+            message_id=message.id,
+            data={"invitation_id": invitation.id, "step": step},
         )
         days = reminder_days()
         if step <= len(days):
@@ -399,11 +407,14 @@ def on_inbound(session: Session, contact: Contact) -> bool:
         return False
     open_ones = session.scalars(
         select(Invitation)
-        .where(Invitation.beneficiary_id == contact.beneficiary_id, Invitation.status == "open")
+        .where(
+            Invitation.beneficiary_id == contact.beneficiary_id,
+            Invitation.status == InvitationStatus.open,
+        )
         .order_by(Invitation.id)
     ).all()
     for invitation in open_ones:
-        _close(session, invitation, "answered", f"message on {contact.channel}")
+        _close(session, invitation, InvitationStatus.answered, f"message on {contact.channel}")
     session.flush()
     return bool(open_ones)
 
@@ -528,7 +539,7 @@ def invitation_funnel(session: Session, since: datetime | None = None) -> Invita
         done = statuses.get(beneficiary_id, set())
         started = bool(done - {"abandoned"})
         completed = bool(done & set(DONE_PREDIAGNOSTIC))
-        answered = started or any(i.status == "answered" for i in invitations)
+        answered = started or any(i.status == InvitationStatus.answered for i in invitations)
         funnel.delivered += answered or any(
             m in delivered for i in invitations for m in (i.first_message_id, i.last_message_id)
         )

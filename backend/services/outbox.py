@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.models import Contact, Message
+from backend.models import Contact, Message, MessageDirection, MessageStatus
 from backend.services import queue
 from channels.identity import PHONE_CHANNELS
 from channels.rendering import Rendered
@@ -90,11 +90,11 @@ def queue_outbound(
         payload["flow"] = flow
     outbound = Message(
         contact_id=contact.id,
-        direction="out",
+        direction=MessageDirection.outbound,
         channel=contact.channel,
         text=reply.text,
         payload=payload,
-        status="simulated" if simulated else "queued",
+        status=MessageStatus.simulated if simulated else MessageStatus.queued,
         encoding=reply.encoding,
         segments=reply.segments,
         simulated=simulated,

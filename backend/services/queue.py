@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from backend.core.clock import utcnow
-from backend.models import KeyLease, Task
+from backend.models import KeyLease, Task, TaskStatus
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +80,8 @@ def recover_stale(session: Session) -> int:
     """Put back tasks whose worker died mid-run (their lock expired)."""
     result = session.execute(
         update(Task)
-        .where(Task.status == "running", Task.locked_until < utcnow())
-        .values(status="pending", locked_by=None, locked_until=None)
+        .where(Task.status == TaskStatus.running, Task.locked_until < utcnow())
+        .values(status=TaskStatus.pending, locked_by=None, locked_until=None)
     )
     session.commit()
     return result.rowcount or 0
@@ -94,12 +94,12 @@ def claim_next(session: Session, worker_id: str, kinds: set[str] | None = None) 
         and_(
             older.key == Task.key,
             older.id < Task.id,
-            older.status.in_(("pending", "running")),
+            older.status.in_((TaskStatus.pending, TaskStatus.running)),
         )
     )
     query = (
         select(Task)
-        .where(Task.status == "pending", Task.run_at <= now)
+        .where(Task.status == TaskStatus.pending, Task.run_at <= now)
         .where((Task.key.is_(None)) | ~blocked_by_older)
         .order_by(Task.run_at, Task.id)
         .limit(20)
@@ -111,9 +111,9 @@ def claim_next(session: Session, worker_id: str, kinds: set[str] | None = None) 
             continue
         claimed = session.execute(
             update(Task)
-            .where(Task.id == task.id, Task.status == "pending")
+            .where(Task.id == task.id, Task.status == TaskStatus.pending)
             .values(
-                status="running",
+                status=TaskStatus.running,
                 locked_by=worker_id,
                 locked_until=now + timedelta(seconds=LEASE_SECONDS),
                 attempts=Task.attempts + 1,
@@ -129,7 +129,7 @@ def claim_next(session: Session, worker_id: str, kinds: set[str] | None = None) 
 
 
 def complete(session: Session, task: Task, worker_id: str) -> None:
-    task.status = "done"
+    task.status = TaskStatus.done
     task.finished_at = utcnow()
     task.locked_by = None
     task.locked_until = None
@@ -157,7 +157,7 @@ def fail(
     task.locked_by = None
     task.locked_until = None
     if task.attempts >= task.max_attempts:
-        task.status = "failed"
+        task.status = TaskStatus.failed
         task.finished_at = utcnow()
         # Only the error's class: its message may quote a number or a text (kept in last_error).
         logger.error(
@@ -165,7 +165,7 @@ def fail(
         )
     else:
         delay = retry_in if retry_in is not None else min(2**task.attempts, 300)
-        task.status = "pending"
+        task.status = TaskStatus.pending
         task.run_at = utcnow() + timedelta(seconds=delay)
     session.commit()
     if task.key:

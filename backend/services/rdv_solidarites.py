@@ -26,10 +26,11 @@ from backend.models import (
     AppointmentStatus,
     Beneficiary,
     Contact,
-    Event,
+    Identification,
     Structure,
     WebhookReceipt,
 )
+from backend.services.events import EventKind, record_event
 from channels.identity import InvalidAddress, to_e164
 
 from . import appointments as appointment_service
@@ -203,17 +204,16 @@ def _beneficiary(session: Session, person: Person, structure: Structure | None) 
             last_name=person.last_name,
             birth_date=_birth_date(person.birth_date),
             structure_id=structure.id if structure else None,
-            identification="identified",
+            identification=Identification.identified,
             external_ids={SOURCE: user_id} if user_id else {},
         )
         session.add(beneficiary)
         session.flush()
-        session.add(
-            Event(
-                kind="beneficiary_created",
-                beneficiary_id=beneficiary.id,
-                data={"source": SOURCE, "rdv_user_id": user_id},
-            )
+        record_event(
+            session,
+            EventKind.beneficiary_created,
+            beneficiary_id=beneficiary.id,
+            data={"source": SOURCE, "rdv_user_id": user_id},
         )
     elif user_id and str((beneficiary.external_ids or {}).get(SOURCE)) != user_id:
         beneficiary.external_ids = {**(beneficiary.external_ids or {}), SOURCE: user_id}

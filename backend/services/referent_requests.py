@@ -18,8 +18,12 @@ from backend.models import (
     CallbackRequest,
     Contact,
     Event,
+    Identification,
+    RequestKind,
     SituationUpdate,
+    SituationUpdateStatus,
 )
+from backend.services.events import EventKind, record_event
 from channels.rendering import render
 
 from .appointment_text import DAYS, local_zone
@@ -41,7 +45,7 @@ def failed_birth_dates(session: Session, contact: Contact, now: datetime) -> int
         session.scalar(
             select(func.count(Event.id)).where(
                 Event.contact_id == contact.id,
-                Event.kind == "birth_date_mismatch",
+                Event.kind == EventKind.birth_date_mismatch,
                 Event.created_at > now - timedelta(hours=24),
             )
         )
@@ -57,7 +61,7 @@ def access(session: Session, contact: Contact, now: datetime | None = None) -> s
     if contact.beneficiary_id is None:
         return "unknown"
     beneficiary = contact.beneficiary
-    if beneficiary is not None and beneficiary.identification == "pending":
+    if beneficiary is not None and beneficiary.identification == Identification.pending:
         return "unknown"
     if contact.verified:
         return "granted"
@@ -77,25 +81,23 @@ def check_birth_date(
     assert beneficiary is not None
     if beneficiary.birth_date is not None and beneficiary.birth_date == birth_date:
         contact.verified = True
-        session.add(
-            Event(
-                kind="contact_verified",
-                contact_id=contact.id,
-                beneficiary_id=beneficiary.id,
-                message_id=message_id,
-                data={"method": "birth_date"},
-            )
-        )
-        return {"verified": True, "locked": False, "attempts_left": MAX_BIRTH_DATE_TRIES}
-    # The date itself is not logged: a wrong guess is still personal data.
-    session.add(
-        Event(
-            kind="birth_date_mismatch",
+        record_event(
+            session,
+            EventKind.contact_verified,
             contact_id=contact.id,
             beneficiary_id=beneficiary.id,
             message_id=message_id,
-            data={"birth_date_on_file": beneficiary.birth_date is not None},
+            data={"method": "birth_date"},
         )
+        return {"verified": True, "locked": False, "attempts_left": MAX_BIRTH_DATE_TRIES}
+    # The date itself is not logged: a wrong guess is still personal data.
+    record_event(
+        session,
+        EventKind.birth_date_mismatch,
+        contact_id=contact.id,
+        beneficiary_id=beneficiary.id,
+        message_id=message_id,
+        data={"birth_date_on_file": beneficiary.birth_date is not None},
     )
     session.flush()
     left = MAX_BIRTH_DATE_TRIES - failed_birth_dates(session, contact, now)
@@ -133,21 +135,20 @@ def request_callback(
     request = CallbackRequest(
         beneficiary_id=contact.beneficiary_id,
         contact_id=contact.id,
-        kind="callback",
+        kind=RequestKind.callback,
         preferred_time=preferred_time,
         reason=topic,
         source_message_id=message_id,
     )
     session.add(request)
     session.flush()
-    session.add(
-        Event(
-            kind="callback_requested",
-            contact_id=contact.id,
-            beneficiary_id=contact.beneficiary_id,
-            message_id=message_id,
-            data={"callback_request_id": request.id, "preferred_time": preferred_time},
-        )
+    record_event(
+        session,
+        EventKind.callback_requested,
+        contact_id=contact.id,
+        beneficiary_id=contact.beneficiary_id,
+        message_id=message_id,
+        data={"callback_request_id": request.id, "preferred_time": preferred_time},
     )
     return request
 
@@ -168,7 +169,7 @@ def cannot_attend(
     request = CallbackRequest(
         beneficiary_id=person_id,
         contact_id=contact.id,
-        kind="cannot_attend",
+        kind=RequestKind.cannot_attend,
         appointment_id=appointment.id if appointment else None,
         reason=reason,
         source_message_id=message_id,
@@ -182,14 +183,13 @@ def cannot_attend(
     }
     if appointment is None:
         data["pending_identification"] = True
-    session.add(
-        Event(
-            kind="appointment_cannot_attend",
-            contact_id=contact.id,
-            beneficiary_id=person_id,
-            message_id=message_id,
-            data=data,
-        )
+    record_event(
+        session,
+        EventKind.appointment_cannot_attend,
+        contact_id=contact.id,
+        beneficiary_id=person_id,
+        message_id=message_id,
+        data=data,
     )
     return request
 
@@ -198,7 +198,7 @@ def identified(session: Session, contact: Contact) -> bool:
     beneficiary = (
         session.get(Beneficiary, contact.beneficiary_id) if contact.beneficiary_id else None
     )
-    return beneficiary is not None and beneficiary.identification == "identified"
+    return beneficiary is not None and beneficiary.identification == Identification.identified
 
 
 # Situation updates --------------------------------------------------------------------------
@@ -216,19 +216,18 @@ def declare_situation(
         contact_id=contact.id,
         kind=kind,
         data={**data, "contact_verified": contact.verified, "channel": contact.channel},
-        status="declared",
+        status=SituationUpdateStatus.declared,
         source_message_id=message_id,
     )
     session.add(update)
     session.flush()
-    session.add(
-        Event(
-            kind="situation_update_declared",
-            contact_id=contact.id,
-            beneficiary_id=contact.beneficiary_id,
-            message_id=message_id,
-            data={"situation_update_id": update.id, "kind": kind},
-        )
+    record_event(
+        session,
+        EventKind.situation_update_declared,
+        contact_id=contact.id,
+        beneficiary_id=contact.beneficiary_id,
+        message_id=message_id,
+        data={"situation_update_id": update.id, "kind": kind},
     )
     return update
 
@@ -294,12 +293,11 @@ def confirm_new_number(session: Session, new_contact: Contact) -> SituationUpdat
     new_contact.beneficiary_id = update.beneficiary_id
     new_contact.verified = True
     update.data = {**update.data, "confirmation": "confirmed", "confirmed_at": now.isoformat()}
-    session.add(
-        Event(
-            kind="new_number_confirmed",
-            contact_id=new_contact.id,
-            beneficiary_id=update.beneficiary_id,
-            data={"situation_update_id": update.id},
-        )
+    record_event(
+        session,
+        EventKind.new_number_confirmed,
+        contact_id=new_contact.id,
+        beneficiary_id=update.beneficiary_id,
+        data={"situation_update_id": update.id},
     )
     return update

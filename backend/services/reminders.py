@@ -30,12 +30,13 @@ from backend.models import (
     AppSetting,
     Contact,
     ContactStatus,
-    Event,
     Task,
+    TaskStatus,
 )
 from backend.models import Appointment as AppointmentModel
 from backend.services import queue
 from backend.services.appointment_text import describe
+from backend.services.events import EventKind, record_event
 from backend.services.outbox import queue_outbound
 from channels.rendering import render
 
@@ -192,12 +193,11 @@ def save_settings(
     else:
         row.value = value
     row.updated_by_id = account.id if account else None
-    session.add(
-        Event(
-            kind="reminder_settings_changed",
-            account_id=account.id if account else None,
-            data={"before": before, "after": value},
-        )
+    record_event(
+        session,
+        EventKind.reminder_settings_changed,
+        account_id=account.id if account else None,
+        data={"before": before, "after": value},
     )
     session.flush()
     reschedule_upcoming(session, now=now)
@@ -252,7 +252,7 @@ def schedule(session: Session, appointment: AppointmentModel, now: datetime | No
                 session, TASK_KIND, payload, run_at=send_at, dedupe_key=key, max_attempts=10
             )
             pending += 1
-        elif task.status == "pending":
+        elif task.status == TaskStatus.pending:
             task.run_at = send_at  # quiet hours or offsets changed
             pending += 1
         elif task.status in ("done", "failed") and not _sent(session, appointment, offset):
@@ -330,16 +330,15 @@ def send_due(payload: dict[str, Any]) -> str:
             return "already sent"
         contact = reminder_contact(session, appointment.beneficiary_id)
         if contact is None:
-            session.add(
-                Event(
-                    kind="reminder_not_sent",
-                    beneficiary_id=appointment.beneficiary_id,
-                    data={
-                        "appointment_id": appointment.id,
-                        "offset_hours": offset,
-                        "reason": "no active verified contact",
-                    },
-                )
+            record_event(
+                session,
+                EventKind.reminder_not_sent,
+                beneficiary_id=appointment.beneficiary_id,
+                data={
+                    "appointment_id": appointment.id,
+                    "offset_hours": offset,
+                    "reason": "no active verified contact",
+                },
             )
             return "not sent: no active verified contact"
         reminder = AppointmentReminder(
@@ -358,13 +357,12 @@ def send_due(payload: dict[str, Any]) -> str:
         )
         message = queue_outbound(session, contact, rendered[0], kind="reminder")
         reminder.message_id = message.id
-        session.add(
-            Event(
-                kind="reminder_sent",
-                beneficiary_id=appointment.beneficiary_id,
-                contact_id=contact.id,
-                message_id=message.id,
-                data={"appointment_id": appointment.id, "offset_hours": offset},
-            )
+        record_event(
+            session,
+            EventKind.reminder_sent,
+            beneficiary_id=appointment.beneficiary_id,
+            contact_id=contact.id,
+            message_id=message.id,
+            data={"appointment_id": appointment.id, "offset_hours": offset},
         )
         return "sent"

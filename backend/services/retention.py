@@ -26,14 +26,16 @@ from backend.models import (
     SituationItem,
     SituationUpdate,
     Task,
+    TaskStatus,
 )
 from backend.services import erasure, queue
+from backend.services.events import EventKind, record_event
 
 logger = logging.getLogger(__name__)
 
 TASK_KIND = "retention_purge"
 EVERY = timedelta(days=1)
-FALLBACK_KINDS = ("nlu_fallback", "nlu_fallback_assigned")
+FALLBACK_KINDS = (EventKind.nlu_fallback, EventKind.nlu_fallback_assigned)
 
 
 def cutoff(now: datetime | None = None) -> datetime:
@@ -88,8 +90,8 @@ def purge(session: Session, now: datetime | None = None) -> dict[str, Any]:
     result = {**counts.as_dict(), "conversations": len(senders)}
     result.pop("pending", None)
     result.pop("kept_prediagnostics", None)
-    session.add(
-        Event(kind="retention_purged", data={**result, "days": get_settings().retention_days})
+    record_event(
+        session, EventKind.retention_purged, data={**result, "days": get_settings().retention_days}
     )
     session.flush()
     logger.info("retention purge: %s", result)
@@ -107,7 +109,9 @@ def schedule_next(session: Session, now: datetime | None = None) -> Task | None:
 def ensure_scheduled(session: Session, now: datetime | None = None) -> None:
     """At worker start: a run is pending, or one is queued now."""
     pending = session.scalar(
-        select(Task.id).where(Task.kind == TASK_KIND, Task.status.in_(("pending", "running")))
+        select(Task.id).where(
+            Task.kind == TASK_KIND, Task.status.in_((TaskStatus.pending, TaskStatus.running))
+        )
     )
     if pending is None:
         moment = now or utcnow()

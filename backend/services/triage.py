@@ -1,7 +1,7 @@
 """Triage of unknown numbers: people "pending identification" made known to a structure.
 
 A number nobody knows that starts a pre-diagnostic, asks for a callback or says it cannot
-attend gets a person with ``identification="pending"`` and no structure. Staff either link it
+attend gets a person with ``identification=Identification.pending`` and no structure. Staff either link it
 to a person of their structure (contacts, with their messages, pre-diagnostics, declarations
 and requests move onto that person) or make it a person of their structure. Both are audited.
 """
@@ -22,12 +22,15 @@ from backend.models import (
     Consent,
     Contact,
     Event,
+    Identification,
     Message,
+    MessageDirection,
     Prediagnostic,
     ProfessionalProject,
     SituationItem,
     SituationUpdate,
 )
+from backend.services.events import EventKind, record_event
 
 # Rows that belong to a person and move with them (contacts carry their messages).
 MOVED = {
@@ -50,7 +53,7 @@ class TriageError(ValueError):
 def pending_person(session: Session, contact: Contact) -> Beneficiary:
     """The contact's person, made 'pending identification' when the number is unknown."""
     if contact.beneficiary_id is None:
-        person = Beneficiary(identification="pending")
+        person = Beneficiary(identification=Identification.pending)
         session.add(person)
         session.flush()
         contact.beneficiary_id = person.id
@@ -103,7 +106,9 @@ def _iso(value: datetime | None) -> str | None:
 
 def pending_rows(session: Session) -> list[PendingRow]:
     people = session.scalars(
-        select(Beneficiary).where(Beneficiary.identification == "pending").order_by(Beneficiary.id)
+        select(Beneficiary)
+        .where(Beneficiary.identification == Identification.pending)
+        .order_by(Beneficiary.id)
     ).all()
     ids = [p.id for p in people]
     if not ids:
@@ -115,7 +120,7 @@ def pending_rows(session: Session) -> list[PendingRow]:
                 Contact.beneficiary_id, func.min(Message.created_at), func.max(Message.created_at)
             )
             .join(Message, Message.contact_id == Contact.id)
-            .where(Contact.beneficiary_id.in_(ids), Message.direction == "in")
+            .where(Contact.beneficiary_id.in_(ids), Message.direction == MessageDirection.inbound)
             .group_by(Contact.beneficiary_id)
         )
     }
@@ -163,7 +168,7 @@ def _pending(session: Session, pending_id: int) -> Beneficiary:
     person = session.get(Beneficiary, pending_id)
     if person is None:
         raise TriageError(404, "unknown person")
-    if person.identification != "pending":
+    if person.identification != Identification.pending:
         raise TriageError(409, "this person is no longer pending identification")
     return person
 
@@ -192,15 +197,14 @@ def merge(
         .values(beneficiary_id=target.id)
         .execution_options(synchronize_session=False)
     )
-    pending.identification = "merged"
+    pending.identification = Identification.merged
     pending.external_ids = {**(pending.external_ids or {}), "merged_into": target.id}
-    session.add(
-        Event(
-            kind="triage_linked",
-            beneficiary_id=target.id,
-            account_id=account.id if account else None,
-            data={"from_beneficiary_id": pending.id, "how": how, "moved": moved},
-        )
+    record_event(
+        session,
+        EventKind.triage_linked,
+        beneficiary_id=target.id,
+        account_id=account.id if account else None,
+        data={"from_beneficiary_id": pending.id, "how": how, "moved": moved},
     )
     session.flush()
     session.expire_all()
@@ -212,7 +216,7 @@ def link(session: Session, pending_id: int, target_id: int, account: Account) ->
     target = session.get(Beneficiary, target_id)
     if target is None or target.structure_id != account.structure_id:
         raise TriageError(404, "no such person in your structure")
-    if target.identification != "identified":
+    if target.identification != Identification.identified:
         raise TriageError(409, "link to an identified person")
     return merge(session, pending, target, account, how="triage")
 
@@ -244,16 +248,15 @@ def create(
     person.caf_number = caf_number
     person.structure_id = account.structure_id
     person.referent_id = account.id if account.role == "referent" else None
-    person.identification = "identified"
+    person.identification = Identification.identified
     for contact in person.contacts:
         contact.verified = True
-    session.add(
-        Event(
-            kind="triage_created",
-            beneficiary_id=person.id,
-            account_id=account.id,
-            data={"contacts": [c.id for c in person.contacts]},
-        )
+    record_event(
+        session,
+        EventKind.triage_created,
+        beneficiary_id=person.id,
+        account_id=account.id,
+        data={"contacts": [c.id for c in person.contacts]},
     )
     session.flush()
     return person

@@ -20,7 +20,13 @@ import csv
 import io
 from typing import Any
 
-from backend.models import Account, Beneficiary, DeclarationStatus, OrientationSuggestion
+from backend.models import (
+    Account,
+    Beneficiary,
+    DeclarationStatus,
+    OrientationStatus,
+    OrientationSuggestion,
+)
 from backend.services.orientation.labels import (
     DECISION_LABELS,
     FIELD_LABELS,
@@ -231,7 +237,7 @@ def socio_pro_csv(review: Review, suggestion: OrientationSuggestion | None = Non
                 f"{reasons} ({rule})",
             ]
         )
-        if suggestion.status == "DECIDE":
+        if suggestion.status == OrientationStatus.DECIDE:
             motif = MOTIF_REFUS_LABELS.get(suggestion.motif_refus or "")
             details = [f"motif : {motif}" if motif else "", suggestion.comment or ""]
             rows.append(

@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import Account, Contact, Event
+from backend.services.events import EventKind, record_event
 
-FALLBACK, ASSIGNED = "nlu_fallback", "nlu_fallback_assigned"
+FALLBACK, ASSIGNED = EventKind.nlu_fallback, EventKind.nlu_fallback_assigned
 IGNORED = ""  # assigning to no intent sets a message aside
 
 INTENTS_FILE = Path(__file__).resolve().parents[2] / "bot" / "domain" / "intents.yml"
@@ -137,8 +138,9 @@ def assign(session: Session, account: Account, fallback_id: int, intent: str) ->
         raise LookupError("unknown fallback")
     if intent != IGNORED and intent not in intents():
         raise ValueError("unknown intent")
-    decision = Event(
-        kind=ASSIGNED,
+    decision = record_event(
+        session,
+        ASSIGNED,
         account_id=account.id,
         data={
             "fallback_event_id": fallback_id,
@@ -146,7 +148,6 @@ def assign(session: Session, account: Account, fallback_id: int, intent: str) ->
             "text": (event.data or {}).get("text"),
         },
     )
-    session.add(decision)
     session.flush()
     return decision
 

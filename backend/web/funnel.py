@@ -22,8 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import Event, Prediagnostic
+from backend.services.events import EventKind
 
-ASKED, SAVED, SUBMITTED = "prediag_question_asked", "prediag_answer_saved", "prediag_submitted"
+ASKED, SAVED, SUBMITTED = (
+    EventKind.prediag_question_asked,
+    EventKind.prediag_answer_saved,
+    EventKind.prediag_submitted,
+)
 
 
 @dataclass

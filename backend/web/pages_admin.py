@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from backend.api.deps import SessionDep
 from backend.core.safe_input import PathId
 from backend.core.security import hash_password
-from backend.models import Account, Event, Role, WebSession
+from backend.models import Account, Role, WebSession
+from backend.services.events import EventKind, record_event
 from backend.services.staff_sessions import close_all_sessions
 
 from .auth import WebError
@@ -106,12 +107,11 @@ def create_account(
     )
     db.add(account)
     db.flush()
-    db.add(
-        Event(
-            kind="account_created",
-            account_id=admin.id,
-            data={"target_account_id": account.id, "role": role},
-        )
+    record_event(
+        db,
+        EventKind.account_created,
+        account_id=admin.id,
+        data={"target_account_id": account.id, "role": role},
     )
     return _page(request, db, web_session, 201, new_password=(account, password))
 
@@ -145,18 +145,20 @@ def account_action(
         password = temporary_password()
         account.password_hash = hash_password(password)
         close_all_sessions(db, account.id)
-        db.add(
-            Event(
-                kind="account_password_reset",
-                account_id=admin.id,
-                data={"target_account_id": account.id},
-            )
+        record_event(
+            db,
+            EventKind.account_password_reset,
+            account_id=admin.id,
+            data={"target_account_id": account.id},
         )
         # Shown once, on this page only (never stored in clear, never in a redirect).
         return _page(request, db, web_session, new_password=(account, password))
     else:
         raise WebError(404, "Action inconnue", "Cette action n'existe pas.")
-    kind = {"desactiver": "account_deactivated", "reactiver": "account_reactivated"}[action]
-    db.add(Event(kind=kind, account_id=admin.id, data={"target_account_id": account.id}))
+    kind = {
+        "desactiver": EventKind.account_deactivated,
+        "reactiver": EventKind.account_reactivated,
+    }[action]
+    record_event(db, kind, account_id=admin.id, data={"target_account_id": account.id})
     flash(web_session, message)
     return redirect("/admin/comptes")

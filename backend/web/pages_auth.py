@@ -9,7 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from backend.api.deps import SessionDep
 from backend.core.security import hash_password, verify_password
-from backend.models import Event, WebSession
+from backend.models import WebSession
+from backend.services.events import EventKind, record_event
 from backend.services.staff_sessions import (
     SESSION_COOKIE,
     SESSION_LIFETIME,
@@ -118,7 +119,7 @@ def login(
         return _login_page(request, next_url, message, 401, email, headers)
     account = result.account
     token = open_session(db, account, client_ip(request))
-    db.add(Event(kind="staff_login", account_id=account.id, data={"ip": client_ip(request)}))
+    record_event(db, EventKind.staff_login, account_id=account.id, data={"ip": client_ip(request)})
     response = RedirectResponse(next_url or HOME[account.role], status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -176,7 +177,7 @@ def change_password(
     # Other browsers signed in with the old password are signed out; this one stays.
     close_all_sessions(db, account.id)
     token = open_session(db, account, client_ip(request))
-    db.add(Event(kind="staff_password_changed", account_id=account.id, data={}))
+    record_event(db, EventKind.staff_password_changed, account_id=account.id, data={})
     db.flush()
     new_session = find_session(db, token)
     flash(new_session, "Votre mot de passe a été changé.")

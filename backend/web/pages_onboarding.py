@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend.api.deps import SessionDep
-from backend.models import Beneficiary, Role, WebSession
+from backend.models import Beneficiary, Identification, Role, WebSession
 from backend.services import imports, invitations, triage
 
 from .auth import WebError
@@ -180,7 +180,7 @@ def triage_page(request: Request, db: SessionDep, web_session: WebSession = Staf
             select(Beneficiary)
             .where(
                 Beneficiary.structure_id == web_session.account.structure_id,
-                Beneficiary.identification == "identified",
+                Beneficiary.identification == Identification.identified,
             )
             .order_by(Beneficiary.last_name, Beneficiary.first_name)
             .limit(1000)

@@ -17,16 +17,20 @@ from backend.models import (
     Beneficiary,
     CallbackRequest,
     Contact,
-    Event,
     Message,
     OrientationSuggestion,
     Prediagnostic,
+    PrediagnosticStatus,
+    RequestKind,
+    RequestStatus,
     Role,
     SituationUpdate,
+    SituationUpdateStatus,
     WebSession,
     utcnow,
 )
 from backend.services import my_data
+from backend.services.events import EventKind, record_event
 from backend.services.orientation.labels import (
     MOTIF_REFUS_LABELS,
     PARCOURS_LABELS,
@@ -59,9 +63,9 @@ TRANSCRIPT_LIMIT = 300
 
 # Inbox kinds that are "marked as handled" here; new pre-diagnostics leave by being validated.
 FOLLOW_UPS = {
-    "situation": (SituationUpdate, None, "situation_update_handled"),
-    "absence": (CallbackRequest, "cannot_attend", "callback_request_handled"),
-    "rappel": (CallbackRequest, "callback", "callback_request_handled"),
+    "situation": (SituationUpdate, None, EventKind.situation_update_handled),
+    "absence": (CallbackRequest, "cannot_attend", EventKind.callback_request_handled),
+    "rappel": (CallbackRequest, "callback", EventKind.callback_request_handled),
 }
 
 
@@ -92,7 +96,7 @@ def inbox(request: Request, db: SessionDep, moi: bool = False, web_session: WebS
         _in_structure(
             select(Prediagnostic, Beneficiary)
             .join(Beneficiary, Beneficiary.id == Prediagnostic.beneficiary_id)
-            .where(Prediagnostic.status == "submitted"),
+            .where(Prediagnostic.status == PrediagnosticStatus.submitted),
             account,
             moi,
         ).order_by(Prediagnostic.submitted_at, Prediagnostic.id)
@@ -101,7 +105,7 @@ def inbox(request: Request, db: SessionDep, moi: bool = False, web_session: WebS
         _in_structure(
             select(SituationUpdate, Beneficiary)
             .join(Beneficiary, Beneficiary.id == SituationUpdate.beneficiary_id)
-            .where(SituationUpdate.status == "declared"),
+            .where(SituationUpdate.status == SituationUpdateStatus.declared),
             account,
             moi,
         ).order_by(SituationUpdate.id)
@@ -110,7 +114,7 @@ def inbox(request: Request, db: SessionDep, moi: bool = False, web_session: WebS
         _in_structure(
             select(CallbackRequest, Beneficiary)
             .join(Beneficiary, Beneficiary.id == CallbackRequest.beneficiary_id)
-            .where(CallbackRequest.status == "open"),
+            .where(CallbackRequest.status == RequestStatus.open),
             account,
             moi,
         ).order_by(CallbackRequest.id)
@@ -137,12 +141,14 @@ def inbox(request: Request, db: SessionDep, moi: bool = False, web_session: WebS
         {
             "key": "absence",
             "title": "Absences annoncées",
-            "rows": [(r, b, r.created_at) for r, b in requests if r.kind == "cannot_attend"],
+            "rows": [
+                (r, b, r.created_at) for r, b in requests if r.kind == RequestKind.cannot_attend
+            ],
         },
         {
             "key": "rappel",
             "title": "Demandes de rappel",
-            "rows": [(r, b, r.created_at) for r, b in requests if r.kind == "callback"],
+            "rows": [(r, b, r.created_at) for r, b in requests if r.kind == RequestKind.callback],
         },
     ]
     return render(
@@ -174,13 +180,12 @@ def mark_handled(
         row.status = "handled"
         row.handled_at = utcnow()
         row.handled_by_id = account.id
-        db.add(
-            Event(
-                kind=event_kind,
-                beneficiary_id=row.beneficiary_id,
-                account_id=account.id,
-                data={"id": row.id, "kind": kind},
-            )
+        record_event(
+            db,
+            event_kind,
+            beneficiary_id=row.beneficiary_id,
+            account_id=account.id,
+            data={"id": row.id, "kind": kind},
         )
         flash(web_session, "Demande marquée comme traitée.")
     return redirect(safe_next(next) or "/referent")
@@ -253,14 +258,15 @@ def person(
         db.scalars(
             select(SituationUpdate).where(
                 SituationUpdate.beneficiary_id == beneficiary.id,
-                SituationUpdate.status == "declared",
+                SituationUpdate.status == SituationUpdateStatus.declared,
             )
         )
     )
     open_requests = list(
         db.scalars(
             select(CallbackRequest).where(
-                CallbackRequest.beneficiary_id == beneficiary.id, CallbackRequest.status == "open"
+                CallbackRequest.beneficiary_id == beneficiary.id,
+                CallbackRequest.status == RequestStatus.open,
             )
         )
     )
@@ -400,7 +406,7 @@ def validate(
 def _export(db: SessionDep, beneficiary_id: int, prediagnostic_id: int, account: Account, fmt: str):
     beneficiary = visible_beneficiary(db, beneficiary_id, account)
     prediagnostic = _prediagnostic(db, beneficiary, prediagnostic_id)
-    if prediagnostic.status != "validated":
+    if prediagnostic.status != PrediagnosticStatus.validated:
         raise WebError(
             409,
             "Pré-diagnostic non validé",

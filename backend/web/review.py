@@ -16,13 +16,14 @@ from backend.models import (
     Account,
     Beneficiary,
     DeclarationStatus,
-    Event,
     Prediagnostic,
     PrediagnosticAnswer,
+    PrediagnosticStatus,
     ProfessionalProject,
     SituationItem,
     utcnow,
 )
+from backend.services.events import EventKind, record_event
 from backend.services.orientation.facts import reviewed_view
 from backend.services.orientation.labels import (
     FIELD_LABELS,
@@ -457,20 +458,19 @@ def review_situation(
     )
     session.add(row)
     session.flush()
-    session.add(
-        Event(
-            kind="situation_item_reviewed",
-            beneficiary_id=beneficiary.id,
-            account_id=account.id,
-            data={
-                "item_id": row.id,
-                "supersedes_id": item.id,
-                "action": action,
-                "theme_key": item.theme_key,
-                "label": label,
-                "previous_label": item.label,
-            },
-        )
+    record_event(
+        session,
+        EventKind.situation_item_reviewed,
+        beneficiary_id=beneficiary.id,
+        account_id=account.id,
+        data={
+            "item_id": row.id,
+            "supersedes_id": item.id,
+            "action": action,
+            "theme_key": item.theme_key,
+            "label": label,
+            "previous_label": item.label,
+        },
     )
     return row
 
@@ -495,13 +495,12 @@ def review_project(
     )
     session.add(row)
     session.flush()
-    session.add(
-        Event(
-            kind="professional_project_reviewed",
-            beneficiary_id=beneficiary.id,
-            account_id=account.id,
-            data={"project_id": row.id, "supersedes_id": project.id, "action": action},
-        )
+    record_event(
+        session,
+        EventKind.professional_project_reviewed,
+        beneficiary_id=beneficiary.id,
+        account_id=account.id,
+        data={"project_id": row.id, "supersedes_id": project.id, "action": action},
     )
     return row
 
@@ -526,7 +525,7 @@ def validate_remaining(
 def validate_prediagnostic(
     session: Session, prediagnostic: Prediagnostic, beneficiary: Beneficiary, account: Account
 ) -> None:
-    if prediagnostic.status not in ("submitted", "validated"):
+    if prediagnostic.status not in (PrediagnosticStatus.submitted, PrediagnosticStatus.validated):
         raise WebError(
             409, "Pré-diagnostic pas terminé", "La personne n'a pas encore envoyé ses réponses."
         )
@@ -537,18 +536,17 @@ def validate_prediagnostic(
             "Il reste des éléments à vérifier",
             f"{pending} élément(s) n'ont pas encore été validés, corrigés ou retirés.",
         )
-    if prediagnostic.status == "validated":
+    if prediagnostic.status == PrediagnosticStatus.validated:
         return
-    prediagnostic.status = "validated"
+    prediagnostic.status = PrediagnosticStatus.validated
     prediagnostic.validated_at = utcnow()
     prediagnostic.validated_by_id = account.id
-    session.add(
-        Event(
-            kind="prediagnostic_validated",
-            beneficiary_id=beneficiary.id,
-            account_id=account.id,
-            data={"prediagnostic_id": prediagnostic.id},
-        )
+    record_event(
+        session,
+        EventKind.prediagnostic_validated,
+        beneficiary_id=beneficiary.id,
+        account_id=account.id,
+        data={"prediagnostic_id": prediagnostic.id},
     )
 
 
@@ -556,11 +554,10 @@ def audit_read(
     session: Session, account: Account, beneficiary: Beneficiary, what: str, **data: Any
 ) -> None:
     """Every read of a person's pre-diagnostic leaves a trace: who, when, what."""
-    session.add(
-        Event(
-            kind="audit_read",
-            beneficiary_id=beneficiary.id,
-            account_id=account.id,
-            data={"what": what, **data},
-        )
+    record_event(
+        session,
+        EventKind.audit_read,
+        beneficiary_id=beneficiary.id,
+        account_id=account.id,
+        data={"what": what, **data},
     )

@@ -12,6 +12,13 @@ from sqlalchemy import select
 
 from backend.api.deps import SessionDep, require_role
 from backend.api.routes.beneficiaries import visible_beneficiary
+from backend.api.schemas.appointments import (
+    AppointmentOut,
+    CallbackItem,
+    InboxItem,
+    ReminderSettingsOut,
+    SituationUpdateItem,
+)
 from backend.core.clock import now as clock_now
 from backend.core.safe_input import INT32_MAX, NoNul, PathId, RowId, check_datetime
 from backend.models import (
@@ -20,13 +27,16 @@ from backend.models import (
     AppointmentStatus,
     Beneficiary,
     CallbackRequest,
-    Event,
+    RequestKind,
+    RequestStatus,
     Role,
     SituationUpdate,
+    SituationUpdateStatus,
 )
 from backend.services import appointments as service
 from backend.services import reminders
 from backend.services.appointment_text import local_zone
+from backend.services.events import EventKind, record_event
 
 router = APIRouter(tags=["appointments"])
 
@@ -78,7 +88,7 @@ def visible_appointment(session: SessionDep, appointment_id: int, account: Accou
     return appointment
 
 
-@router.get("/appointments")
+@router.get("/appointments", response_model=list[AppointmentOut])
 def list_appointments(
     session: SessionDep,
     account: Account = StaffWithCases,
@@ -99,7 +109,7 @@ def list_appointments(
     return [service.as_json(a) for a in session.scalars(query.order_by(Appointment.starts_at))]
 
 
-@router.post("/appointments", status_code=status.HTTP_201_CREATED)
+@router.post("/appointments", status_code=status.HTTP_201_CREATED, response_model=AppointmentOut)
 def create_appointment(
     body: AppointmentIn, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
@@ -118,14 +128,14 @@ def create_appointment(
     return service.as_json(appointment)
 
 
-@router.get("/appointments/{appointment_id}")
+@router.get("/appointments/{appointment_id}", response_model=AppointmentOut)
 def read_appointment(
     appointment_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
     return service.as_json(visible_appointment(session, appointment_id, account))
 
 
-@router.patch("/appointments/{appointment_id}")
+@router.patch("/appointments/{appointment_id}", response_model=AppointmentOut)
 def edit_appointment(
     appointment_id: PathId,
     body: AppointmentPatch,
@@ -151,12 +161,12 @@ class ReminderSettingsIn(BaseModel):
     quiet_end: Annotated[str, NoNul, Field(max_length=5)] = Field(examples=["20:00"])
 
 
-@router.get("/settings/reminders")
+@router.get("/settings/reminders", response_model=ReminderSettingsOut)
 def read_reminder_settings(session: SessionDep, account: Account = AnyStaff) -> dict[str, Any]:
     return reminders.load_settings(session).as_json()
 
 
-@router.put("/settings/reminders")
+@router.put("/settings/reminders", response_model=ReminderSettingsOut)
 def change_reminder_settings(
     body: ReminderSettingsIn, session: SessionDep, account: Account = Tuners
 ) -> dict[str, Any]:
@@ -178,7 +188,7 @@ def change_reminder_settings(
 
 def _callback_json(request: CallbackRequest, beneficiary: Beneficiary | None) -> dict[str, Any]:
     return {
-        "type": "cannot_attend" if request.kind == "cannot_attend" else "callback",
+        "type": "cannot_attend" if request.kind == RequestKind.cannot_attend else "callback",
         "id": request.id,
         "beneficiary_id": request.beneficiary_id,
         "beneficiary_name": _name(beneficiary),
@@ -209,27 +219,30 @@ def _name(beneficiary: Beneficiary | None) -> str | None:
     return " ".join(p for p in (beneficiary.first_name, beneficiary.last_name) if p) or None
 
 
-@router.get("/inbox")
+@router.get("/inbox", response_model=list[InboxItem])
 def inbox(session: SessionDep, account: Account = StaffWithCases) -> list[dict[str, Any]]:
     """What waits for the structure's referents, newest first."""
     requests = session.execute(
         select(CallbackRequest, Beneficiary)
         .join(Beneficiary, Beneficiary.id == CallbackRequest.beneficiary_id)
-        .where(Beneficiary.structure_id == account.structure_id, CallbackRequest.status == "open")
+        .where(
+            Beneficiary.structure_id == account.structure_id,
+            CallbackRequest.status == RequestStatus.open,
+        )
     ).all()
     updates = session.execute(
         select(SituationUpdate, Beneficiary)
         .join(Beneficiary, Beneficiary.id == SituationUpdate.beneficiary_id)
         .where(
             Beneficiary.structure_id == account.structure_id,
-            SituationUpdate.status == "declared",
+            SituationUpdate.status == SituationUpdateStatus.declared,
         )
     ).all()
     items = [_callback_json(r, b) for r, b in requests] + [_update_json(u, b) for u, b in updates]
     return sorted(items, key=lambda item: item["created_at"], reverse=True)
 
 
-@router.post("/callback-requests/{request_id}/handle")
+@router.post("/callback-requests/{request_id}/handle", response_model=CallbackItem)
 def handle_callback(
     request_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
@@ -237,21 +250,26 @@ def handle_callback(
     if request is None or request.beneficiary_id is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown request")
     beneficiary = visible_beneficiary(session, request.beneficiary_id, account)
-    if request.status != "handled":
+    if request.status != RequestStatus.handled:
         request.status, request.handled_at, request.handled_by_id = (
-            "handled",
+            RequestStatus.handled,
             clock_now(),
             account.id,
         )
-        session.add(
-            Event(
-                kind="callback_request_handled",
-                beneficiary_id=beneficiary.id,
-                account_id=account.id,
-                data={"callback_request_id": request.id},
-            )
+        record_event(
+            session,
+            EventKind.callback_request_handled,
+            beneficiary_id=beneficiary.id,
+            account_id=account.id,
+            data={"callback_request_id": request.id},
         )
     return _callback_json(request, beneficiary)
+
+
+REVIEW_EVENTS = {
+    "validated": EventKind.situation_update_validated,
+    "rejected": EventKind.situation_update_rejected,
+}
 
 
 class ReviewIn(BaseModel):
@@ -259,7 +277,7 @@ class ReviewIn(BaseModel):
     note: Annotated[str, NoNul, Field(max_length=1000)] | None = None
 
 
-@router.post("/situation-updates/{update_id}/review")
+@router.post("/situation-updates/{update_id}/review", response_model=SituationUpdateItem)
 def review_situation_update(
     update_id: PathId, body: ReviewIn, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
@@ -267,15 +285,14 @@ def review_situation_update(
     if update is None or update.beneficiary_id is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown situation update")
     beneficiary = visible_beneficiary(session, update.beneficiary_id, account)
-    if update.status != "declared":
+    if update.status != SituationUpdateStatus.declared:
         raise HTTPException(status.HTTP_409_CONFLICT, f"already {update.status}")
     update.status, update.handled_at, update.handled_by_id = body.decision, clock_now(), account.id
-    session.add(
-        Event(
-            kind=f"situation_update_{body.decision}",
-            beneficiary_id=beneficiary.id,
-            account_id=account.id,
-            data={"situation_update_id": update.id, "note": body.note},
-        )
+    record_event(
+        session,
+        REVIEW_EVENTS[body.decision],
+        beneficiary_id=beneficiary.id,
+        account_id=account.id,
+        data={"situation_update_id": update.id, "note": body.note},
     )
     return _update_json(update, beneficiary)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from sqlalchemy import select
 
 from backend.api.deps import SessionDep, require_role
+from backend.api.schemas.beneficiaries import BeneficiaryOut, MessageOut
 from backend.core.safe_input import PathId
 from backend.models import Account, Beneficiary, Contact, Message, Role
 
@@ -42,20 +43,20 @@ def summary(beneficiary: Beneficiary) -> dict[str, Any]:
     }
 
 
-@router.get("")
+@router.get("", response_model=list[BeneficiaryOut])
 def list_beneficiaries(session: SessionDep, account: Account = StaffWithCases) -> list[dict]:
     query = select(Beneficiary).where(Beneficiary.structure_id == account.structure_id)
     return [summary(b) for b in session.scalars(query.order_by(Beneficiary.id))]
 
 
-@router.get("/{beneficiary_id}")
+@router.get("/{beneficiary_id}", response_model=BeneficiaryOut)
 def read_beneficiary(
     beneficiary_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
     return summary(visible_beneficiary(session, beneficiary_id, account))
 
 
-@router.get("/{beneficiary_id}/messages")
+@router.get("/{beneficiary_id}/messages", response_model=list[MessageOut])
 def conversation(
     beneficiary_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> list[dict[str, Any]]:

@@ -8,6 +8,13 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 
 from backend.api.deps import SessionDep, require_bot
+from backend.api.schemas.bot import (
+    ConsentWithdrawn,
+    ConversationContext,
+    Erased,
+    EventRecorded,
+    MyDataText,
+)
 from backend.core.safe_input import PathId, RowId
 from backend.models import Contact, Event, Message
 from backend.services import consent, erasure, my_data
@@ -35,7 +42,7 @@ def check_message(session: SessionDep, contact: Contact, message_id: int | None)
     return message_id
 
 
-@router.get("/contacts/{contact_id}")
+@router.get("/contacts/{contact_id}", response_model=ConversationContext)
 def conversation_context(contact_id: PathId, session: SessionDep) -> dict[str, Any]:
     """Who is writing. Only a first name leaves the backend: actions need no more to greet."""
     contact = get_contact(session, contact_id)
@@ -59,7 +66,11 @@ class EventIn(BaseModel):
     message_id: RowId | None = None
 
 
-@router.post("/contacts/{contact_id}/events", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/contacts/{contact_id}/events",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EventRecorded,
+)
 def record_event(contact_id: PathId, body: EventIn, session: SessionDep) -> dict[str, int]:
     contact = get_contact(session, contact_id)
     check_message(session, contact, body.message_id)
@@ -79,7 +90,11 @@ class DeletionIn(BaseModel):
     message_id: RowId | None = None
 
 
-@router.post("/contacts/{contact_id}/data-deletion", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/contacts/{contact_id}/data-deletion",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Erased,
+)
 def erase_data(contact_id: PathId, body: DeletionIn, session: SessionDep) -> dict[str, Any]:
     """The person confirmed they want their data erased: it is done now
     (backend/services/erasure.py), Rasa's conversation right after this turn; the referent's
@@ -91,7 +106,11 @@ def erase_data(contact_id: PathId, body: DeletionIn, session: SessionDep) -> dic
     return {"erased": True, "kept_prediagnostic": result.kept_prediagnostics > 0}
 
 
-@router.post("/contacts/{contact_id}/consent-withdrawal", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/contacts/{contact_id}/consent-withdrawal",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConsentWithdrawn,
+)
 def withdraw_consent(contact_id: PathId, body: DeletionIn, session: SessionDep) -> dict[str, Any]:
     """ "Je ne veux plus", confirmed by the turn router: the questionnaire stops and the
     referent's inbox says so."""
@@ -102,7 +121,7 @@ def withdraw_consent(contact_id: PathId, body: DeletionIn, session: SessionDep) 
     return {"withdrawn": withdrawn}
 
 
-@router.get("/contacts/{contact_id}/my-data")
+@router.get("/contacts/{contact_id}/my-data", response_model=MyDataText)
 def my_data_summary(contact_id: PathId, session: SessionDep) -> dict[str, Any]:
     """What we know about the person, in one short message without sensitive detail."""
     contact = get_contact(session, contact_id)

@@ -14,6 +14,15 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from backend.api.deps import SessionDep, require_bot
 from backend.api.routes.bot import check_message, get_contact
+from backend.api.schemas.bot import (
+    AttendanceConfirmed,
+    BirthDateChecked,
+    CallbackOut,
+    CannotAttendOut,
+    NewNumberConfirmed,
+    NextAppointment,
+    SituationDeclared,
+)
 from backend.core.clock import now as clock_now
 from backend.core.safe_input import NoNul, PathId, RowId, check_text
 from backend.models import Beneficiary, Contact
@@ -39,7 +48,7 @@ class SourceIn(BaseModel):
     message_id: RowId | None = None
 
 
-@router.get("/contacts/{contact_id}/appointments/next")
+@router.get("/contacts/{contact_id}/appointments/next", response_model=NextAppointment)
 def next_appointment(contact_id: PathId, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
     state = request_service.access(session, contact)
@@ -56,7 +65,7 @@ class BirthDateIn(SourceIn):
     birth_date: date
 
 
-@router.post("/contacts/{contact_id}/birth-date")
+@router.post("/contacts/{contact_id}/birth-date", response_model=BirthDateChecked)
 def verify_birth_date(contact_id: PathId, body: BirthDateIn, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
     check_message(session, contact, body.message_id)
@@ -64,7 +73,7 @@ def verify_birth_date(contact_id: PathId, body: BirthDateIn, session: SessionDep
     return request_service.check_birth_date(session, contact, body.birth_date, body.message_id)
 
 
-@router.post("/contacts/{contact_id}/appointments/confirm")
+@router.post("/contacts/{contact_id}/appointments/confirm", response_model=AttendanceConfirmed)
 def confirm_attendance(contact_id: PathId, body: SourceIn, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
     check_message(session, contact, body.message_id)
@@ -85,7 +94,11 @@ class CannotAttendIn(SourceIn):
         return value.strip() or None if value else None
 
 
-@router.post("/contacts/{contact_id}/appointments/cannot-attend", status_code=201)
+@router.post(
+    "/contacts/{contact_id}/appointments/cannot-attend",
+    status_code=201,
+    response_model=CannotAttendOut,
+)
 def cannot_attend(contact_id: PathId, body: CannotAttendIn, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
     check_message(session, contact, body.message_id)
@@ -123,7 +136,9 @@ class CallbackIn(SourceIn):
     topic: Annotated[str, NoNul, Field(max_length=200)] | None = None
 
 
-@router.post("/contacts/{contact_id}/callback-requests", status_code=201)
+@router.post(
+    "/contacts/{contact_id}/callback-requests", status_code=201, response_model=CallbackOut
+)
 def request_callback(contact_id: PathId, body: CallbackIn, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
     # An unknown number's request is kept for a person pending identification (triage).
@@ -215,7 +230,11 @@ def validate_situation_data(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     return {"note": _text(data.get("note"), "note", limit=1000)}
 
 
-@router.post("/contacts/{contact_id}/situation-updates", status_code=201)
+@router.post(
+    "/contacts/{contact_id}/situation-updates",
+    status_code=201,
+    response_model=SituationDeclared,
+)
 def declare_situation(contact_id: PathId, body: SituationIn, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
     check_message(session, contact, body.message_id)
@@ -239,7 +258,7 @@ def declare_situation(contact_id: PathId, body: SituationIn, session: SessionDep
     }
 
 
-@router.post("/contacts/{contact_id}/new-number/confirm")
+@router.post("/contacts/{contact_id}/new-number/confirm", response_model=NewNumberConfirmed)
 def confirm_new_number(contact_id: PathId, session: SessionDep) -> dict[str, Any]:
     contact = get_contact(session, contact_id)
     update = request_service.confirm_new_number(session, contact)

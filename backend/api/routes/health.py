@@ -7,13 +7,14 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from backend.api.schemas.system import Alive, Readiness
 from backend.core.config import get_settings
 from backend.core.db import get_engine
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Alive)
 def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
@@ -28,7 +29,8 @@ def _reachable(url: str) -> bool:
 
 @router.get(
     "/readyz",
-    responses={503: {"description": "Something is down: ``checks`` names it"}},
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "Something is down: ``checks`` names it"}},
 )
 def readyz() -> JSONResponse:
     """Database, Rasa server and action server all answer."""

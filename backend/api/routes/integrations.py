@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Request, status
 from starlette.concurrency import run_in_threadpool
 
+from backend.api.schemas.system import RdvWebhookOut
 from backend.core.config import get_settings
 from backend.core.db import session_scope
 from backend.core.safe_input import UnsafeInput, load_json
@@ -15,7 +16,11 @@ from backend.services import rdv_solidarites
 router = APIRouter(prefix="/integrations", tags=["integrations"])
 
 
-@router.post("/rdv-solidarites/webhook")
+@router.post(
+    "/rdv-solidarites/webhook",
+    response_model=RdvWebhookOut,
+    response_model_exclude_unset=True,  # each outcome has its own fields
+)
 async def rdv_solidarites_webhook(
     request: Request,
     x_lapin_signature: Annotated[str | None, Header()] = None,

@@ -9,13 +9,14 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import func, select
 
 from backend.api.deps import CurrentAccount, SessionDep
+from backend.api.schemas.auth import AccessToken, Me
 from backend.core.security import create_token, verify_password
 from backend.models import Account
 
 router = APIRouter(tags=["login"])
 
 
-@router.post("/login/access-token")
+@router.post("/login/access-token", response_model=AccessToken)
 def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep
 ) -> dict[str, str]:
@@ -31,7 +32,7 @@ def login(
     return {"access_token": create_token(str(account.id)), "token_type": "bearer"}
 
 
-@router.get("/me")
+@router.get("/me", response_model=Me)
 def me(account: CurrentAccount) -> dict[str, object]:
     return {
         "id": account.id,

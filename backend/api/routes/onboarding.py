@@ -14,6 +14,14 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import SessionDep, require_role
+from backend.api.schemas.onboarding import (
+    Created,
+    ImportCounts,
+    InvitationRow,
+    InvitationsQueued,
+    Linked,
+    PendingPerson,
+)
 from backend.core.db import session_scope
 from backend.core.safe_input import PathId, RowId
 from backend.models import Account, Role
@@ -27,6 +35,7 @@ CSV_TYPES = {"text/csv", "application/csv", "text/plain", "application/vnd.ms-ex
 
 @router.post(
     "/beneficiaries/import",
+    response_model=ImportCounts,
     openapi_extra={
         "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
     },
@@ -67,7 +76,7 @@ class InvitationsIn(BaseModel):
     relaunch: bool = False
 
 
-@router.post("/invitations", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/invitations", status_code=status.HTTP_202_ACCEPTED, response_model=InvitationsQueued)
 def create_invitations(
     body: InvitationsIn, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
@@ -78,7 +87,7 @@ def create_invitations(
     return result.as_json()
 
 
-@router.get("/invitations")
+@router.get("/invitations", response_model=list[InvitationRow])
 def list_invitations(session: SessionDep, account: Account = StaffWithCases) -> list[dict]:
     return [
         {
@@ -102,7 +111,7 @@ def list_invitations(session: SessionDep, account: Account = StaffWithCases) -> 
     ]
 
 
-@router.get("/triage")
+@router.get("/triage", response_model=list[PendingPerson])
 def list_pending(session: SessionDep, account: Account = StaffWithCases) -> list[dict]:
     """People pending identification: their contact, first message, pre-diagnostic, requests."""
     return [row.as_json() for row in triage.pending_rows(session)]
@@ -123,7 +132,7 @@ def _triage_error(exc: triage.TriageError) -> HTTPException:
     return HTTPException(exc.status, exc.reason)
 
 
-@router.post("/triage/{pending_id}/link")
+@router.post("/triage/{pending_id}/link", response_model=Linked)
 def link_pending(
     pending_id: PathId, body: LinkIn, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
@@ -135,7 +144,9 @@ def link_pending(
     return {"beneficiary_id": body.beneficiary_id, "moved": moved}
 
 
-@router.post("/triage/{pending_id}/create", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/triage/{pending_id}/create", status_code=status.HTTP_201_CREATED, response_model=Created
+)
 def create_from_pending(
     pending_id: PathId, body: CreateIn, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:

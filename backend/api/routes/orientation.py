@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends, HTTPException, status
 
 from backend.api.deps import SessionDep, require_role
 from backend.api.routes.beneficiaries import visible_beneficiary
+from backend.api.schemas.orientation import OrientationOut
 from backend.core.safe_input import PathId
-from backend.models import Account, Event, Role
+from backend.models import Account, Role
+from backend.services.events import EventKind, record_event
 from backend.services.orientation.rules import OrientationRulesError
 from backend.services.orientation.store import as_api, ensure_suggestion, sent_prediagnostic
 
@@ -18,7 +20,7 @@ router = APIRouter(prefix="/beneficiaries", tags=["orientation"])
 Referents = Depends(require_role(Role.referent))
 
 
-@router.get("/{beneficiary_id}/orientation")
+@router.get("/{beneficiary_id}/orientation", response_model=OrientationOut)
 def read_orientation(
     beneficiary_id: PathId, session: SessionDep, account: Account = Referents
 ) -> dict[str, Any]:
@@ -39,13 +41,12 @@ def read_orientation(
             status.HTTP_404_NOT_FOUND,
             "this pre-diagnostic was not filled with the questionnaire: no criteria to suggest from",
         )
-    session.add(
-        Event(
-            kind="audit_read",
-            beneficiary_id=beneficiary.id,
-            account_id=account.id,
-            data={"what": "orientation_api", "prediagnostic_id": prediag.id},
-        )
+    record_event(
+        session,
+        EventKind.audit_read,
+        beneficiary_id=beneficiary.id,
+        account_id=account.id,
+        data={"what": "orientation_api", "prediagnostic_id": prediag.id},
     )
     session.commit()
     return as_api(suggestion)

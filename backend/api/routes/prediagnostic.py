@@ -13,8 +13,15 @@ from sqlalchemy import select
 from backend.api.deps import SessionDep, require_bot, require_role
 from backend.api.routes.beneficiaries import visible_beneficiary
 from backend.api.routes.bot import check_message
+from backend.api.schemas.bot import PrediagnosticStarted, PrediagnosticState
+from backend.api.schemas.prediagnostic import (
+    PrediagnosticListItem,
+    PrediagnosticOut,
+    QuestionPreview,
+)
 from backend.core.safe_input import PathId, RowId
-from backend.models import Account, Contact, Event, Prediagnostic, Role
+from backend.models import Account, Contact, Prediagnostic, PrediagnosticStatus, Role
+from backend.services.events import EventKind, record_event
 from backend.services.questionnaire.engine import Engine, summary
 from backend.services.questionnaire.preview import questionnaire_preview
 from backend.services.questionnaire.schema import QuestionnaireError
@@ -49,7 +56,7 @@ def _committed(session: SessionDep, result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-@router.get("/contacts/{contact_id}/prediagnostic")
+@router.get("/contacts/{contact_id}/prediagnostic", response_model=PrediagnosticState)
 def prediagnostic_status(contact_id: PathId, session: SessionDep) -> dict[str, Any]:
     """Is a pre-diagnostic in progress for this person (used when a conversation starts)?"""
     contact = _contact(session, contact_id)
@@ -57,7 +64,7 @@ def prediagnostic_status(contact_id: PathId, session: SessionDep) -> dict[str, A
     return {
         "prediagnostic_id": prediag.id if prediag else None,
         "status": prediag.status if prediag else None,
-        "in_progress": bool(prediag and prediag.status == "in_progress"),
+        "in_progress": bool(prediag and prediag.status == PrediagnosticStatus.in_progress),
         "question_key": (prediag.state or {}).get("asked_key") if prediag else None,
     }
 
@@ -66,7 +73,7 @@ class StartIn(BaseModel):
     message_id: RowId | None = None
 
 
-@router.post("/contacts/{contact_id}/prediagnostic/start")
+@router.post("/contacts/{contact_id}/prediagnostic/start", response_model=PrediagnosticStarted)
 def start_prediagnostic(contact_id: PathId, body: StartIn, session: SessionDep) -> dict[str, Any]:
     """Start, or find the one in progress. An unknown number gets a 'pending' beneficiary."""
     contact = _contact(session, contact_id)
@@ -81,7 +88,7 @@ def start_prediagnostic(contact_id: PathId, body: StartIn, session: SessionDep) 
             "created": created,
             "question_key": (prediag.state or {}).get("asked_key"),
             "text": engine.q.messages.already_submitted
-            if prediag.status != "in_progress"
+            if prediag.status != PrediagnosticStatus.in_progress
             else None,
         },
     )
@@ -90,7 +97,7 @@ def start_prediagnostic(contact_id: PathId, body: StartIn, session: SessionDep) 
 # --- staff -----------------------------------------------------------------------------------
 
 
-@staff_router.get("/prediagnostics/{prediagnostic_id}")
+@staff_router.get("/prediagnostics/{prediagnostic_id}", response_model=PrediagnosticOut)
 def read_prediagnostic(
     prediagnostic_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
@@ -98,18 +105,19 @@ def read_prediagnostic(
     if prediag is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown pre-diagnostic")
     visible_beneficiary(session, prediag.beneficiary_id, account)
-    session.add(
-        Event(
-            kind="prediagnostic_read",
-            beneficiary_id=prediag.beneficiary_id,
-            account_id=account.id,
-            data={"prediagnostic_id": prediag.id},
-        )
+    record_event(
+        session,
+        EventKind.prediagnostic_read,
+        beneficiary_id=prediag.beneficiary_id,
+        account_id=account.id,
+        data={"prediagnostic_id": prediag.id},
     )
     return _committed(session, summary(session, prediag))
 
 
-@staff_router.get("/beneficiaries/{beneficiary_id}/prediagnostics")
+@staff_router.get(
+    "/beneficiaries/{beneficiary_id}/prediagnostics", response_model=list[PrediagnosticListItem]
+)
 def list_prediagnostics(
     beneficiary_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> list[dict[str, Any]]:
@@ -131,7 +139,7 @@ def list_prediagnostics(
     ]
 
 
-@staff_router.get("/questionnaire/preview")
+@staff_router.get("/questionnaire/preview", response_model=list[QuestionPreview])
 def preview(account: Account = Coordinators) -> list[dict[str, Any]]:
     """Every question as SMS (text, encoding, segments) and as Telegram (text, buttons)."""
     try:

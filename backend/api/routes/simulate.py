@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field, field_validator
@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import Credentials, SessionDep
 from backend.api.errors import Problem
+from backend.api.schemas.simulate import Reply, SimulateOut
 from backend.core.config import get_settings
 from backend.core.safe_input import NoNul
 from backend.core.security import read_token
@@ -37,19 +38,6 @@ class SimulateIn(BaseModel):
         if not value:
             raise ValueError("contact is empty")
         return value
-
-
-class Reply(BaseModel):
-    text: str
-    encoding: Literal["GSM-7", "UCS-2"]
-    segments: int
-    buttons: list[dict[str, str]]
-    # What a number or a button answers next (its options, and what they are for).
-    menu: dict[str, Any] | None = None
-
-
-class SimulateOut(BaseModel):
-    replies: list[Reply]
 
 
 def require_tuner(request: Request, session: SessionDep, credentials: Credentials) -> None:

@@ -8,15 +8,21 @@ from fastapi import APIRouter, HTTPException, status
 
 from backend.api.deps import SessionDep
 from backend.api.routes.beneficiaries import StaffWithCases, visible_beneficiary
+from backend.api.schemas.beneficiaries import TelegramLinkOut
 from backend.core.safe_input import PathId
-from backend.models import Account, Event
+from backend.models import Account
+from backend.services.events import EventKind, record_event
 from channels.linking import issue_telegram_token
 from channels.registry import get_channel
 
 router = APIRouter(prefix="/beneficiaries", tags=["beneficiaries"])
 
 
-@router.post("/{beneficiary_id}/telegram-link", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{beneficiary_id}/telegram-link",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TelegramLinkOut,
+)
 def create_telegram_link(
     beneficiary_id: PathId, session: SessionDep, account: Account = StaffWithCases
 ) -> dict[str, Any]:
@@ -34,13 +40,12 @@ def create_telegram_link(
             status.HTTP_503_SERVICE_UNAVAILABLE, "Telegram is not reachable, try again"
         ) from exc
     token, link = issue_telegram_token(session, beneficiary, account)
-    session.add(
-        Event(
-            kind="telegram_link_issued",
-            beneficiary_id=beneficiary.id,
-            account_id=account.id,
-            data={"expires_at": link.expires_at.isoformat()},
-        )
+    record_event(
+        session,
+        EventKind.telegram_link_issued,
+        beneficiary_id=beneficiary.id,
+        account_id=account.id,
+        data={"expires_at": link.expires_at.isoformat()},
     )
     return {
         "url": f"https://t.me/{bot_name}?start={token}",

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 from backend.models import (
     Account,
     Beneficiary,
-    Event,
+    OrientationStatus,
     OrientationSuggestion,
     Prediagnostic,
     utcnow,
 )
+from backend.services.events import EventKind, record_event
 from backend.services.questionnaire.schema import QuestionnaireError, load_questionnaire
 
 from .facts import facts_from, reviewed_view
@@ -67,7 +68,7 @@ def ensure_suggestion(
     if not any(questionnaire.question(a.question_key) for a in prediag.answers):
         return None  # not filled with the questionnaire (an import): its criteria are unknown
     latest = latest_suggestion(session, prediag)
-    if latest is not None and latest.status == "DECIDE":
+    if latest is not None and latest.status == OrientationStatus.DECIDE:
         return latest
     rules = load_rules()
     view = reviewed_view(session, prediag, questionnaire)
@@ -84,24 +85,23 @@ def ensure_suggestion(
         reasons=[r.as_dict() for r in result.reasons],
         facts=facts_data,
         rules_version=rules.version,
-        status="PRECONISE",
+        status=OrientationStatus.PRECONISE,
         supersedes_id=latest.id if latest else None,
     )
     session.add(row)
     session.flush()
-    session.add(
-        Event(
-            kind="orientation_suggested",
-            beneficiary_id=beneficiary.id,
-            data={
-                "suggestion_id": row.id,
-                "prediagnostic_id": prediag.id,
-                "parcours": row.parcours,
-                "rule_key": row.rule_key,
-                "rules_version": row.rules_version,
-                "supersedes_id": row.supersedes_id,
-            },
-        )
+    record_event(
+        session,
+        EventKind.orientation_suggested,
+        beneficiary_id=beneficiary.id,
+        data={
+            "suggestion_id": row.id,
+            "prediagnostic_id": prediag.id,
+            "parcours": row.parcours,
+            "rule_key": row.rule_key,
+            "rules_version": row.rules_version,
+            "supersedes_id": row.supersedes_id,
+        },
     )
     return row
 
@@ -116,7 +116,7 @@ def decide(
     comment: str | None = None,
 ) -> OrientationSuggestion:
     """Accept the suggestion, or refuse it with a national motif (and maybe another parcours)."""
-    if suggestion.status != "PRECONISE":
+    if suggestion.status != OrientationStatus.PRECONISE:
         raise DecisionError(409, "Cette proposition a déjà été décidée.")
     newer = session.scalar(
         select(OrientationSuggestion.id)
@@ -144,29 +144,28 @@ def decide(
             )
     else:
         raise DecisionError(400, "Acceptez ou refusez la proposition.")
-    suggestion.status = "DECIDE"
+    suggestion.status = OrientationStatus.DECIDE
     suggestion.decision = decision
     suggestion.decided_parcours = parcours
     suggestion.motif_refus = motif
     suggestion.comment = comment
     suggestion.decided_at = utcnow()
     suggestion.decided_by_id = account.id
-    session.add(
-        Event(
-            kind="orientation_decided",
-            beneficiary_id=suggestion.beneficiary_id,
-            account_id=account.id,
-            data={
-                "suggestion_id": suggestion.id,
-                "prediagnostic_id": suggestion.prediagnostic_id,
-                "suggested": suggestion.parcours,
-                "rule_key": suggestion.rule_key,
-                "rules_version": suggestion.rules_version,
-                "decision": decision,
-                "parcours": parcours,
-                "motif_refus": motif,
-            },
-        )
+    record_event(
+        session,
+        EventKind.orientation_decided,
+        beneficiary_id=suggestion.beneficiary_id,
+        account_id=account.id,
+        data={
+            "suggestion_id": suggestion.id,
+            "prediagnostic_id": suggestion.prediagnostic_id,
+            "suggested": suggestion.parcours,
+            "rule_key": suggestion.rule_key,
+            "rules_version": suggestion.rules_version,
+            "decision": decision,
+            "parcours": parcours,
+            "motif_refus": motif,
+        },
     )
     session.flush()
     return suggestion
@@ -175,7 +174,7 @@ def decide(
 def as_api(suggestion: OrientationSuggestion) -> dict[str, Any]:
     """The shape of GET /api/v1/beneficiaries/{id}/orientation."""
     decision = None
-    if suggestion.status == "DECIDE":
+    if suggestion.status == OrientationStatus.DECIDE:
         decision = {
             "decision": suggestion.decision,
             "parcours": suggestion.decided_parcours,
@@ -250,7 +249,7 @@ def agreement_stats(session: Session, since: datetime | None = None) -> Agreemen
     for row in rows:
         if row.id in superseded:
             continue
-        if row.status != "DECIDE":
+        if row.status != OrientationStatus.DECIDE:
             if since is None or row.created_at >= since:
                 pending += 1
             continue

@@ -19,11 +19,13 @@ from backend.models import (
     Beneficiary,
     Consent,
     Contact,
-    Event,
+    Identification,
     Prediagnostic,
     PrediagnosticAnswer,
+    PrediagnosticStatus,
     utcnow,
 )
+from backend.services.events import EventKind, record_event
 
 from .declarations import projects_from, sync_projects, sync_situations
 from .parser import Parsed, is_question, long_question, normalise, parse_answer
@@ -115,7 +117,7 @@ class Engine:
     def beneficiary(self) -> Beneficiary:
         """The person behind the contact; an unknown number gets a 'pending' beneficiary."""
         if self.contact.beneficiary is None:
-            beneficiary = Beneficiary(identification="pending")
+            beneficiary = Beneficiary(identification=Identification.pending)
             self.session.add(beneficiary)
             self.session.flush()
             self.contact.beneficiary_id = beneficiary.id
@@ -131,11 +133,11 @@ class Engine:
         """The pre-diagnostic in progress (or submitted); a new one after a refusal or none."""
         beneficiary = self.beneficiary()
         prediag = latest_prediagnostic(self.session, beneficiary.id)
-        if prediag is not None and prediag.status != "abandoned":
+        if prediag is not None and prediag.status != PrediagnosticStatus.abandoned:
             return prediag, False
         prediag = Prediagnostic(
             beneficiary_id=beneficiary.id,
-            status="in_progress",
+            status=PrediagnosticStatus.in_progress,
             channel=str(self.contact.channel),
             questionnaire_version=f"v{self.q.version}-{self.q.digest}",
             state={},
@@ -156,7 +158,7 @@ class Engine:
         if prediag is None:
             prediag, _ = self.start()
         state = dict(prediag.state or {})
-        if prediag.status != "in_progress":
+        if prediag.status != PrediagnosticStatus.in_progress:
             return self._closing(prediag, state)
         view = self.view(prediag)
         question = view.next_question(state.get("cursor"))
@@ -172,7 +174,7 @@ class Engine:
         state.update(asked_key=question.key, asked_at=utcnow().isoformat())
         state.pop("paused", None)
         prediag.state = state
-        self._event("prediag_question_asked", prediag, question.key)
+        self._event(EventKind.prediag_question_asked, prediag, question.key)
         before = note_message(self.q, question, note)
         messages = [before, message] if before else [message]
         return Turn(note or "asking", messages, question.key, prediag.id)
@@ -184,7 +186,7 @@ class Engine:
         return (message.get("menu") or {}).get("paged")
 
     def _closing(self, prediag: Prediagnostic, state: dict[str, Any]) -> Turn:
-        if prediag.status == "abandoned":
+        if prediag.status == PrediagnosticStatus.abandoned:
             text = self.q.messages.refused
         elif state.get("closing_said"):
             text = self.q.messages.already_submitted
@@ -196,11 +198,11 @@ class Engine:
 
     def in_progress(self) -> bool:
         prediag = self.current()
-        return prediag is not None and prediag.status == "in_progress"
+        return prediag is not None and prediag.status == PrediagnosticStatus.in_progress
 
     def pending_question(self) -> Question | None:
         prediag = self.current()
-        if prediag is None or prediag.status != "in_progress":
+        if prediag is None or prediag.status != PrediagnosticStatus.in_progress:
             return None
         return self.view(prediag).next_question((prediag.state or {}).get("cursor"))
 
@@ -217,7 +219,7 @@ class Engine:
         """An answer to the pending question, a keyword (passer, retour, aide, plus tard...),
         or a digression for another flow; says what comes next."""
         prediag = self.current()
-        if prediag is None or prediag.status != "in_progress":
+        if prediag is None or prediag.status != PrediagnosticStatus.in_progress:
             return Turn("done", [], None, prediag and prediag.id)
         state = dict(prediag.state or {})
         view = self.view(prediag)
@@ -252,7 +254,10 @@ class Engine:
             parsed.kind == "answer"
             and is_question(text)
             and (
-                (intent in DIGRESSION_INTENTS and (confidence or 0) >= QUESTION_DIGRESSION_THRESHOLD)
+                (
+                    intent in DIGRESSION_INTENTS
+                    and (confidence or 0) >= QUESTION_DIGRESSION_THRESHOLD
+                )
                 or long_question(text)
             )
         ):
@@ -361,20 +366,19 @@ class Engine:
         guessed: list[str],
     ) -> None:
         """Every answer not understood reaches the coordinators' page, with its question."""
-        self.session.add(
-            Event(
-                kind="nlu_fallback",
-                contact_id=self.contact.id,
-                beneficiary_id=prediag.beneficiary_id,
-                data={
-                    "text": raw[:500],
-                    "best_guess": intent,
-                    "confidence": confidence,
-                    "question_key": question.key,
-                    "answer_guess": guessed,
-                    "context": "questionnaire",
-                },
-            )
+        record_event(
+            self.session,
+            EventKind.nlu_fallback,
+            contact_id=self.contact.id,
+            beneficiary_id=prediag.beneficiary_id,
+            data={
+                "text": raw[:500],
+                "best_guess": intent,
+                "confidence": confidence,
+                "question_key": question.key,
+                "answer_guess": guessed,
+                "context": "questionnaire",
+            },
         )
 
     def _stale(self, state: dict[str, Any]) -> bool:
@@ -423,7 +427,7 @@ class Engine:
         failures.pop(question.key, None)
         state.update(history=history, failures=failures, cursor=None)
         prediag.state = state
-        self._event("prediag_answer_saved", prediag, question.key, message_id)
+        self._event(EventKind.prediag_answer_saved, prediag, question.key, message_id)
 
         if question.type == "consent":
             given = parsed.value == [_yes_key(question)]
@@ -437,13 +441,13 @@ class Engine:
                 )
             )
             if not given:
-                prediag.status = "abandoned"
+                prediag.status = PrediagnosticStatus.abandoned
                 prediag.state = {**state, "ended": "consent_refused"}
                 return self._closing(prediag, dict(prediag.state))
         if question.type == "confirm":
-            prediag.status = "submitted"
+            prediag.status = PrediagnosticStatus.submitted
             prediag.submitted_at = utcnow()
-            self._event("prediag_submitted", prediag, None, message_id)
+            self._event(EventKind.prediag_submitted, prediag, None, message_id)
             self._suggest_parcours(prediag)
             return self._closing(prediag, state)
 
@@ -475,22 +479,25 @@ class Engine:
     # Events --------------------------------------------------------------------------------------
 
     def _event(
-        self, kind: str, prediag: Prediagnostic, key: str | None, message_id: int | None = None
+        self,
+        kind: EventKind,
+        prediag: Prediagnostic,
+        key: str | None,
+        message_id: int | None = None,
     ) -> None:
         data: dict[str, Any] = {
             "prediagnostic_id": prediag.id,
             "channel": str(self.contact.channel),
         }
-        if kind != "prediag_submitted":
+        if kind != EventKind.prediag_submitted:
             data["question_key"] = key
-        self.session.add(
-            Event(
-                kind=kind,
-                contact_id=self.contact.id,
-                beneficiary_id=prediag.beneficiary_id,
-                message_id=message_id,
-                data=data,
-            )
+        record_event(
+            self.session,
+            kind,
+            contact_id=self.contact.id,
+            beneficiary_id=prediag.beneficiary_id,
+            message_id=message_id,
+            data=data,
         )
 
     # Summary shown before submission ---------------------------------------------------------------
