@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from backend.api.deps import SessionDep, require_role
-from backend.api.routes.beneficiaries import visible_beneficiary
 from backend.core.clock import now as clock_now
 from backend.core.safe_input import INT32_MAX, NoNul, PathId, RowId, check_datetime
 from backend.models import (
@@ -26,6 +25,7 @@ from backend.models import (
 )
 from backend.services import appointments as service
 from backend.services import reminders
+from backend.services.access import visible_beneficiary
 
 router = APIRouter(tags=["appointments"])
 

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, status
 
 from backend.api.deps import SessionDep, require_role
-from backend.api.routes.beneficiaries import visible_beneficiary
 from backend.core.safe_input import PathId
 from backend.models import Account, Event, Role
+from backend.services.access import visible_beneficiary
 from backend.services.orientation.rules import OrientationRulesError
 from backend.services.orientation.store import as_api, ensure_suggestion, sent_prediagnostic
 

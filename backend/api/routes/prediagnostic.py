@@ -11,10 +11,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from backend.api.deps import SessionDep, require_bot, require_role
-from backend.api.routes.beneficiaries import visible_beneficiary
 from backend.api.routes.bot import check_message
 from backend.core.safe_input import PathId, RowId
 from backend.models import Account, Contact, Event, Prediagnostic, Role
+from backend.services.access import visible_beneficiary
 from backend.services.questionnaire.engine import Engine, summary
 from backend.services.questionnaire.preview import questionnaire_preview
 from backend.services.questionnaire.schema import QuestionnaireError

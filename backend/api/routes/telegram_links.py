@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, status
 
 from backend.api.deps import SessionDep
-from backend.api.routes.beneficiaries import StaffWithCases, visible_beneficiary
+from backend.api.routes.beneficiaries import StaffWithCases
 from backend.core.safe_input import PathId
 from backend.models import Account, Event
+from backend.services.access import visible_beneficiary
 from channels.linking import issue_telegram_token
 from channels.registry import get_channel
 
