@@ -18,6 +18,7 @@ from backend.services.access import visible_beneficiary
 from backend.services.questionnaire.engine import Engine, summary
 from backend.services.questionnaire.preview import questionnaire_preview
 from backend.services.questionnaire.schema import QuestionnaireError
+from backend.services.questionnaire.state import QuestionnaireState
 
 router = APIRouter(
     prefix="/bot", tags=["bot", "prediagnostic"], dependencies=[Depends(require_bot)]
@@ -58,7 +59,7 @@ def prediagnostic_status(contact_id: PathId, session: SessionDep) -> dict[str, A
         "prediagnostic_id": prediag.id if prediag else None,
         "status": prediag.status if prediag else None,
         "in_progress": bool(prediag and prediag.status == "in_progress"),
-        "question_key": (prediag.state or {}).get("asked_key") if prediag else None,
+        "question_key": QuestionnaireState.from_json(prediag.state).asked_key if prediag else None,
     }
 
 
@@ -79,7 +80,7 @@ def start_prediagnostic(contact_id: PathId, body: StartIn, session: SessionDep) 
             "prediagnostic_id": prediag.id,
             "status": prediag.status,
             "created": created,
-            "question_key": (prediag.state or {}).get("asked_key"),
+            "question_key": QuestionnaireState.from_json(prediag.state).asked_key,
             "text": engine.q.messages.already_submitted
             if prediag.status != "in_progress"
             else None,
