@@ -15,6 +15,7 @@ from backend.api.routes import health
 from backend.core.body_size import BodySizeLimit
 from backend.core.config import check_production, get_settings
 from backend.core.logs import install_redaction
+from backend.services.errors import Refused
 from backend.web import install as install_web_pages
 from channels.routes import router as channels_router
 from channels.setup import configure_channels
@@ -50,6 +51,11 @@ def create_app() -> FastAPI:
             for e in exc.errors()
         ]
         return JSONResponse({"detail": "invalid request", "errors": errors}, status_code=422)
+
+    @app.exception_handler(Refused)
+    async def refused(_: Request, exc: Refused) -> JSONResponse:
+        # A service said no (backend/services/errors.py): its one English sentence.
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
 
     @app.exception_handler(Exception)
     async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:

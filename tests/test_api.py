@@ -53,7 +53,12 @@ def test_referent_sees_only_their_structure(client, seeded):
     awa = people[0]["id"]
     assert client.get(f"/api/v1/beneficiaries/{awa}", headers=headers).status_code == 200
     other = login(client, "referent.voisin@demo.fr")
-    assert client.get(f"/api/v1/beneficiaries/{awa}", headers=other).status_code == 403
+    refused = client.get(f"/api/v1/beneficiaries/{awa}", headers=other)
+    # The check the staff pages share answers the API in JSON, not with a page.
+    assert refused.status_code == 403
+    assert refused.json() == {"detail": "this person is followed by another structure"}
+    unknown = client.get("/api/v1/beneficiaries/999999", headers=headers)
+    assert unknown.status_code == 404 and unknown.json() == {"detail": "unknown beneficiary"}
     assert client.get("/api/v1/beneficiaries").status_code == 401
     coordinator = login(client, "coordinateur@demo.fr")
     assert client.get(f"/api/v1/beneficiaries/{awa}", headers=coordinator).status_code == 403

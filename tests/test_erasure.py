@@ -27,7 +27,7 @@ from backend.models import (
 from backend.seed import seed
 from backend.services import erasure
 from backend.services.questionnaire.engine import Engine
-from backend.web.review import build_review, validate_prediagnostic, validate_remaining
+from backend.services.review import build_review, validate_prediagnostic, validate_remaining
 from tests.support.prediag import awa
 from tests.support.questionnaire_answers import AWA, answered_prediagnostic
 

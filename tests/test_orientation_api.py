@@ -16,7 +16,7 @@ from backend.services.orientation.store import (
     decide,
     ensure_suggestion,
 )
-from backend.web.review import review_situation
+from backend.services.review import review_situation
 from tests.support.prediag import awa
 from tests.support.questionnaire_answers import AWA, answered_prediagnostic
 

@@ -22,7 +22,7 @@ from backend.models import (
 )
 from backend.seed import seed
 from backend.services import erasure, retention
-from backend.web.review import build_review, validate_prediagnostic, validate_remaining
+from backend.services.review import build_review, validate_prediagnostic, validate_remaining
 from tests.support.prediag import awa
 from tests.support.questionnaire_answers import AWA, answered_prediagnostic
 from tests.test_erasure import found_anywhere, tracker_db  # noqa: F401 - a fixture

@@ -9,7 +9,7 @@ from backend.seed import seed
 from backend.services import my_data
 from backend.services.questionnaire.parser import parse_answer
 from backend.services.questionnaire.schema import load_questionnaire
-from backend.web.review import build_review
+from backend.services.review import build_review
 from tests.support.prediag import awa
 from tests.support.questionnaire_answers import AWA, answered_prediagnostic
 

@@ -21,6 +21,7 @@ from backend.models import (
 )
 from backend.services.events import EventKind, record_event
 from backend.services.questionnaire.engine import CONSENT_KIND
+from backend.services.questionnaire.state import CONSENT_REFUSED, QuestionnaireState
 
 WITHDRAWN_KIND = EventKind.consent_withdrawn
 # What LIKE 'prediag_%' matched before ("_" is a wildcard there): the questionnaire's events
@@ -34,7 +35,7 @@ def forget_refused(session: Session, prediagnostic_id: int) -> bool:
     """After a refusal, only the Consent row saying no stays: the pre-diagnostic it ended, its
     answer and the events that told of that answer go."""
     prediag = session.get(Prediagnostic, prediagnostic_id)
-    if prediag is None or (prediag.state or {}).get("ended") != "consent_refused":
+    if prediag is None or QuestionnaireState.from_json(prediag.state).ended != CONSENT_REFUSED:
         return False
     session.flush()
     session.execute(
@@ -88,7 +89,9 @@ def withdraw(session: Session, contact: Contact, message_id: int | None = None) 
     )
     for prediag in stopped:
         prediag.status = PrediagnosticStatus.abandoned
-        prediag.state = {**(prediag.state or {}), "ended": WITHDRAWN_KIND}
+        state = QuestionnaireState.from_json(prediag.state)
+        state.ended = WITHDRAWN_KIND
+        prediag.state = state.to_json()
     record_event(
         session,
         WITHDRAWN_KIND,

@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend.services.errors import Refused
+
 from .auth import LoginRequired, WebError
 from .common import current_session, login_url, render
 from .pages_admin import router as admin_router
@@ -45,6 +47,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError) -> Response:
         return await _error_page_off_loop(request, exc.status_code, exc.title, exc.message)
+
+    api_refused_handler = app.exception_handlers.get(Refused)
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> Response:
+        # A service's refusal: a page here, the API's JSON elsewhere.
+        if request.url.path.startswith(WEB_PREFIXES) or api_refused_handler is None:
+            return await _error_page_off_loop(request, exc.status_code, exc.title, exc.message)
+        return await api_refused_handler(request, exc)
 
     api_validation_handler = app.exception_handlers.get(RequestValidationError)
 

@@ -36,9 +36,9 @@ from backend.services.orientation.labels import (
     value_label,
 )
 from backend.services.referential import cdb_referential, orientation_criteria
+from backend.services.review import Review
 
 from .labels import CONTRACT_TYPE_LABELS, DECLARATION_LABELS, employment_type_labels
-from .review import Review
 
 KEPT = (DeclarationStatus.validated, DeclarationStatus.corrected)
 

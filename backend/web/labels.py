@@ -38,39 +38,6 @@ APPOINTMENT_MODE_LABELS = {
     "video": "En visio",
 }
 
-# Carnet de bord's own wording for its work-situation codes.
-WORK_SITUATION_LABELS = {
-    "recherche_emploi": "En recherche d'emploi",
-    "recherche_formation": "En recherche de formation",
-    "recherche_alternance": "En recherche d'alternance",
-    "recherche_stage": "En recherche de stage",
-    "emploi": "En emploi",
-    "formation": "En formation",
-    "stage": "En stage",
-    "alternance": "En alternance",
-    "service_civique": "En service civique",
-    "iae": "En IAE",
-    "interim": "En intérim",
-    "construction_projet": "En construction de projet",
-    "projet_entrepreneurial": "En projet entrepreneurial",
-    "entrepreneur": "Entrepreneur",
-    "etudiant": "Étudiant",
-    "scolarisé": "Scolarisé",
-    "enretraite": "En retraite / pré-retraite",
-    "maladie": "Arrêt maladie",
-    "invalidite": "En invalidité de travail",
-    "conge_parental": "Congé parental",
-    "au_foyer": "Au foyer",
-    "autre": "Autre",
-    "cdi_temps_plein": "CDI temps complet",
-    "cdi_temps_partiel": "CDI temps partiel",
-    "cdd_temps_plein": "CDD temps complet",
-    "cdd_temps_partiel": "CDD temps partiel",
-    "intermittent": "Intermittent du spectacle",
-    "aidant_familial": "Aidant familial",
-    "exploitant_agricole": "Exploitant agricole",
-}
-
 CONTRACT_TYPE_LABELS = {
     "cdi": "CDI",
     "cdd": "CDD",
@@ -95,10 +62,6 @@ SITUATION_UPDATE_LABELS = {
     "data_erased": "A effacé ses données par message (c'est fait, rien à faire)",
     "consent_withdrawn": "A retiré son accord : le questionnaire est arrêté",
 }
-
-
-def education_labels() -> dict[str, str]:
-    return {str(k): str(v) for k, v in cdb_referential()["education_level"].items()}
 
 
 def employment_type_labels() -> dict[str, str]:

@@ -30,6 +30,7 @@ from backend.models import (
     utcnow,
 )
 from backend.services import my_data
+from backend.services.access import visible_beneficiary
 from backend.services.events import EventKind, record_event
 from backend.services.orientation.labels import (
     MOTIF_REFUS_LABELS,
@@ -42,11 +43,7 @@ from backend.services.orientation.store import (
     ensure_suggestion,
     latest_suggestion,
 )
-
-from .auth import WebError
-from .common import allow, check_csrf, flash, redirect, render, safe_next
-from .export import calcul_orientation_json, socio_pro_csv, socio_pro_json
-from .review import (
+from backend.services.review import (
     audit_read,
     build_review,
     current_prediagnostic,
@@ -55,6 +52,10 @@ from .review import (
     validate_prediagnostic,
     validate_remaining,
 )
+
+from .auth import WebError
+from .common import allow, check_csrf, flash, redirect, render, safe_next
+from .export import calcul_orientation_json, socio_pro_csv, socio_pro_json
 
 router = APIRouter(prefix="/referent", include_in_schema=False)
 Referent = Depends(allow(Role.referent))
@@ -67,21 +68,6 @@ FOLLOW_UPS = {
     "absence": (CallbackRequest, "cannot_attend", EventKind.callback_request_handled),
     "rappel": (CallbackRequest, "callback", EventKind.callback_request_handled),
 }
-
-
-def visible_beneficiary(db: SessionDep, beneficiary_id: int, account: Account) -> Beneficiary:
-    beneficiary = db.get(Beneficiary, beneficiary_id)
-    if beneficiary is None:
-        raise WebError(
-            404, "Personne introuvable", "Aucune personne ne porte ce numéro de dossier."
-        )
-    if beneficiary.structure_id != account.structure_id:
-        raise WebError(
-            403,
-            "Accès refusé",
-            "Cette personne est suivie par une autre structure : vous ne pouvez pas voir son dossier.",
-        )
-    return beneficiary
 
 
 def _in_structure(query, account: Account, mine: bool):

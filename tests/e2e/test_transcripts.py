@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -22,6 +22,7 @@ from backend.models import (
     SituationItem,
 )
 from backend.services.questionnaire.engine import latest_prediagnostic, summary
+from backend.services.questionnaire.state import QuestionnaireState
 from tests.e2e.personas import consequences
 from tests.e2e.transcripts import check_reply, load_transcripts
 
@@ -46,10 +47,10 @@ def wait_hours(address: str, channel: str, hours: float) -> None:
     contact = contact_of(address, channel)
     with session_scope() as session:
         prediag = latest_prediagnostic(session, contact.beneficiary_id)
-        state = dict(prediag.state)
-        asked = datetime.fromisoformat(state["asked_at"])
-        state["asked_at"] = (asked - timedelta(hours=hours)).isoformat()
-        prediag.state = state
+        state = QuestionnaireState.from_json(prediag.state)
+        assert state.asked_at is not None
+        state.asked_at -= timedelta(hours=hours)
+        prediag.state = state.to_json()
 
 
 def restart_tracker(stack, address: str, channel: str) -> None:

@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from backend.api.deps import SessionDep, require_role
-from backend.api.routes.beneficiaries import visible_beneficiary
 from backend.api.schemas.appointments import (
     AppointmentOut,
     CallbackItem,
@@ -35,6 +34,7 @@ from backend.models import (
 )
 from backend.services import appointments as service
 from backend.services import reminders
+from backend.services.access import visible_beneficiary
 from backend.services.appointment_text import local_zone
 from backend.services.events import EventKind, record_event
 

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
 from backend.api.deps import SessionDep, require_role
 from backend.api.schemas.beneficiaries import BeneficiaryOut, MessageOut
 from backend.core.safe_input import PathId
 from backend.models import Account, Beneficiary, Contact, Message, Role
+from backend.services.access import visible_beneficiary
 
 router = APIRouter(prefix="/beneficiaries", tags=["beneficiaries"])
 
 StaffWithCases = Depends(require_role(Role.referent, Role.admin))
-
-
-def visible_beneficiary(session: SessionDep, beneficiary_id: int, account: Account) -> Beneficiary:
-    beneficiary = session.get(Beneficiary, beneficiary_id)
-    if beneficiary is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown beneficiary")
-    if beneficiary.structure_id != account.structure_id:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "this person is followed by another structure"
-        )
-    return beneficiary
 
 
 def summary(beneficiary: Beneficiary) -> dict[str, Any]:

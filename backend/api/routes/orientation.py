@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, status
 
 from backend.api.deps import SessionDep, require_role
-from backend.api.routes.beneficiaries import visible_beneficiary
 from backend.api.schemas.orientation import OrientationOut
 from backend.core.safe_input import PathId
 from backend.models import Account, Role
+from backend.services.access import visible_beneficiary
 from backend.services.events import EventKind, record_event
 from backend.services.orientation.rules import OrientationRulesError
 from backend.services.orientation.store import as_api, ensure_suggestion, sent_prediagnostic

@@ -11,7 +11,6 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from backend.api.deps import SessionDep, require_bot, require_role
-from backend.api.routes.beneficiaries import visible_beneficiary
 from backend.api.routes.bot import check_message
 from backend.api.schemas.bot import PrediagnosticStarted, PrediagnosticState
 from backend.api.schemas.prediagnostic import (
@@ -21,10 +20,12 @@ from backend.api.schemas.prediagnostic import (
 )
 from backend.core.safe_input import PathId, RowId
 from backend.models import Account, Contact, Prediagnostic, PrediagnosticStatus, Role
+from backend.services.access import visible_beneficiary
 from backend.services.events import EventKind, record_event
 from backend.services.questionnaire.engine import Engine, summary
 from backend.services.questionnaire.preview import questionnaire_preview
 from backend.services.questionnaire.schema import QuestionnaireError
+from backend.services.questionnaire.state import QuestionnaireState
 
 router = APIRouter(
     prefix="/bot", tags=["bot", "prediagnostic"], dependencies=[Depends(require_bot)]
@@ -65,7 +66,7 @@ def prediagnostic_status(contact_id: PathId, session: SessionDep) -> dict[str, A
         "prediagnostic_id": prediag.id if prediag else None,
         "status": prediag.status if prediag else None,
         "in_progress": bool(prediag and prediag.status == PrediagnosticStatus.in_progress),
-        "question_key": (prediag.state or {}).get("asked_key") if prediag else None,
+        "question_key": QuestionnaireState.from_json(prediag.state).asked_key if prediag else None,
     }
 
 
@@ -86,7 +87,7 @@ def start_prediagnostic(contact_id: PathId, body: StartIn, session: SessionDep) 
             "prediagnostic_id": prediag.id,
             "status": prediag.status,
             "created": created,
-            "question_key": (prediag.state or {}).get("asked_key"),
+            "question_key": QuestionnaireState.from_json(prediag.state).asked_key,
             "text": engine.q.messages.already_submitted
             if prediag.status != PrediagnosticStatus.in_progress
             else None,

@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, status
 
 from backend.api.deps import SessionDep
-from backend.api.routes.beneficiaries import StaffWithCases, visible_beneficiary
+from backend.api.routes.beneficiaries import StaffWithCases
 from backend.api.schemas.beneficiaries import TelegramLinkOut
 from backend.core.safe_input import PathId
 from backend.models import Account
+from backend.services.access import visible_beneficiary
 from backend.services.events import EventKind, record_event
 from channels.linking import issue_telegram_token
 from channels.registry import get_channel

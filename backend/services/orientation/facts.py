@@ -22,6 +22,7 @@ from backend.models import (
     Prediagnostic,
     SituationItem,
 )
+from backend.services.chains import chains
 from backend.services.questionnaire.schema import Question, Questionnaire, load_questionnaire
 from backend.services.questionnaire.summary import freins_from, orientation_from
 from backend.services.questionnaire.view import View, latest_answers
@@ -79,15 +80,11 @@ def reviews(session: Session, prediag: Prediagnostic) -> dict[tuple[str, str], s
             .order_by(SituationItem.id)
         )
     )
-    by_id = {r.id: r for r in rows}
-    superseded = {r.supersedes_id for r in rows if r.supersedes_id is not None}
     result: dict[tuple[str, str], str | None] = {}
-    for head in rows:
-        if head.id in superseded or head.acted_by_id is None:
-            continue  # not the current row, or no referent acted on it
-        first = head
-        while first.supersedes_id in by_id:
-            first = by_id[first.supersedes_id]
+    for chain in chains(rows):
+        head, first = chain.head, chain.first
+        if head.acted_by_id is None:
+            continue  # no referent acted on it
         key = (first.theme_key, first.label)
         if head.status == DeclarationStatus.removed:
             result[key] = None

@@ -10,10 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from backend.core.config import get_settings
+from backend.core.yaml_lines import YamlSyntaxError, load_lined
 from backend.services import referential
 
 RULES_PATH = referential.DATA_DIR / "orientation_rules.yml"
@@ -138,59 +138,6 @@ class RuleSet:
         return next((r for r in self.file.rules if r.key == key), None)
 
 
-# --- YAML with line numbers ----------------------------------------------------------------------
-
-
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping key and list item."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.lines: dict[tuple[int, Any], int] = {}
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        mapping = super().construct_mapping(node, deep=True)
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            self.lines[(id(mapping), key)] = key_node.start_mark.line + 1
-        return mapping
-
-    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> list[Any]:
-        sequence = super().construct_sequence(node, deep=True)
-        for index, item in enumerate(node.value):
-            self.lines[(id(sequence), index)] = item.start_mark.line + 1
-        return sequence
-
-
-_LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping
-)
-_LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence
-)
-
-
-def _line(data: Any, loader: _LineLoader, path: tuple[Any, ...]) -> int | None:
-    node, line = data, None
-    for step in path:
-        if isinstance(node, dict | list) and (id(node), step) in loader.lines:
-            line = loader.lines[(id(node), step)]
-            node = node[step]
-        else:
-            break
-    return line
-
-
-def _fail(source: Path, data: Any, loader: _LineLoader, problems: list[tuple[tuple, str]]) -> None:
-    messages = []
-    for path, message in problems:
-        line = _line(data, loader, path)
-        place = f"{source}, line {line}" if line else str(source)
-        where = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path)
-        messages.append(f"{place}: {where.replace('.[', '[') or 'file'}: {message}")
-    raise OrientationRulesError("\n".join(messages))
-
-
 def _check(rules: RulesFile) -> list[tuple[tuple, str]]:
     """What pydantic cannot see: freins fields and values, unique keys, a final catch-all."""
     problems: list[tuple[tuple, str]] = []
@@ -228,24 +175,20 @@ def _check(rules: RulesFile) -> list[tuple[tuple, str]]:
 
 
 def parse_rules(text: str, source: Path = RULES_PATH) -> RulesFile:
-    loader = _LineLoader(text)
     try:
-        data = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        place = f"{source}, line {mark.line + 1}" if mark else str(source)
-        raise OrientationRulesError(f"{place}: not valid YAML: {exc}") from exc
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
+        doc = load_lined(text, source)
+    except YamlSyntaxError as exc:
+        raise OrientationRulesError(str(exc)) from exc
+    if not isinstance(doc.data, dict):
         raise OrientationRulesError(f"{source}: the file must be a mapping with 'rules'")
     try:
-        rules = RulesFile.model_validate(data)
+        rules = RulesFile.model_validate(doc.data)
     except ValidationError as exc:
-        _fail(source, data, loader, [(tuple(e["loc"]), e["msg"]) for e in exc.errors()])
+        problems = [(tuple(e["loc"]), e["msg"]) for e in exc.errors()]
+        raise OrientationRulesError(doc.problems(problems)) from None
     problems = _check(rules)
     if problems:
-        _fail(source, data, loader, problems)
+        raise OrientationRulesError(doc.problems(problems))
     return rules
 
 

@@ -18,6 +18,7 @@ from backend.models import (
     Prediagnostic,
     utcnow,
 )
+from backend.services.chains import heads
 from backend.services.events import EventKind, record_event
 from backend.services.questionnaire.schema import QuestionnaireError, load_questionnaire
 
@@ -242,13 +243,10 @@ def agreement_stats(session: Session, since: datetime | None = None) -> Agreemen
         OrientationSuggestion.created_at,
     )
     rows = session.execute(query).all()
-    superseded = {r.supersedes_id for r in rows if r.supersedes_id}
     by_parcours = {p: Agreement(p) for p in PARCOURS}
     by_rule: dict[str, Agreement] = {}
     pending = 0
-    for row in rows:
-        if row.id in superseded:
-            continue
+    for row in heads(rows):
         if row.status != OrientationStatus.DECIDE:
             if since is None or row.created_at >= since:
                 pending += 1

@@ -15,6 +15,7 @@ from backend.models import (
     ProfessionalProject,
     SituationItem,
 )
+from backend.services.chains import heads
 
 from .view import View
 
@@ -22,8 +23,7 @@ OTHER_LABEL = "Autre"  # situation label of an "other" free text (the text is th
 
 
 def _live(rows: list[Any]) -> list[Any]:
-    superseded = {r.supersedes_id for r in rows if r.supersedes_id}
-    return [r for r in rows if r.id not in superseded and r.status != DeclarationStatus.removed]
+    return [r for r in heads(rows) if r.status != DeclarationStatus.removed]
 
 
 def situations_from(view: View) -> list[tuple[str, str, str | None, str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -39,6 +39,7 @@ from .render import (
     text_message,
 )
 from .schema import Option, Question, Questionnaire, load_questionnaire
+from .state import CONSENT_REFUSED, QuestionnaireState
 from .summary import freins_from, summary
 from .view import View, _yes_key, latest_answers, latest_prediagnostic
 
@@ -157,11 +158,11 @@ class Engine:
         prediag = self.current()
         if prediag is None:
             prediag, _ = self.start()
-        state = dict(prediag.state or {})
+        state = QuestionnaireState.from_json(prediag.state)
         if prediag.status != PrediagnosticStatus.in_progress:
             return self._closing(prediag, state)
         view = self.view(prediag)
-        question = view.next_question(state.get("cursor"))
+        question = view.next_question(state.cursor)
         if question is None:  # every question answered but not submitted: should not happen
             return Turn("done", [text_message(self.q.messages.submitted)], None, prediag.id)
         message = question_message(
@@ -171,9 +172,8 @@ class Engine:
             str(self.contact.channel),
             summary=self._summary_text(view),
         )
-        state.update(asked_key=question.key, asked_at=utcnow().isoformat())
-        state.pop("paused", None)
-        prediag.state = state
+        state.asked_key, state.asked_at, state.paused = question.key, utcnow(), False
+        prediag.state = state.to_json()
         self._event(EventKind.prediag_question_asked, prediag, question.key)
         before = note_message(self.q, question, note)
         messages = [before, message] if before else [message]
@@ -185,15 +185,15 @@ class Engine:
         )
         return (message.get("menu") or {}).get("paged")
 
-    def _closing(self, prediag: Prediagnostic, state: dict[str, Any]) -> Turn:
+    def _closing(self, prediag: Prediagnostic, state: QuestionnaireState) -> Turn:
         if prediag.status == PrediagnosticStatus.abandoned:
             text = self.q.messages.refused
-        elif state.get("closing_said"):
+        elif state.closing_said:
             text = self.q.messages.already_submitted
         else:
             text = self.q.messages.submitted
-        state["closing_said"] = True
-        prediag.state = state
+        state.closing_said = True
+        prediag.state = state.to_json()
         return Turn("done", [text_message(text)], None, prediag.id)
 
     def in_progress(self) -> bool:
@@ -204,7 +204,7 @@ class Engine:
         prediag = self.current()
         if prediag is None or prediag.status != PrediagnosticStatus.in_progress:
             return None
-        return self.view(prediag).next_question((prediag.state or {}).get("cursor"))
+        return self.view(prediag).next_question(QuestionnaireState.from_json(prediag.state).cursor)
 
     # Answering -------------------------------------------------------------------------------------
 
@@ -221,9 +221,9 @@ class Engine:
         prediag = self.current()
         if prediag is None or prediag.status != PrediagnosticStatus.in_progress:
             return Turn("done", [], None, prediag and prediag.id)
-        state = dict(prediag.state or {})
+        state = QuestionnaireState.from_json(prediag.state)
         view = self.view(prediag)
-        question = view.next_question(state.get("cursor"))
+        question = view.next_question(state.cursor)
         if question is None:
             return Turn("done", [], None, prediag.id)
         confident = confidence is not None and confidence >= INTENT_THRESHOLD
@@ -263,8 +263,9 @@ class Engine:
         ):
             return Turn("digression", [], question.key, prediag.id, intent)
 
-        if state.pop("paused", False) and parsed.kind != "answer":
-            prediag.state = state  # back after a pause: show the question again
+        was_paused, state.paused = state.paused, False
+        if was_paused and parsed.kind != "answer":
+            prediag.state = state.to_json()  # back after a pause: show the question again
             return self.ask("resumed")
 
         if parsed.kind == "unclear":
@@ -286,14 +287,14 @@ class Engine:
         if parsed.kind == "resume":
             return self.ask("resumed")
         if parsed.kind == "pause":
-            state["paused"] = True
-            prediag.state = state
+            state.paused = True
+            prediag.state = state.to_json()
             return Turn("paused", [text_message(self.q.messages.paused)], question.key, prediag.id)
         if parsed.kind == "back":
             return self._back(prediag, state, view, question)
         confirm_no = question.type == "confirm" and parsed.value != [_yes_key(question)]
         if parsed.kind == "answer" and confirm_no:
-            prediag.state = state
+            prediag.state = state.to_json()
             return Turn(
                 "answered", [text_message(self.q.messages.confirm_no)], question.key, prediag.id
             )
@@ -311,7 +312,8 @@ class Engine:
         if not value or not set(value) <= keys:
             return self.ask()
         parsed = Parsed("answer", value=list(value), options=list(value))
-        return self._record(prediag, dict(prediag.state or {}), question, parsed, raw, message_id)
+        state = QuestionnaireState.from_json(prediag.state)
+        return self._record(prediag, state, question, parsed, raw, message_id)
 
     def refuse_guess(self) -> Turn:
         """The person said no to the guess: the list they have is still the one to answer."""
@@ -327,7 +329,7 @@ class Engine:
     def _unclear(
         self,
         prediag: Prediagnostic,
-        state: dict[str, Any],
+        state: QuestionnaireState,
         question: Question,
         options: list[Option],
         parsed: Parsed,
@@ -335,10 +337,9 @@ class Engine:
         intent: str | None,
         confidence: float | None,
     ) -> Turn:
-        failures = dict(state.get("failures") or {})
+        failures = state.failures
         failures[question.key] = failures.get(question.key, 0) + 1
-        state["failures"] = failures
-        prediag.state = state
+        prediag.state = state.to_json()
         self._not_understood(prediag, question, raw, intent, confidence, parsed.options)
         channel = str(self.contact.channel)
         guessed = [o for key in parsed.options for o in options if o.key == key]
@@ -381,31 +382,30 @@ class Engine:
             },
         )
 
-    def _stale(self, state: dict[str, Any]) -> bool:
-        asked_at = state.get("asked_at")
-        if not asked_at:
+    def _stale(self, state: QuestionnaireState) -> bool:
+        if state.asked_at is None:
             return False
-        age = utcnow() - datetime.fromisoformat(asked_at)
+        age = utcnow() - state.asked_at
         return age > timedelta(hours=self.q.settings.resume_after_hours)
 
     def _back(
-        self, prediag: Prediagnostic, state: dict[str, Any], view: View, question: Question
+        self, prediag: Prediagnostic, state: QuestionnaireState, view: View, question: Question
     ) -> Turn:
-        history = list(state.get("history") or [])
+        history = list(state.history)
         while history:
             previous = self.q.question(history.pop())
             if previous is not None and previous.key != question.key and view.applicable(previous):
-                state.update(history=history, cursor=previous.key)
-                prediag.state = state
+                state.history, state.cursor = history, previous.key
+                prediag.state = state.to_json()
                 return self.ask()
-        state["history"] = []
-        prediag.state = state
+        state.history = []
+        prediag.state = state.to_json()
         return self.ask("back_first")
 
     def _record(
         self,
         prediag: Prediagnostic,
-        state: dict[str, Any],
+        state: QuestionnaireState,
         question: Question,
         parsed: Parsed,
         raw: str,
@@ -422,11 +422,10 @@ class Engine:
         )
         self.session.add(row)
         self.session.flush()
-        history = [k for k in state.get("history") or [] if k != question.key] + [question.key]
-        failures = dict(state.get("failures") or {})
-        failures.pop(question.key, None)
-        state.update(history=history, failures=failures, cursor=None)
-        prediag.state = state
+        state.history = [k for k in state.history if k != question.key] + [question.key]
+        state.failures.pop(question.key, None)
+        state.cursor = None
+        prediag.state = state.to_json()
         self._event(EventKind.prediag_answer_saved, prediag, question.key, message_id)
 
         if question.type == "consent":
@@ -442,8 +441,9 @@ class Engine:
             )
             if not given:
                 prediag.status = PrediagnosticStatus.abandoned
-                prediag.state = {**state, "ended": "consent_refused"}
-                return self._closing(prediag, dict(prediag.state))
+                state.ended = CONSENT_REFUSED
+                prediag.state = state.to_json()
+                return self._closing(prediag, state)
         if question.type == "confirm":
             prediag.status = PrediagnosticStatus.submitted
             prediag.submitted_at = utcnow()

@@ -8,9 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from backend.core.yaml_lines import YamlSyntaxError, load_lined
 from backend.services import referential
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -158,97 +158,24 @@ class Questionnaire(Strict):
         return next(i for i, q in enumerate(self.questions) if q.key == key)
 
 
-# --- YAML with line numbers ---------------------------------------------------------------------
-
-
-class LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping key."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.key_lines: dict[tuple[int, Any], int] = {}
-        self.item_lines: dict[tuple[int, int], int] = {}
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        mapping = super().construct_mapping(node, deep=True)
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            self.key_lines[(id(mapping), key)] = key_node.start_mark.line + 1
-        return mapping
-
-    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> list[Any]:
-        sequence = super().construct_sequence(node, deep=True)
-        for index, item in enumerate(node.value):
-            self.item_lines[(id(sequence), index)] = item.start_mark.line + 1
-        return sequence
-
-
-LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, LineLoader.construct_mapping
-)
-LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, LineLoader.construct_sequence
-)
-
-
-class _Located:
-    def __init__(self, data: Any, loader: LineLoader) -> None:
-        self.data = data
-        self.loader = loader
-
-    def line(self, path: tuple[Any, ...]) -> int | None:
-        """The line of the deepest element of ``path`` found in the file."""
-        node, line = self.data, None
-        for step in path:
-            if isinstance(node, dict) and step in node:
-                line = self.loader.key_lines.get((id(node), step), line)
-                node = node[step]
-            elif isinstance(node, list) and isinstance(step, int) and step < len(node):
-                line = self.loader.item_lines.get((id(node), step), line)
-                node = node[step]
-            else:
-                break
-        return line
-
-
-def _where(path: tuple[Any, ...]) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return text
-
-
-def _fail(source: Path, located: _Located, problems: list[tuple[tuple[Any, ...], str]]) -> None:
-    lines = []
-    for path, message in problems:
-        line = located.line(path)
-        place = f"{source}, line {line}" if line else str(source)
-        lines.append(f"{place}: {_where(path) or 'file'}: {message}")
-    raise QuestionnaireError("\n".join(lines))
-
-
 def parse_questionnaire(text: str, source: Path = QUESTIONNAIRE_PATH) -> Questionnaire:
     """Parse and check a questionnaire; raise QuestionnaireError naming file and line."""
-    loader = LineLoader(text)
     try:
-        data = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        place = f"{source}, line {mark.line + 1}" if mark else str(source)
-        raise QuestionnaireError(f"{place}: not valid YAML: {exc}") from exc
-    finally:
-        loader.dispose()
-    located = _Located(data, loader)
-    if not isinstance(data, dict):
-        _fail(source, located, [((), "the file must be a mapping with 'questions'")])
+        doc = load_lined(text, source)
+    except YamlSyntaxError as exc:
+        raise QuestionnaireError(str(exc)) from exc
+    if not isinstance(doc.data, dict):
+        raise QuestionnaireError(
+            doc.problems([((), "the file must be a mapping with 'questions'")])
+        )
     try:
-        questionnaire = Questionnaire.model_validate(data)
+        questionnaire = Questionnaire.model_validate(doc.data)
     except ValidationError as exc:
         problems = [(tuple(e["loc"]), e["msg"]) for e in exc.errors()]
-        _fail(source, located, problems)
+        raise QuestionnaireError(doc.problems(problems)) from None
     problems = check_references(questionnaire)
     if problems:
-        _fail(source, located, problems)
+        raise QuestionnaireError(doc.problems(problems))
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     return questionnaire.model_copy(update={"digest": digest})
 

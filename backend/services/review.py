@@ -1,7 +1,9 @@
-"""A pre-diagnostic as a referent reviews it: current declarations, history, review actions.
+"""A pre-diagnostic as a referent reviews it: current declarations, history, review actions
+(validate, correct, remove, validate the whole). The staff pages (backend/web/pages_referent.py)
+and the exports read it; a refusal is a ``Refused`` both the pages and the API can show.
 
 Nothing is overwritten: every review is a new row pointing to the one it supersedes, and the
-current view is the latest row of each chain.
+current view is the latest row of each chain (backend/services/chains.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from backend.models import (
     SituationItem,
     utcnow,
 )
+from backend.services.chains import Chain, chains
+from backend.services.errors import Refused
 from backend.services.events import EventKind, record_event
 from backend.services.orientation.facts import reviewed_view
 from backend.services.orientation.labels import (
@@ -37,11 +41,13 @@ from backend.services.questionnaire.schema import (
     load_questionnaire,
 )
 from backend.services.questionnaire.summary import freins_from, orientation_from
-from backend.services.questionnaire.view import View
-from backend.services.referential import cdb_referential, theme_situations
-
-from .auth import WebError
-from .labels import WORK_SITUATION_LABELS, education_labels
+from backend.services.questionnaire.view import View, latest_answers
+from backend.services.referential import (
+    WORK_SITUATION_LABELS,
+    cdb_referential,
+    education_labels,
+    theme_situations,
+)
 
 # Question keys the chat engine uses for the three professional-situation answers (aliases
 # accepted so that a renamed question still lands in the right place).
@@ -54,33 +60,6 @@ ACTION_STATUS = {
     "correct": DeclarationStatus.corrected,
     "remove": DeclarationStatus.removed,
 }
-
-
-@dataclass
-class Chain:
-    """One declaration and what referents did to it, oldest first; ``head`` is current."""
-
-    rows: list[Any]
-
-    @property
-    def head(self) -> Any:
-        return self.rows[-1]
-
-    @property
-    def first(self) -> Any:
-        return self.rows[0]
-
-
-def chains(rows: list[Any]) -> list[Chain]:
-    by_id = {r.id: r for r in rows}
-    superseded = {r.supersedes_id for r in rows if r.supersedes_id is not None}
-    result = []
-    for head in sorted((r for r in rows if r.id not in superseded), key=lambda r: r.id):
-        history = [head]
-        while history[0].supersedes_id in by_id:
-            history.insert(0, by_id[history[0].supersedes_id])
-        result.append(Chain(history))
-    return result
 
 
 @dataclass
@@ -179,14 +158,6 @@ def _as_bool(value: Any) -> bool | None:
     if text in {"non", "no", "false", "0", "n"}:
         return False
     return None
-
-
-def latest_answers(prediagnostic: Prediagnostic) -> dict[str, PrediagnosticAnswer]:
-    """Question key -> the answer given last (answers are append-only)."""
-    latest: dict[str, PrediagnosticAnswer] = {}
-    for answer in prediagnostic.answers:
-        latest[answer.question_key] = answer
-    return latest
 
 
 def professional_situation(answers: dict[str, PrediagnosticAnswer]) -> ProfessionalSituation:
@@ -364,7 +335,7 @@ def build_review(session: Session, prediagnostic: Prediagnostic) -> Review:
     stray = [i for i in items if i.theme_key not in known]
     if stray:  # never hide a declaration, even one outside the referential
         themes.append(Theme(key="autre", label="Hors référentiel", chains=chains(stray)))
-    answers = latest_answers(prediagnostic)
+    answers = latest_answers(session, prediagnostic)
     situation = professional_situation(answers)
     q = _questionnaire()
     criteria = None
@@ -413,11 +384,17 @@ def to_discuss(q: Questionnaire | None, answers: dict[str, PrediagnosticAnswer])
 def _load_head(session: Session, model: type, row_id: int, beneficiary: Beneficiary) -> Any:
     row = session.scalar(select(model).where(model.id == row_id).with_for_update())
     if row is None or row.beneficiary_id != beneficiary.id:
-        raise WebError(404, "Élément introuvable", "Cet élément n'existe pas pour cette personne.")
+        raise Refused(
+            404,
+            "unknown item",
+            "Élément introuvable",
+            "Cet élément n'existe pas pour cette personne.",
+        )
     newer = session.scalar(select(model.id).where(model.supersedes_id == row.id).limit(1))
     if newer is not None:
-        raise WebError(
+        raise Refused(
             409,
+            "someone already acted on this item",
             "Déjà modifié",
             "Quelqu'un a déjà agi sur cet élément. Rechargez la page pour voir sa version actuelle.",
         )
@@ -433,14 +410,20 @@ def review_situation(
     new_label: str | None = None,
 ) -> SituationItem:
     if action not in ACTION_STATUS:
-        raise WebError(400, "Action inconnue", "Choisissez valider, corriger ou retirer.")
+        raise Refused(
+            400,
+            "unknown action",
+            "Action inconnue",
+            "Choisissez valider, corriger ou retirer.",
+        )
     item = _load_head(session, SituationItem, item_id, beneficiary)
     label = item.label
     if action == "correct":
         allowed = theme_situations().get(item.theme_key, [])
         if not new_label or new_label not in allowed or new_label == item.label:
-            raise WebError(
+            raise Refused(
                 400,
+                "a correction is another situation of the same theme",
                 "Correction impossible",
                 "Choisissez une autre situation de la même thématique dans la liste.",
             )
@@ -479,7 +462,7 @@ def review_project(
     session: Session, beneficiary: Beneficiary, account: Account, project_id: int, action: str
 ) -> ProfessionalProject:
     if action not in ("validate", "remove"):
-        raise WebError(400, "Action inconnue", "Choisissez valider ou retirer.")
+        raise Refused(400, "unknown action", "Action inconnue", "Choisissez valider ou retirer.")
     project = _load_head(session, ProfessionalProject, project_id, beneficiary)
     row = ProfessionalProject(
         beneficiary_id=project.beneficiary_id,
@@ -526,13 +509,17 @@ def validate_prediagnostic(
     session: Session, prediagnostic: Prediagnostic, beneficiary: Beneficiary, account: Account
 ) -> None:
     if prediagnostic.status not in (PrediagnosticStatus.submitted, PrediagnosticStatus.validated):
-        raise WebError(
-            409, "Pré-diagnostic pas terminé", "La personne n'a pas encore envoyé ses réponses."
+        raise Refused(
+            409,
+            "the pre-diagnostic is not sent yet",
+            "Pré-diagnostic pas terminé",
+            "La personne n'a pas encore envoyé ses réponses.",
         )
     pending = build_review(session, prediagnostic).pending
     if pending:
-        raise WebError(
+        raise Refused(
             409,
+            "some items are not reviewed yet",
             "Il reste des éléments à vérifier",
             f"{pending} élément(s) n'ont pas encore été validés, corrigés ou retirés.",
         )
