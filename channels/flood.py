@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from backend.core.clock import utcnow
 from backend.core.config import get_settings
+from backend.messages import text
 from backend.models import Contact, Event, Message
 from backend.services import queue
 
@@ -37,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 BATCHED = "batched"
 NOTICE_KIND = "flood_notice"
-NOTICE = "Vous envoyez beaucoup de messages. Je lis le dernier et je vous réponds."
+NOTICE = text("flood_notice")
 
 
 def hold_back(session: Session, message: Message, contact: Contact) -> bool:

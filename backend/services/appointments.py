@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from backend.core.clock import now as clock_now
 from backend.core.config import get_settings
+from backend.messages import text
 from backend.models import (
     Account,
     Appointment,
@@ -50,14 +51,14 @@ def where_text(appointment: Appointment, address: bool = True) -> str:
     """Where the appointment is; without ``address`` (a reminder the person did not ask for),
     the structure's name only: the address comes when they ask ("c'est où mon RDV ?")."""
     if appointment.mode == "phone":
-        return "RDV par téléphone : on vous appellera"
+        return text("appointment_by_phone")
     if appointment.mode == "video":
-        return "RDV en visio : vous recevrez le lien"
+        return text("appointment_by_video")
     if appointment.mode == "home":
-        return "RDV chez vous"
+        return text("appointment_at_home")
     structure = appointment.structure
     if not address:
-        return structure.name if structure is not None else "lieu : écrivez RDV"
+        return structure.name if structure is not None else text("appointment_place_ask")
     place = (appointment.place or "").strip()
     if structure is not None and appointment.external_source is None:
         # Our own appointments store the address only: name the structure too.
@@ -65,7 +66,7 @@ def where_text(appointment: Appointment, address: bool = True) -> str:
             place = structure.address or ""
         if structure.name.casefold() not in place.casefold():
             place = f"{structure.name}, {place}" if place else structure.name
-    return place or "lieu à confirmer par votre conseiller"
+    return place or text("appointment_place_unknown")
 
 
 def describe(appointment: Appointment, address: bool = True) -> dict[str, Any]:
