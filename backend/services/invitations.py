@@ -75,8 +75,11 @@ def structure_label(structure: Structure | None) -> str:
 
 
 def invitation_text(structure: Structure | None, step: int) -> str:
-    key = "invitation" if step == 1 else "invitation_reminder"
-    sms = fold_to_gsm7(text(key, structure=structure_label(structure)))
+    name = structure_label(structure)
+    if step == 1:
+        sms = fold_to_gsm7(text("invitation", structure=name))
+    else:
+        sms = fold_to_gsm7(text("invitation_reminder", structure=name))
     assert segment_count(sms) <= MAX_SEGMENTS, "invitation text longer than 2 SMS"
     return sms
 
