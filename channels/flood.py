@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from backend.core.clock import utcnow
 from backend.core.config import get_settings
+from backend.messages import text
 from backend.models import Contact, Message, MessageDirection, MessageStatus
 from backend.services import queue
 from backend.services.events import EventKind, record_event
@@ -40,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 BATCHED = MessageStatus.batched
 NOTICE_KIND = EventKind.flood_notice  # the event and the notice message's payload kind
-NOTICE = "Vous envoyez beaucoup de messages. Je lis le dernier et je vous réponds."
+NOTICE = text("flood_notice")
 
 
 def hold_back(session: Session, message: Message, contact: Contact) -> bool:

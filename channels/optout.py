@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from backend.messages import text
+
 OPT_OUT = {"stop", "arret", "stop sms", "desabonner", "unsubscribe", "stop all", "stopall"}
 OPT_IN = {"start", "unstop"}
 
-STOPPED_REPLY = "C'est noté, vous ne recevrez plus de messages. Pour revenir, écrivez START."
-RESTARTED_REPLY = "C'est noté, vous recevrez à nouveau nos messages."
+STOPPED_REPLY = text("optout_stopped")
+RESTARTED_REPLY = text("optout_restarted")
 
 
 def _normalise(text: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.core.db import session_scope
+from backend.messages import text
 from backend.models import (
     Contact,
     ContactStatus,
@@ -260,15 +261,13 @@ def handle_keywords(session: Session, message: Message, contact: Contact) -> lis
 
 # What the gateway answers itself (GSM-7 clean: they go out by SMS too).
 NOTICES = {
-    "media": "Je ne peux pas lire les photos, vocaux ou fichiers. "
-    "Merci d'écrire votre message en quelques mots.",
-    "empty": "Votre message est vide. Écrivez par exemple AIDE pour savoir ce que je peux faire.",
-    "telegram_linked": "C'est fait : votre compte Telegram est relié à votre dossier.",
-    "link_invalid": "Ce lien ne marche plus (déjà utilisé ou trop ancien). "
-    "Demandez un nouveau lien à votre conseiller.",
-    "contact_linked": "Merci, votre numéro est relié à votre dossier.",
-    "contact_unknown": "Merci. Ce numéro n'est pas encore connu : votre conseiller fera le lien.",
-    "contact_not_own": "Merci d'envoyer votre propre numéro, avec le bouton prévu.",
+    "media": text("notice_media"),
+    "empty": text("notice_empty"),
+    "telegram_linked": text("notice_telegram_linked"),
+    "link_invalid": text("notice_link_invalid"),
+    "contact_linked": text("notice_contact_linked"),
+    "contact_unknown": text("notice_contact_unknown"),
+    "contact_not_own": text("notice_contact_not_own"),
 }
 # Commands people send that mean an intent ("/start" opens every Telegram conversation).
 COMMAND_ALIASES = {"/start": "/greet"}
@@ -407,7 +406,7 @@ def simulate(inbound: Inbound, wait_seconds: float = 60.0) -> list[Rendered]:
             queue.release_lease(session, key, owner)
 
 
-APOLOGY = "Désolé, j'ai un souci technique. Merci de réessayer plus tard."
+APOLOGY = text("technical_problem")
 
 
 def apologise(message_id: int) -> None:

@@ -16,6 +16,8 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from backend.messages import text
+
 from .gsm7 import encoding_of, fold_to_gsm7, segment_count
 
 logger = logging.getLogger(__name__)
@@ -24,8 +26,8 @@ TEXT_CHANNELS = {"sms"}  # GSM-7 only, billed per segment: folded, short message
 # No buttons at all: options are numbered in the text. (WhatsApp interactive buttons need an
 # approved Content template: channels/twilio.py uses one when configured, see whatsapp_content.)
 NUMBERED_CHANNELS = {"sms", "whatsapp"}
-MULTI_PROMPT = "Plusieurs choix: ex 1 3"
-NUMBERED_PROMPT = "Répondez avec le numéro"  # a list with its own numbers (a long list in pages)
+MULTI_PROMPT = text("choice_prompt_multi")
+NUMBERED_PROMPT = text("choice_prompt_numbered")  # a list with its own numbers (long list in pages)
 
 
 @dataclass
@@ -47,11 +49,11 @@ def choice_prompt(count: int, multi: bool = False) -> str:
     if multi:
         return MULTI_PROMPT
     if count == 1:
-        return "Répondez 1"
+        return text("choice_prompt_one")
     if count <= 4:
         digits = [str(i) for i in range(1, count + 1)]
-        return "Répondez " + ", ".join(digits[:-1]) + " ou " + digits[-1]
-    return f"Répondez de 1 à {count}"
+        return text("choice_prompt_few", numbers=", ".join(digits[:-1]), last=digits[-1])
+    return text("choice_prompt_many", count=count)
 
 
 def numbered_options(

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from backend.core.clock import utcnow
 from backend.core.config import get_settings
 from backend.core.db import session_scope
+from backend.messages import text
 from backend.models import Event, Message, MessageDirection
 from backend.services.events import EventKind, record_event
 from backend.services.outbox import store_replies
@@ -32,7 +33,7 @@ from .rendering import render
 logger = logging.getLogger(__name__)
 
 NOTICE_KIND = EventKind.wait_notice  # the event and the notice message's payload kind
-NOTICE = "Un instant, je vous réponds dans quelques minutes."
+NOTICE = text("wait_notice")
 # A service seen up is not asked again for this long (one check per second, not per turn).
 UP_CACHE_SECONDS = 1.0
 

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from backend.core.config import get_settings
+from backend.messages import text
 from backend.models import Appointment
 
 from .privacy import short_name
@@ -32,14 +33,14 @@ def where_text(appointment: Appointment, address: bool = True) -> str:
     """Where the appointment is; without ``address`` (a reminder the person did not ask for),
     the structure's name only: the address comes when they ask ("c'est où mon RDV ?")."""
     if appointment.mode == "phone":
-        return "RDV par téléphone : on vous appellera"
+        return text("appointment_by_phone")
     if appointment.mode == "video":
-        return "RDV en visio : vous recevrez le lien"
+        return text("appointment_by_video")
     if appointment.mode == "home":
-        return "RDV chez vous"
+        return text("appointment_at_home")
     structure = appointment.structure
     if not address:
-        return structure.name if structure is not None else "lieu : écrivez RDV"
+        return structure.name if structure is not None else text("appointment_place_ask")
     place = (appointment.place or "").strip()
     if structure is not None and appointment.external_source is None:
         # Our own appointments store the address only: name the structure too.
@@ -47,7 +48,7 @@ def where_text(appointment: Appointment, address: bool = True) -> str:
             place = structure.address or ""
         if structure.name.casefold() not in place.casefold():
             place = f"{structure.name}, {place}" if place else structure.name
-    return place or "lieu à confirmer par votre conseiller"
+    return place or text("appointment_place_unknown")
 
 
 def describe(appointment: Appointment, address: bool = True) -> dict[str, Any]:
@@ -56,9 +57,9 @@ def describe(appointment: Appointment, address: bool = True) -> dict[str, Any]:
     when = when_text(appointment.starts_at)
     where = where_text(appointment, address)
     with_whom = short_name(appointment.with_whom) or ""
-    text = f"{when}, {where}"
+    line = f"{when}, {where}"
     if with_whom:
-        text += f", avec {with_whom}"
+        line += f", avec {with_whom}"
     return {
         "id": appointment.id,
         "when": when,
@@ -67,5 +68,5 @@ def describe(appointment: Appointment, address: bool = True) -> dict[str, Any]:
         "mode": appointment.mode,
         "starts_at": appointment.starts_at.astimezone(UTC).isoformat(),
         "confirmed": appointment.confirmed_at is not None,
-        "text": text,
+        "text": line,
     }

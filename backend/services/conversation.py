@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.messages import text
 from backend.models import Contact, Message, MessageDirection
 from backend.services import consent, invitations
 from backend.services.questionnaire.engine import Engine
@@ -40,16 +41,19 @@ from backend.services.questionnaire.render import text_message
 INTENT_THRESHOLD = 0.6
 # Intents whose flow ends in something done for the person: never run on a guess.
 CONFIRM_FIRST = {
-    "confirm_attendance": "Vous confirmez que vous venez à votre RDV ?",
-    "cannot_attend": "Vous ne pouvez pas venir à votre RDV, c'est bien ça ?",
-    "update_situation": "Votre situation a changé et vous voulez le dire à votre conseiller ?",
-    "request_referent": "Voulez-vous que votre conseiller vous rappelle ?",
-    "stop": "Vous ne voulez plus recevoir nos messages ?",
-    "withdraw_consent": "Vous ne voulez plus répondre au questionnaire ? Votre conseiller sera prévenu.",
+    "confirm_attendance": text("confirm_confirm_attendance"),
+    "cannot_attend": text("confirm_cannot_attend"),
+    "update_situation": text("confirm_update_situation"),
+    "request_referent": text("confirm_request_referent"),
+    "stop": text("confirm_stop"),
+    "withdraw_consent": text("confirm_withdraw_consent"),
 }
-YES_NO_BUTTONS = [{"title": "Oui", "payload": "yes"}, {"title": "Non", "payload": "no"}]
-NOTHING_DONE = "D'accord, je n'ai rien changé."
-GO_ON = "D'accord, on continue."
+YES_NO_BUTTONS = [
+    {"title": text("button_yes"), "payload": "yes"},
+    {"title": text("button_no"), "payload": "no"},
+]
+NOTHING_DONE = text("nothing_done")
+GO_ON = text("go_on")
 _DIGITS = re.compile(r"^\s*\d[\d\s,.;et+]*$")
 
 Nlu = dict[str, Any]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from backend.core.clock import now as clock_now
 from backend.core.config import get_settings
 from backend.core.db import session_scope
+from backend.messages import text
 from backend.models import (
     Account,
     Beneficiary,
@@ -49,16 +50,8 @@ MAX_STRUCTURE_NAME = 60
 MAX_SEGMENTS = 2
 DONE_PREDIAGNOSTIC = (PrediagnosticStatus.submitted, PrediagnosticStatus.validated)
 
-# Short, plain, GSM-7 (é, è, à are in the alphabet), at most 2 SMS with any structure name.
-INVITATION_TEXT = (
-    "Bonjour, {structure} vous invite à faire votre pré-diagnostic par message : quelques "
-    "questions sur votre situation pour préparer votre accompagnement RSA. "
-    "Répondez OUI pour commencer. STOP pour ne plus recevoir de messages."
-)
-REMINDER_TEXT = (
-    "Rappel : {structure} vous invite à faire votre pré-diagnostic par message pour préparer "
-    "votre accompagnement RSA. Répondez OUI pour commencer. STOP pour ne plus recevoir de messages."
-)
+# Short, plain, GSM-7 (é, è, à are in the alphabet), at most 2 SMS with any structure name:
+# backend/messages.yml, "invitation" and "invitation_reminder".
 
 
 class InvalidInvitationSettings(ValueError):
@@ -84,14 +77,17 @@ def structure_label(structure: Structure | None) -> str:
     name = fold_to_gsm7(" ".join((structure.name if structure else "").split()))
     if len(name) > MAX_STRUCTURE_NAME:
         name = name[:MAX_STRUCTURE_NAME].rsplit(" ", 1)[0]
-    return name or "Votre service insertion"
+    return name or text("invitation_default_structure")
 
 
 def invitation_text(structure: Structure | None, step: int) -> str:
-    template = INVITATION_TEXT if step == 1 else REMINDER_TEXT
-    text = fold_to_gsm7(template.format(structure=structure_label(structure)))
-    assert segment_count(text) <= MAX_SEGMENTS, "invitation text longer than 2 SMS"
-    return text
+    name = structure_label(structure)
+    if step == 1:
+        sms = fold_to_gsm7(text("invitation", structure=name))
+    else:
+        sms = fold_to_gsm7(text("invitation_reminder", structure=name))
+    assert segment_count(sms) <= MAX_SEGMENTS, "invitation text longer than 2 SMS"
+    return sms
 
 
 def invitation_contact(contacts: list[Contact]) -> Contact | None:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.messages import text
 from backend.models import (
     Appointment,
     Beneficiary,
@@ -26,8 +27,13 @@ from backend.models import (
 from backend.services.questionnaire.engine import Engine
 from backend.services.questionnaire.view import latest_prediagnostic
 
-NOTHING = "Nous n'avons que vos messages. Votre conseiller peut vous donner tout votre dossier."
-FOOTER = "Tout le détail: demandez à votre conseiller. Pour tout effacer: EFFACER."
+NOTHING = text("my_data_nothing")
+STATUSES = {
+    "in_progress": text("my_data_status_in_progress"),
+    "submitted": text("my_data_status_submitted"),
+    "validated": text("my_data_status_validated"),
+    "abandoned": text("my_data_status_abandoned"),
+}
 
 
 def summary_sms(session: Session, contact: Contact) -> str:
@@ -38,13 +44,8 @@ def summary_sms(session: Session, contact: Contact) -> str:
     engine = Engine(session, contact)
     # The pre-submission summary already keeps health, family and papers out of an SMS.
     said = engine._summary_text(engine.view(prediag))
-    status = {
-        "in_progress": "en cours",
-        "submitted": "envoyé",
-        "validated": "validé",
-        "abandoned": "interrompu",
-    }.get(prediag.status, prediag.status)
-    return f"Pré-diagnostic {status}. {said} {FOOTER}"
+    status = STATUSES.get(prediag.status, prediag.status)
+    return text("my_data_summary", status=status, summary=said)
 
 
 def _iso(value: Any) -> str | None:

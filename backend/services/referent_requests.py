@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from backend.core.clock import now as clock_now
 from backend.core.config import get_settings
+from backend.messages import text
 from backend.models import (
     Appointment,
     Beneficiary,
@@ -232,13 +233,10 @@ def declare_situation(
     return update
 
 
-NEW_NUMBER_CHECK = (
-    "Bonjour. Ce numéro a été donné comme nouveau numéro pour un suivi d'insertion. "
-    "Est-ce bien votre numéro ?"
-)
+NEW_NUMBER_CHECK = text("new_number_check")
 NEW_NUMBER_BUTTONS = [
-    {"title": "Oui, c'est mon numéro", "payload": "/confirm_new_number"},
-    {"title": "Non", "payload": "/deny"},
+    {"title": text("button_new_number_yes"), "payload": "/confirm_new_number"},
+    {"title": text("button_no"), "payload": "/deny"},
 ]
 
 

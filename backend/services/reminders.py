@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from backend.core.clock import now as clock_now
 from backend.core.config import get_settings
 from backend.core.db import session_scope
+from backend.messages import text
 from backend.models import (
     Account,
     AppointmentReminder,
@@ -48,8 +49,8 @@ MAX_OFFSET_HOURS = 24 * 14
 CONFIRM_PAYLOAD = "/confirm_attendance"
 CANNOT_ATTEND_PAYLOAD = "/cannot_attend"
 BUTTONS = [
-    {"title": "Je confirme", "payload": CONFIRM_PAYLOAD},
-    {"title": "Je ne peux pas venir", "payload": CANNOT_ATTEND_PAYLOAD},
+    {"title": text("button_confirm_attendance"), "payload": CONFIRM_PAYLOAD},
+    {"title": text("button_cannot_attend"), "payload": CANNOT_ATTEND_PAYLOAD},
 ]
 
 
@@ -306,7 +307,7 @@ def reminder_contact(session: Session, beneficiary_id: int) -> Contact | None:
 
 def reminder_text(appointment: AppointmentModel) -> str:
     # Not asked for: no address in it (backend/services/privacy.py).
-    return f"Rappel de votre RDV : {describe(appointment, address=False)['text']}."
+    return text("appointment_reminder", appointment=describe(appointment, address=False)["text"])
 
 
 def send_due(payload: dict[str, Any]) -> str:

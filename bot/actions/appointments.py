@@ -16,29 +16,19 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from .backend_client import BackendError, client
 from .context import contact_id, source_message_id
-from .parsing import HOW_TO_LEAVE, is_cancel, is_skip, parse_date
+from .parsing import is_cancel, is_skip, parse_date
 
 logger = logging.getLogger(__name__)
 
 CONFIRM_BUTTON = {"title": "Je confirme", "payload": "/confirm_attendance"}
 CANNOT_BUTTON = {"title": "Je ne peux pas venir", "payload": "/cannot_attend"}
 CANCELLED = "__cancel__"
-
-TECHNICAL_PROBLEM = "Désolé, je n'arrive pas à consulter votre dossier. Réessayez plus tard."
-UNKNOWN_NUMBER = (
-    "Je ne trouve pas de dossier lié à ce numéro. Demandez à votre conseiller "
-    "de l'enregistrer, ou écrivez depuis le numéro qu'il a."
-)
+# What the actions say: `utter_...` responses of bot/domain/responses_*.yml.
+TECHNICAL_PROBLEM = "utter_technical_problem"
+UNKNOWN_NUMBER = "utter_unknown_number"
 # An unknown number's callback or absence is kept for the team, who will identify it.
-UNKNOWN_NUMBER_NOTED = (
-    "C'est noté, votre message est transmis. Ce numéro n'est pas encore connu : "
-    "l'équipe va vous identifier puis vous recontacter."
-)
-LOCKED = (
-    "Je n'ai pas pu vérifier votre identité. Pour votre sécurité, réessayez demain "
-    "ou appelez votre conseiller."
-)
-NO_APPOINTMENT = "Vous n'avez pas de RDV prévu pour le moment."
+UNKNOWN_NUMBER_NOTED = "utter_unknown_number_noted"
+LOCKED = "utter_identity_locked"
 RESUMABLE = {
     "action_tell_next_appointment",
     "action_confirm_attendance",
@@ -56,7 +46,7 @@ def guard(access: str, dispatcher: CollectingDispatcher, resume: str) -> list[Ev
         return None
     if access == "verify":
         return [SlotSet("pending_request", resume), FollowupAction("birth_date_form")]
-    dispatcher.utter_message(text=LOCKED if access == "locked" else UNKNOWN_NUMBER)
+    dispatcher.utter_message(response=LOCKED if access == "locked" else UNKNOWN_NUMBER)
     return []
 
 
@@ -68,7 +58,7 @@ def visible_appointment(
     try:
         answer = next_appointment(tracker)
     except BackendError:
-        dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+        dispatcher.utter_message(response=TECHNICAL_PROBLEM)
         return None, []
     blocked = guard(answer["access"], dispatcher, resume)
     if blocked is not None:
@@ -81,10 +71,10 @@ def known_person(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     try:
         context = client().conversation_context(contact_id(tracker))
     except BackendError:
-        dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+        dispatcher.utter_message(response=TECHNICAL_PROBLEM)
         return False
     if context.get("beneficiary") is None:
-        dispatcher.utter_message(text=UNKNOWN_NUMBER)
+        dispatcher.utter_message(response=UNKNOWN_NUMBER)
         return False
     return True
 
@@ -101,20 +91,25 @@ class ActionTellNextAppointment(Action):
             return stop or []
         appointment = answer.get("appointment")
         if appointment is None:
-            dispatcher.utter_message(text=NO_APPOINTMENT)
+            dispatcher.utter_message(response="utter_no_appointment")
             dispatcher.utter_message(
-                text="Voulez-vous que je demande un RDV à votre conseiller ?",
+                response="utter_offer_appointment_request",
                 buttons=[
                     {"title": "Oui", "payload": "/request_referent"},
                     {"title": "Non merci", "payload": "/thanks"},
                 ],
             )
             return []
-        text = f"Votre prochain RDV : {appointment['text']}."
         if appointment.get("confirmed"):
-            dispatcher.utter_message(text=f"{text}\nVous avez confirmé, merci.")
+            dispatcher.utter_message(
+                response="utter_next_appointment_confirmed", appointment=appointment["text"]
+            )
             return []
-        dispatcher.utter_message(text=text, buttons=[CONFIRM_BUTTON, CANNOT_BUTTON])
+        dispatcher.utter_message(
+            response="utter_next_appointment",
+            appointment=appointment["text"],
+            buttons=[CONFIRM_BUTTON, CANNOT_BUTTON],
+        )
         return []
 
 
@@ -129,7 +124,7 @@ class ActionConfirmAttendance(Action):
         if answer is None:
             return stop or []
         if answer.get("appointment") is None:
-            dispatcher.utter_message(text=f"{NO_APPOINTMENT} Il n'y a rien à confirmer.")
+            dispatcher.utter_message(response="utter_no_appointment_to_confirm")
             return []
         try:
             result = client().post(
@@ -137,10 +132,11 @@ class ActionConfirmAttendance(Action):
                 json={"message_id": source_message_id(tracker)},
             )
         except BackendError:
-            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            dispatcher.utter_message(response=TECHNICAL_PROBLEM)
             return []
-        when = result["appointment"]["when"]
-        dispatcher.utter_message(text=f"Merci, c'est noté : on vous attend {when}.")
+        dispatcher.utter_message(
+            response="utter_attendance_confirmed", when=result["appointment"]["when"]
+        )
         return []
 
 
@@ -154,7 +150,7 @@ class ActionStartCannotAttend(Action):
         try:
             answer = next_appointment(tracker)
         except BackendError:
-            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            dispatcher.utter_message(response=TECHNICAL_PROBLEM)
             return []
         if answer["access"] == "unknown":  # kept for the team rather than refused
             return [SlotSet("absence_reason", None), FollowupAction("cannot_attend_form")]
@@ -163,9 +159,9 @@ class ActionStartCannotAttend(Action):
             return blocked
         appointment = answer.get("appointment")
         if appointment is None:
-            dispatcher.utter_message(text=f"{NO_APPOINTMENT} Vous n'avez rien à annuler.")
+            dispatcher.utter_message(response="utter_no_appointment_to_cancel")
             return []
-        dispatcher.utter_message(text=f"D'accord, pour votre RDV du {appointment['when']}.")
+        dispatcher.utter_message(response="utter_cannot_attend_start", when=appointment["when"])
         return [SlotSet("absence_reason", None), FollowupAction("cannot_attend_form")]
 
 
@@ -195,7 +191,7 @@ class ActionSubmitCannotAttend(Action):
         reason = tracker.get_slot("absence_reason")
         reset = [SlotSet("absence_reason", None)]
         if reason == CANCELLED:
-            dispatcher.utter_message(text="D'accord, je ne préviens personne. Votre RDV est gardé.")
+            dispatcher.utter_message(response="utter_cannot_attend_cancelled")
             return reset
         try:
             result = client().post(
@@ -206,19 +202,24 @@ class ActionSubmitCannotAttend(Action):
                 },
             )
         except BackendError:
-            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            dispatcher.utter_message(response=TECHNICAL_PROBLEM)
             return reset
         if result.get("identified") is False:
-            dispatcher.utter_message(text=UNKNOWN_NUMBER_NOTED)
+            dispatcher.utter_message(response=UNKNOWN_NUMBER_NOTED)
             return reset
-        who = result.get("referent") or "votre conseiller"
-        dispatcher.utter_message(
-            text=f"C'est noté, je préviens {who}. Votre RDV n'est pas encore annulé."
-        )
-        dispatcher.utter_message(
-            text=f"{who[0].upper() + who[1:]} vous recontacte d'ici {result['expected_by']} "
-            "pour trouver une autre date."
-        )
+        who, expected_by = result.get("referent"), result["expected_by"]
+        if who:
+            dispatcher.utter_message(response="utter_cannot_attend_noted", who=who)
+            dispatcher.utter_message(
+                response="utter_cannot_attend_callback",
+                who=who[0].upper() + who[1:],
+                expected_by=expected_by,
+            )
+        else:
+            dispatcher.utter_message(response="utter_cannot_attend_noted_no_referent")
+            dispatcher.utter_message(
+                response="utter_cannot_attend_callback_no_referent", expected_by=expected_by
+            )
         return reset
 
 
@@ -235,9 +236,7 @@ class ValidateBirthDateForm(FormValidationAction):
             return {"birth_date": CANCELLED}
         born = parse_date(str(value or ""), date.today(), past=True)
         if born is None or born.year < 1900 or born >= date.today():
-            dispatcher.utter_message(
-                text=f"Je n'ai pas compris la date. Ecrivez-la ainsi : 14/05/1994. {HOW_TO_LEAVE}"
-            )
+            dispatcher.utter_message(response="utter_birth_date_not_understood")
             return {"birth_date": None}
         try:
             result = client().post(
@@ -245,13 +244,13 @@ class ValidateBirthDateForm(FormValidationAction):
                 json={"birth_date": born.isoformat(), "message_id": source_message_id(tracker)},
             )
         except BackendError:
-            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            dispatcher.utter_message(response=TECHNICAL_PROBLEM)
             return {"birth_date": CANCELLED}
         if result.get("verified"):
             return {"birth_date": "verified"}
         if result.get("locked"):
             return {"birth_date": "locked"}
-        dispatcher.utter_message(text="Ce n'est pas la date que nous avons. Réessayez.")
+        dispatcher.utter_message(response="utter_birth_date_mismatch")
         return {"birth_date": None}
 
 
@@ -268,11 +267,11 @@ class ActionResumeAfterVerification(Action):
         resume = tracker.get_slot("pending_request")
         events: list[EventType] = [SlotSet("birth_date", None), SlotSet("pending_request", None)]
         if outcome == "verified":
-            dispatcher.utter_message(text="Merci, c'est bien vous.")
+            dispatcher.utter_message(response="utter_identity_verified")
             if resume in RESUMABLE:
                 events.append(FollowupAction(resume))
         elif outcome == "locked":
-            dispatcher.utter_message(text=LOCKED)
+            dispatcher.utter_message(response=LOCKED)
         else:
-            dispatcher.utter_message(text="D'accord. Ecrivez-moi quand vous voulez.")
+            dispatcher.utter_message(response="utter_identity_check_left")
         return events

@@ -50,7 +50,7 @@ class ActionSubmitCallback(Action):
         preferred = tracker.get_slot("callback_preferred_time")
         reset = [SlotSet("callback_preferred_time", None)]
         if preferred == CANCELLED:
-            dispatcher.utter_message(text="D'accord, je ne demande pas de rappel.")
+            dispatcher.utter_message(response="utter_callback_cancelled")
             return reset
         try:
             result = client().post(
@@ -61,12 +61,19 @@ class ActionSubmitCallback(Action):
                 },
             )
         except BackendError:
-            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            dispatcher.utter_message(response=TECHNICAL_PROBLEM)
             return reset
         if result.get("identified") is False:
-            dispatcher.utter_message(text=UNKNOWN_NUMBER_NOTED)
+            dispatcher.utter_message(response=UNKNOWN_NUMBER_NOTED)
             return reset
-        who = result.get("referent") or "Votre conseiller"
-        dispatcher.utter_message(text="C'est noté, votre demande est transmise.")
-        dispatcher.utter_message(text=f"{who} vous appelle d'ici {result['expected_by']}.")
+        who, expected_by = result.get("referent"), result["expected_by"]
+        dispatcher.utter_message(response="utter_callback_sent")
+        if who:
+            dispatcher.utter_message(
+                response="utter_callback_when", who=who, expected_by=expected_by
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_callback_when_no_referent", expected_by=expected_by
+            )
         return reset

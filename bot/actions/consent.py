@@ -12,12 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from .backend_client import BackendError, client
 from .context import contact_id, source_message_id
 
-TECHNICAL_PROBLEM = "Désolé, j'ai un souci technique. Réessayez plus tard."
-WITHDRAWN = (
-    "C'est noté : plus de questions, votre conseiller est prévenu. "
-    "Pour effacer vos réponses : EFFACER."
-)
-NOTHING_TO_WITHDRAW = "Vous n'avez pas de questionnaire en cours : rien à changer."
+# bot/domain/responses_data_rights.yml (the summary of what is known: the backend's text)
+TECHNICAL_PROBLEM = "utter_technical_problem"
+WITHDRAWN = "utter_consent_withdrawn"
+NOTHING_TO_WITHDRAW = "utter_nothing_to_withdraw"
 
 
 class ActionWithdrawConsent(Action):
@@ -33,9 +31,11 @@ class ActionWithdrawConsent(Action):
                 json={"message_id": source_message_id(tracker)},
             )
         except BackendError:
-            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            dispatcher.utter_message(response=TECHNICAL_PROBLEM)
             return []
-        dispatcher.utter_message(text=WITHDRAWN if result.get("withdrawn") else NOTHING_TO_WITHDRAW)
+        dispatcher.utter_message(
+            response=WITHDRAWN if result.get("withdrawn") else NOTHING_TO_WITHDRAW
+        )
         return []
 
 
@@ -49,7 +49,7 @@ class ActionTellMyData(Action):
         try:
             result = client().get(f"/bot/contacts/{contact_id(tracker)}/my-data")
         except BackendError:
-            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            dispatcher.utter_message(response=TECHNICAL_PROBLEM)
             return []
         dispatcher.utter_message(text=str(result.get("text") or ""))
         return []

@@ -12,9 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from .backend_client import BackendError, client
 from .context import contact_id, source_message_id
 
-TECHNICAL_PROBLEM = "Désolé, j'ai un souci technique. Rien n'est effacé. Réessayez plus tard."
-DONE = "C'est fait : vos messages et vos réponses sont effacés."
-KEPT = "C'est fait : vos messages sont effacés. Votre conseiller garde votre pré-diagnostic validé et vos RDV."
+# bot/domain/responses_data_rights.yml
+TECHNICAL_PROBLEM = "utter_deletion_technical_problem"
+DONE = "utter_deletion_done"
+KEPT = "utter_deletion_done_kept"
 
 
 class ActionSubmitDataDeletion(Action):
@@ -26,7 +27,7 @@ class ActionSubmitDataDeletion(Action):
     ) -> list[EventType]:
         reset = [SlotSet("delete_confirmed", None)]
         if not tracker.get_slot("delete_confirmed"):
-            dispatcher.utter_message(text="D'accord, je garde tout.")
+            dispatcher.utter_message(response="utter_deletion_refused")
             return reset
         try:
             result = client().post(
@@ -34,7 +35,7 @@ class ActionSubmitDataDeletion(Action):
                 json={"message_id": source_message_id(tracker)},
             )
         except BackendError:
-            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            dispatcher.utter_message(response=TECHNICAL_PROBLEM)
             return reset
-        dispatcher.utter_message(text=KEPT if result.get("kept_prediagnostic") else DONE)
+        dispatcher.utter_message(response=KEPT if result.get("kept_prediagnostic") else DONE)
         return reset

@@ -21,15 +21,15 @@ MENU_BUTTONS = [
 
 
 FALLBACK_ACTION = "action_handle_fallback"
-NOT_UNDERSTOOD = "Je n'ai pas compris. Je peux vous aider pour :"
-STILL_NOT_UNDERSTOOD = (
-    "Je n'ai toujours pas compris. Votre conseiller peut vous rappeler, ou choisissez :"
-)
+# bot/domain/responses_core.yml
+NOT_UNDERSTOOD = "utter_not_understood"
+STILL_NOT_UNDERSTOOD = "utter_still_not_understood"
 CALLBACK_BUTTON = {"title": "Etre rappelé par mon conseiller", "payload": "/request_referent"}
 
 
-def dispatch_menu(dispatcher: CollectingDispatcher, intro: str) -> None:
-    dispatcher.utter_message(text=intro, buttons=MENU_BUTTONS)
+def dispatch_menu(dispatcher: CollectingDispatcher, intro: str, **values: Any) -> None:
+    """The menu's buttons under the response ``intro`` (its placeholders from ``values``)."""
+    dispatcher.utter_message(response=intro, buttons=MENU_BUTTONS, **values)
 
 
 def consecutive_fallbacks(events: list[dict[str, Any]]) -> int:
@@ -75,8 +75,10 @@ class ActionShowMenu(Action):
             first_name = (context.get("beneficiary") or {}).get("first_name")
         except BackendError:
             pass  # the menu still works without a name
-        hello = f"Bonjour {first_name} !" if first_name else "Bonjour !"
-        dispatch_menu(dispatcher, f"{hello} Que voulez-vous faire ?")
+        if first_name:
+            dispatch_menu(dispatcher, "utter_menu_named", first_name=first_name)
+        else:
+            dispatch_menu(dispatcher, "utter_menu")
         return []
 
 
@@ -106,6 +108,6 @@ class ActionHandleFallback(Action):
                     "confidence": best_guess.get("confidence"),
                 },
             )
-        text, buttons = fallback_buttons(consecutive_fallbacks(tracker.events))
-        dispatcher.utter_message(text=text, buttons=buttons)
+        response, buttons = fallback_buttons(consecutive_fallbacks(tracker.events))
+        dispatcher.utter_message(response=response, buttons=buttons)
         return []

@@ -58,8 +58,6 @@ CANCEL_WORDS = {
     "retour",
     "menu",
 }
-# Appended to every "not understood" inside a form, so nobody is ever stuck in one.
-HOW_TO_LEAVE = "Pour sortir, écrivez ANNULER."
 
 
 def normalise(text: str | None) -> str:

@@ -16,9 +16,7 @@ from rasa_sdk.types import DomainDict
 from .backend_client import BackendError, client
 from .context import contact_id, source_message_id
 
-TECHNICAL_PROBLEM = (
-    "Désolé, j'ai un souci technique. Vos réponses sont gardées, réessayez plus tard."
-)
+TECHNICAL_PROBLEM = "utter_prediag_technical_problem"  # bot/domain/responses_prediagnostic.yml
 # What the gateway replaces with the engine's current question.
 SHOW_QUESTION = {"show": "prediag_question"}
 
@@ -38,7 +36,7 @@ class ActionPrediagStart(Action):
                 json={"message_id": source_message_id(tracker)},
             )
         except BackendError:
-            dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+            dispatcher.utter_message(response=TECHNICAL_PROBLEM)
             return []
         if started["status"] != "in_progress":
             dispatcher.utter_message(text=started.get("text") or "")

@@ -14,7 +14,6 @@ from .appointments import CANCELLED, TECHNICAL_PROBLEM, known_person
 from .backend_client import BackendError, client
 from .context import contact_id, source_message_id
 from .parsing import (
-    HOW_TO_LEAVE,
     SITUATION_VALUES,
     contract_type,
     is_cancel,
@@ -38,12 +37,13 @@ FOLLOW_UPS: dict[str, list[str]] = {
 ALL_SLOTS = ["situation_change"] + [s for slots in FOLLOW_UPS.values() for s in slots]
 UNKNOWN = "unknown"  # "je sais pas" to an optional date
 
+# Said before "Je transmets à ..." (bot/domain/responses_requests.yml).
 THANKS = {
-    "emploi": "Bravo pour ce nouveau travail !",
-    "demenagement": "C'est noté pour votre nouvelle adresse.",
-    "formation": "Bravo pour cette formation !",
-    "sante": "Prenez soin de vous.",
-    "famille": "Merci de nous tenir au courant.",
+    "emploi": "utter_situation_thanks_job",
+    "demenagement": "utter_situation_thanks_move",
+    "formation": "utter_situation_thanks_training",
+    "sante": "utter_situation_thanks_health",
+    "famille": "utter_situation_thanks_family",
 }
 
 
@@ -96,9 +96,7 @@ class ValidateSituationForm(FormValidationAction):
             return {"situation_change": CANCELLED}
         kind = situation_kind(str(value or ""))
         if kind not in SITUATION_VALUES:
-            dispatcher.utter_message(
-                text=f"Je n'ai pas compris. Répondez avec un chiffre. {HOW_TO_LEAVE}"
-            )
+            dispatcher.utter_message(response="utter_situation_change_not_understood")
             return {"situation_change": None}
         return {"situation_change": kind}
 
@@ -111,9 +109,7 @@ class ValidateSituationForm(FormValidationAction):
             return {"job_contract": UNKNOWN}  # the referent will ask
         contract = contract_type(str(value or ""))
         if contract is None:
-            dispatcher.utter_message(
-                text=f"Je n'ai pas compris le contrat. Répondez avec un chiffre. {HOW_TO_LEAVE}"
-            )
+            dispatcher.utter_message(response="utter_job_contract_not_understood")
         return {"job_contract": contract}
 
     def _date(self, slot: str, value: Any, dispatcher, optional: bool) -> dict:
@@ -123,9 +119,7 @@ class ValidateSituationForm(FormValidationAction):
             return {slot: UNKNOWN}
         day = parse_date(str(value or ""), date.today())
         if day is None:
-            dispatcher.utter_message(
-                text=f"Je n'ai pas compris la date. Ecrivez-la ainsi : 05/01. {HOW_TO_LEAVE}"
-            )
+            dispatcher.utter_message(response="utter_date_not_understood")
             return {slot: None}
         return {slot: day.isoformat()}
 
@@ -145,7 +139,7 @@ class ValidateSituationForm(FormValidationAction):
         result = self._date("training_end", value, dispatcher, optional=True)
         start, end = tracker.get_slot("training_start"), result["training_end"]
         if end not in (None, UNKNOWN, CANCELLED) and start not in (None, UNKNOWN) and end < start:
-            dispatcher.utter_message(text="La fin est avant le début. Quelle est la date de fin ?")
+            dispatcher.utter_message(response="utter_training_end_before_start")
             return {"training_end": None}
         return result
 
@@ -161,9 +155,7 @@ class ValidateSituationForm(FormValidationAction):
             return {"move_postal_code": CANCELLED}
         code = parse_postal_code(str(value or ""))
         if code is None:
-            dispatcher.utter_message(
-                text=f"Un code postal a 5 chiffres, par exemple 69002. {HOW_TO_LEAVE}"
-            )
+            dispatcher.utter_message(response="utter_postal_code_not_understood")
         return {"move_postal_code": code}
 
     def _text(self, slot: str, value: Any, dispatcher, limit: int) -> dict:
@@ -171,7 +163,7 @@ class ValidateSituationForm(FormValidationAction):
             return {slot: CANCELLED}
         text = " ".join(str(value or "").split())
         if len(text) < 2:
-            dispatcher.utter_message(text="Pouvez-vous préciser ?")
+            dispatcher.utter_message(response="utter_please_specify")
             return {slot: None}
         return {slot: text[:limit]}
 
@@ -197,9 +189,7 @@ class ValidateSituationForm(FormValidationAction):
             return {"new_number": CANCELLED}
         number = parse_french_phone(str(value or ""))
         if number is None:
-            dispatcher.utter_message(
-                text=f"Je n'ai pas compris le numéro. Exemple : 06 12 34 56 78. {HOW_TO_LEAVE}"
-            )
+            dispatcher.utter_message(response="utter_new_number_not_understood")
         return {"new_number": number}
 
 
@@ -234,7 +224,7 @@ class ActionSubmitSituationUpdate(Action):
     ) -> list[EventType]:
         kind = tracker.get_slot("situation_change")
         if kind not in SITUATION_VALUES or any(tracker.get_slot(s) == CANCELLED for s in ALL_SLOTS):
-            dispatcher.utter_message(text="D'accord, je n'enregistre rien.")
+            dispatcher.utter_message(response="utter_situation_cancelled")
             return clear_slots()
         try:
             result = client().post(
@@ -247,21 +237,24 @@ class ActionSubmitSituationUpdate(Action):
             )
         except BackendError as exc:
             if kind == "numero" and str(exc).startswith("422"):
-                dispatcher.utter_message(text="Ce numéro ne semble pas valide. Rien n'est changé.")
+                dispatcher.utter_message(response="utter_new_number_invalid")
             else:
-                dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+                dispatcher.utter_message(response=TECHNICAL_PROBLEM)
             return clear_slots()
-        who = result.get("referent") or "votre conseiller"
+        who = result.get("referent")
         if kind == "numero":
             number = pretty_phone(result["data"]["new_number"])
-            dispatcher.utter_message(text=f"Merci. J'ai envoyé un message au {number}.")
-            dispatcher.utter_message(
-                text="Répondez-y depuis ce nouveau numéro pour le confirmer. "
-                f"Ensuite, {who} le validera."
-            )
+            dispatcher.utter_message(response="utter_new_number_sent", number=number)
+            if who:
+                dispatcher.utter_message(response="utter_new_number_reply", who=who)
+            else:
+                dispatcher.utter_message(response="utter_new_number_reply_no_referent")
             return clear_slots()
-        dispatcher.utter_message(text=THANKS.get(kind, "Merci."))
-        dispatcher.utter_message(text=f"Je transmets à {who}, qui va vérifier avec vous.")
+        dispatcher.utter_message(response=THANKS.get(kind, "utter_situation_thanks_other"))
+        if who:
+            dispatcher.utter_message(response="utter_situation_forwarded", who=who)
+        else:
+            dispatcher.utter_message(response="utter_situation_forwarded_no_referent")
         return clear_slots()
 
 
@@ -278,11 +271,13 @@ class ActionConfirmNewNumber(Action):
             result = client().post(f"/bot/contacts/{contact_id(tracker)}/new-number/confirm")
         except BackendError as exc:
             if str(exc).startswith("404"):
-                dispatcher.utter_message(text="Je n'ai pas de changement de numéro en attente.")
+                dispatcher.utter_message(response="utter_no_pending_number")
             else:
-                dispatcher.utter_message(text=TECHNICAL_PROBLEM)
+                dispatcher.utter_message(response=TECHNICAL_PROBLEM)
             return []
         name = result.get("first_name")
-        hello = f"Merci {name} !" if name else "Merci !"
-        dispatcher.utter_message(text=f"{hello} Ce numéro est enregistré.")
+        if name:
+            dispatcher.utter_message(response="utter_new_number_saved_named", first_name=name)
+        else:
+            dispatcher.utter_message(response="utter_new_number_saved")
         return []

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.messages import text
+
 from .schema import Option, Question, Questionnaire
 
 Message = dict[str, Any]
@@ -34,8 +36,9 @@ def option_buttons(options: list[Option], channel: str) -> list[dict[str, str]]:
 
 SMS_LIMIT = 160  # one segment
 MORE = {"title": "Autres choix", "payload": "more", "number": "0"}
-PAGED_PROMPT = "Répondez avec le numéro"
-MULTI_PROMPT_SHORT = "Plusieurs choix: ex 1 3"
+# The prompts channels/rendering.py ends a list with (backend/messages.yml).
+PAGED_PROMPT = text("choice_prompt_numbered")
+MULTI_PROMPT_SHORT = text("choice_prompt_multi")
 
 
 def _sms_length(body: str, buttons: list[dict[str, str]], multi: bool, paged: bool) -> int:
@@ -46,7 +49,7 @@ def _sms_length(body: str, buttons: list[dict[str, str]], multi: bool, paged: bo
     elif paged:
         prompt = PAGED_PROMPT
     else:
-        prompt = f"Répondez de 1 à {len(buttons)}"
+        prompt = text("choice_prompt_many", count=len(buttons))
     return len(body) + sum(len(line) + 1 for line in lines) + len(prompt) + 1
 
 
@@ -150,7 +153,10 @@ def guess_message(
     choice = ", ".join(o.sms for o in guessed)
     return {
         "text": questionnaire.messages.confirm_guess.format(choice=choice),
-        "buttons": [{"title": "Oui", "payload": "yes"}, {"title": "Non", "payload": "no"}],
+        "buttons": [
+            {"title": text("button_yes"), "payload": "yes"},
+            {"title": text("button_no"), "payload": "no"},
+        ],
         "menu": {
             "kind": "confirm_answer",
             "question_key": question.key,
