@@ -26,7 +26,8 @@ from .base import Inbound
 from .identity import PHONE_CHANNELS
 from .linking import phone_owner
 from .optout import RESTARTED_REPLY, STOPPED_REPLY, is_opt_in, is_opt_out
-from .rasa_client import RasaUnavailable, active_loop, parse, send_to_rasa
+from .rasa_client import RasaUnavailable, parse
+from .rasa_client import turn as rasa_turn
 from .rendering import Rendered, render
 
 logger = logging.getLogger(__name__)
@@ -295,18 +296,7 @@ def process_inbound(message_id: int) -> list[Rendered]:
             message.status = "processed"
             return replies
         router = Router(session, contact, message, parse)
-        decision = router.decide(text)
-        logger.warning("message %s: %s", message.id, decision.reason)
-        if decision.opt_out:
-            return apply_opt_out(session, message, contact)
-        bot_messages = list(decision.messages)
-        if decision.dialogue is None:
-            replies = render(_with_notice(notice, bot_messages), message.channel)
-            store_replies(session, message, replies)
-            message.status = "processed"
-            return replies
-        # Saved before Rasa runs: the dialogue's actions call the backend, which must see it.
-        session.commit()
+        decision = router.decide(text, defer_intent=True)
         metadata: dict[str, Any] = {
             "contact_id": contact.id,
             "channel": message.channel,
@@ -315,27 +305,44 @@ def process_inbound(message_id: int) -> list[Rendered]:
         }
         sender_id = str(contact.id)
         channel = message.channel
-        dialogue, resume = decision.dialogue, decision.resume
-
-    # No database transaction is held while Rasa (and the actions, which call the backend) run.
-    rasa_messages = send_to_rasa(sender_id, dialogue, metadata)
-    flow = active_loop(sender_id)
+        while True:
+            logger.warning("message %s: %s", message.id, decision.reason)
+            if decision.opt_out:
+                return apply_opt_out(session, message, contact)
+            bot_messages = list(decision.messages)
+            if decision.dialogue is None:
+                replies = render(_with_notice(notice, bot_messages), message.channel)
+                store_replies(session, message, replies)
+                message.status = "processed"
+                return replies
+            # Saved before Rasa runs: the dialogue's actions call the backend, which must see
+            # it. No transaction is held while Rasa (and the actions) run: the session opens a
+            # new one only when it is used again.
+            session.commit()
+            rasa = rasa_turn(
+                sender_id, decision.dialogue, metadata, message_id=message.id, hold=decision.hold
+            )
+            if not rasa.held:
+                break
+            # The parse is one the router weighs first (step 5): nothing ran in Rasa.
+            decision = router.held(text, rasa.nlu)
+        resume = decision.resume
 
     with session_scope() as session:
         message = session.get(Message, message_id)
         contact = session.get(Contact, message.contact_id) if message else None
         assert message is not None and contact is not None
         router = Router(session, contact, message, parse)
-        for item in rasa_messages:
+        for item in rasa.messages:
             if (item.get("custom") or {}).get("show") == "prediag_question":
                 bot_messages += router.show_question()
             elif item.get("text") or item.get("buttons"):
                 bot_messages.append(item)
         has_menu = any(m.get("buttons") for m in bot_messages)
-        if resume and not flow and not has_menu:
+        if resume and not rasa.active_loop and not has_menu:
             bot_messages += router.resume_messages()  # the pending question, on its own
         replies = render(_with_notice(notice, bot_messages), channel)
-        store_replies(session, message, replies, flow=flow)
+        store_replies(session, message, replies, flow=rasa.active_loop)
         message.status = "processed"
     return replies
 
