@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.core.db import session_scope
+from backend.core.group_commit import write_grouped
 from backend.models import Contact, ContactStatus, Event, Message, utcnow
 from backend.services import queue
 from backend.services.conversation import Router
@@ -71,9 +72,10 @@ def find_or_create_contact(session: Session, channel: str, address: str) -> Cont
 
 
 def persist_inbound(
-    session: Session, inbound: Inbound, *, simulated: bool = False
+    session: Session, inbound: Inbound, *, simulated: bool = False, commit: bool = True
 ) -> tuple[Message, bool]:
-    """Store the message (committed before anyone acknowledges it).
+    """Store the message (committed before anyone acknowledges it; ``commit=False``: the
+    caller commits).
 
     Returns (message, created); a provider retry of a known provider id is not stored twice.
     """
@@ -111,11 +113,12 @@ def persist_inbound(
             )
         ).one()
         return duplicate, False
-    session.commit()
+    if commit:
+        session.commit()
     return message, True
 
 
-def enqueue_processing(session: Session, message: Message) -> None:
+def enqueue_processing(session: Session, message: Message, *, commit: bool = True) -> None:
     queue.enqueue(
         session,
         PROCESS_TASK,
@@ -123,7 +126,8 @@ def enqueue_processing(session: Session, message: Message) -> None:
         key=contact_key(message.contact_id),
         dedupe_key=f"inbound:{message.id}",
     )
-    session.commit()
+    if commit:
+        session.commit()
 
 
 def accept_inbound(
@@ -132,15 +136,18 @@ def accept_inbound(
     """What a webhook does before it answers: persist (deduplicated), let the channel add what
     it knows (``prepare``, first delivery only), queue the processing. Returns (id, created).
 
-    Queueing is idempotent, so a provider retry after a crash between the two commits still
-    gets its message processed, once."""
-    with session_scope() as session:
-        message, created = persist_inbound(session, inbound)
+    One transaction: the message is stored with its task or not at all, and on SQLite the
+    webhooks arriving together share it (backend/core/group_commit.py: one disk sync for the
+    group); a provider retry of a stored one finds it and queues nothing twice."""
+
+    def work(session: Session) -> tuple[int, bool]:
+        message, created = persist_inbound(session, inbound, commit=False)
         if created and prepare is not None:
             prepare(session, message)
-            session.commit()
-        enqueue_processing(session, message)
+        enqueue_processing(session, message, commit=False)
         return message.id, created
+
+    return write_grouped(work)
 
 
 def queue_outbound(
