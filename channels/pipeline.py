@@ -281,12 +281,38 @@ def gateway_notice(message: Message) -> tuple[str | None, str | None]:
     return notice, COMMAND_ALIASES.get(text.lower(), text)
 
 
+TELEGRAM = "telegram"
+
+
+def update_id(message: Message) -> int:
+    """A Telegram message's update_id (its provider id), the order Telegram gave it."""
+    return int(message.provider_id) if (message.provider_id or "").isdigit() else 0
+
+
+def earliest_update(session: Session, message: Message) -> Message:
+    """Telegram may deliver a contact's updates out of order (several webhook connections, a
+    retried delivery): of the updates waiting, the turn goes to the first by update_id, not by
+    arrival. Each task takes the earliest one waiting, so every update still gets one turn."""
+    waiting = session.scalars(
+        select(Message).where(
+            Message.contact_id == message.contact_id,
+            Message.channel == TELEGRAM,
+            Message.direction == "in",
+            Message.status == "received",
+        )
+    ).all()
+    return min(waiting, key=update_id) if waiting else message
+
+
 def process_inbound(message_id: int) -> list[Rendered]:
     """Run one inbound message through the turn router (backend/services/conversation.py) and,
     for what is not the questionnaire's, Rasa's dialogue; persist the replies. The caller holds
     the contact's lease, so a contact's messages are handled one at a time and in order."""
     with session_scope() as session:
         message = session.get(Message, message_id)
+        if message is not None and message.channel == TELEGRAM:
+            message = earliest_update(session, message)
+            message_id = message.id
         if message is None or message.status != "received":
             return []  # already handled (a retried task after a crash, say)
         contact = session.get(Contact, message.contact_id)
