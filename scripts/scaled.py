@@ -83,6 +83,7 @@ class ScaledStack:
     workers: int = 2
     rasas: int = 2
     log_dir: Path | None = None
+    credentials: str = "bot/credentials.yml"  # Rasa's input channels (bench/load.py adds one)
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
@@ -247,7 +248,7 @@ class ScaledStack:
                     "--endpoints",
                     "deploy/endpoints-postgres.yml",
                     "--credentials",
-                    "bot/credentials.yml",
+                    self.credentials,
                     "--interface",
                     "127.0.0.1",
                     "--port",
