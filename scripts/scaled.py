@@ -52,8 +52,14 @@ defaults
     timeout connect 2s
     timeout client 60s
     timeout server 60s
-    option redispatch
-    retries 2
+    # A request whose server died before answering (connection refused, reset, closed without
+    # a response) is sent again to the other server: webhooks are deduplicated on the
+    # provider's id and a Rasa turn on the gateway's message id, so a second delivery is safe,
+    # where a 502 would lose the message (Twilio does not retry). Small bodies are buffered
+    # for it; an RDV-Solidarites body larger than a buffer is not retried.
+    retries 3
+    option redispatch 1
+    retry-on conn-failure empty-response junk-response response-timeout
 frontend backends
     bind 127.0.0.1:{backend_port}
     default_backend backends
