@@ -133,6 +133,9 @@ class ScaledStack:
                 "RASA_TRACKER_PASSWORD": "",
                 "REDIS_HOST": "127.0.0.1",
                 "REDIS_PORT": str(self.redis_port),
+                # A turn holds its thread while Rasa works (seconds under load): with 4 threads
+                # per worker, 20 people writing at once queued behind 8 turns (bench/load.py).
+                "WORKER_THREADS": "10",
             }
         )
         base.update(self.extra_env)
