@@ -27,15 +27,7 @@ import httpx
 sys.path.insert(0, os.path.dirname(__file__))
 import contextlib
 
-from stack import (  # noqa: E402
-    APP_PYTHON,
-    BOT_BIN,
-    ROOT,
-    Stack,
-    current_model,
-    free_port,
-    lower_priority,
-)
+from stack import APP_PYTHON, BOT_BIN, ROOT, Stack, current_model, free_port  # noqa: E402
 from supervisor import Supervisor  # noqa: E402
 
 AS_POSTGRES = os.geteuid() == 0  # PostgreSQL refuses to run as root
@@ -158,7 +150,6 @@ class ScaledStack:
             stderr=subprocess.STDOUT if output else None,
             start_new_session=True,
         )
-        lower_priority(name, self.processes[name].pid)
 
     def respawn(self, name: str) -> subprocess.Popen:
         args, env = self.commands[name]

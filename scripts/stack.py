@@ -6,7 +6,6 @@ same processes with the same command lines.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import signal
@@ -29,22 +28,6 @@ BOT_PYTHON = BOT_BIN / "python"
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 # Rasa presents it to the action server; a fresh one per run unless ACTION_SERVER_TOKEN is set.
 RUN_ACTION_TOKEN = secrets.token_urlsafe(32)
-
-
-# The dialogue (Rasa, the action server, the workers) runs at a lower CPU priority than the
-# backend: a webhook must be acknowledged within Twilio's patience whatever the turns cost
-# (a burst of turns can fill both cores for seconds), while turns simply wait in the queue.
-# deploy/systemd sets the same with Nice=.
-DIALOGUE_NICE = 10
-DIALOGUE_PROCESSES = ("rasa", "actions", "worker")
-
-
-def lower_priority(name: str, pid: int) -> None:
-    """Dialogue processes (``rasa``, ``rasa2``, ``worker1``...) yield the CPU to the backend."""
-    if name.rstrip("0123456789") in DIALOGUE_PROCESSES:
-        # Gone already, or not allowed: a priority is a tuning, not a need.
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, pid, DIALOGUE_NICE)
 
 
 def free_port() -> int:
@@ -125,7 +108,6 @@ class Stack:
             stderr=subprocess.STDOUT if output else None,
             start_new_session=True,  # its own process group, so Ctrl-C is ours to relay
         )
-        lower_priority(name, self.processes[name].pid)
         return self.processes[name]
 
     def respawn(self, name: str) -> subprocess.Popen:
