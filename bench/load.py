@@ -331,7 +331,7 @@ def run(kind: str) -> dict[str, float]:
     started = time.monotonic()
     try:
         stack.start()
-        stack.wait_ready(300)
+        stack.wait_ready(float(os.environ.get("LOAD_READY_SECONDS", 300)))
         print(f"[{kind}] ready in {time.monotonic() - started:.0f} s", flush=True)
         acks, ack_sids = ack_phase(stack.backend_url, twilio, "1")
         print(
