@@ -9,13 +9,17 @@ scripts/scaled.py: PostgreSQL, Redis, haproxy, two backends, two workers, two Ra
 2. **Conversations**: CONTACTS people at once, each sending the next message of a short
    conversation as soon as the previous one is answered, for TURN_SECONDS: end-to-end turn
    latency (webhook posted -> first reply at the fake Twilio) p50/p95, turns per second.
-3. **Floor**: the same conversations straight to Rasa's HTTP channel (the one our gateway uses),
+3. **Rasa's Twilio connector**: the same conversations, same people at once, sent as Twilio
+   webhooks to Rasa's own Twilio channel (bench/rasa_twilio.py: rasa.core.channels.twilio with
+   its REST calls sent to the same fake Twilio), same model, same Rasa servers: what a Rasa user
+   would deploy. Its webhook answers once the whole turn is done and the replies are sent.
+4. **Floor**: the same conversations straight to Rasa's HTTP channel (the one our gateway uses),
    same model, same concurrency: Rasa alone. The ratio e2e p95 / floor p95 is our overhead.
-4. **Lost / duplicated**: after the load drains, every webhook must be stored once and either
+5. **Lost / duplicated**: after the load drains, every webhook must be stored once and either
    answered (each reply sent once) or batched by flood control into a later turn that was.
 
-Rasa's own Twilio connector is not measured (not done: see the report in the branch history).
-The last line is the scaled run's:
+Ratios printed: ours against Rasa's Twilio connector (ack p99, e2e p95, turns per second) and
+against the floor. The last line is the scaled run's:
 ``ack_p99_ms=A e2e_p95_ratio=B turns_per_s=C lost=D duplicated=E``.
 
     PYTHONPATH=$PWD .venv/bin/python bench/load.py [--default-only]
@@ -138,6 +142,67 @@ def conversation_phase(
     return latencies, len(latencies), elapsed, sids
 
 
+def rasa_twilio_phase(
+    rasa_url: str, twilio: FakeTwilio, prefix: str
+) -> tuple[list[float], list[float], int, float]:
+    """The conversations through Rasa's own Twilio connector: (acks, e2e, turns, seconds)."""
+    url = f"{rasa_url}/webhooks/twilio/webhook"
+    acks: list[float] = []
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + TURN_SECONDS
+
+    def person(index: int) -> None:
+        number = f"+336{prefix}{index:07d}"
+        client = httpx.Client(timeout=60)
+        turn = 0
+        while time.monotonic() < stop_at:
+            seen = len(twilio.sent_to(number))
+            params = twilio.inbound_params(number, CONVERSATION[turn % len(CONVERSATION)])
+            posted = time.monotonic()
+            try:
+                response = client.post(url, data=params)
+            except httpx.HTTPError:
+                continue
+            answered = time.monotonic()
+            if response.is_success:  # Rasa's connector answers 204
+                with lock:
+                    acks.append((answered - posted) * 1000)
+            deadline = posted + 60
+            while time.monotonic() < deadline:
+                sent = twilio.sent_to(number)
+                if len(sent) > seen:
+                    with lock:
+                        latencies.append((sent[seen]["received_at"] - posted) * 1000)
+                    break
+                time.sleep(0.01)
+            time.sleep(0.3)
+            turn += 1
+        client.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=person, args=(i,)) for i in range(CONTACTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return acks, latencies, len(latencies), time.monotonic() - started
+
+
+def write_credentials(workdir: Path, twilio: FakeTwilio) -> str:
+    """Our gateway channel plus Rasa's Twilio connector pointed at the fake Twilio."""
+    path = workdir / "credentials.yml"
+    path.write_text(
+        "bot.connectors.gateway.GatewayInput:\n"
+        "bench.rasa_twilio.LocalTwilioInput:\n"
+        f"  account_sid: {twilio.account_sid}\n"
+        f"  auth_token: {twilio.auth_token}\n"
+        '  twilio_number: "+33700000009"\n'
+        f"  api_base_url: {twilio.url}\n"
+    )
+    return str(path)
+
+
 def floor_phase(rasa_url: str) -> list[float]:
     """The same conversations straight to Rasa (its HTTP channel), same concurrency."""
     latencies: list[float] = []
@@ -251,6 +316,7 @@ def run(kind: str) -> dict[str, float]:
             tracker_db=str(workdir / "tracker.db"),
             log_dir=logs,
             extra_env=env,
+            credentials=write_credentials(workdir, twilio),
         )
     else:
         stack = ScaledStack(
@@ -260,11 +326,12 @@ def run(kind: str) -> dict[str, float]:
             actions_port=free_port(),
             log_dir=logs,
             extra_env=env,
+            credentials=write_credentials(workdir, twilio),
         )
     started = time.monotonic()
     try:
         stack.start()
-        stack.wait_ready(300)
+        stack.wait_ready(float(os.environ.get("LOAD_READY_SECONDS", 300)))
         print(f"[{kind}] ready in {time.monotonic() - started:.0f} s", flush=True)
         acks, ack_sids = ack_phase(stack.backend_url, twilio, "1")
         print(
@@ -282,11 +349,28 @@ def run(kind: str) -> dict[str, float]:
             flush=True,
         )
         lost, duplicated = accounting(stack.database_url, ack_sids + turn_sids, twilio)
+        r_acks, r_e2e, r_turns, r_elapsed = rasa_twilio_phase(stack.rasa_url, twilio, "3")
+        print(
+            f"[{kind}] Rasa's Twilio connector: {CONTACTS} people, {r_turns} turns in "
+            f"{r_elapsed:.0f} s ({r_turns / r_elapsed:.1f}/s): webhook answered p50 "
+            f"{percentile(r_acks, 0.5):.0f} ms, p99 {percentile(r_acks, 0.99):.0f} ms; e2e p50 "
+            f"{percentile(r_e2e, 0.5):.0f} ms, p95 {percentile(r_e2e, 0.95):.0f} ms",
+            flush=True,
+        )
         floor = floor_phase(stack.rasa_url)
         ratio = percentile(e2e, 0.95) / percentile(floor, 0.95)
         print(
             f"[{kind}] Rasa alone: {len(floor)} turns, p50 {percentile(floor, 0.5):.0f} ms, "
             f"p95 {percentile(floor, 0.95):.0f} ms; e2e p95 ratio {ratio:.2f}",
+            flush=True,
+        )
+        print(
+            f"[{kind}] ours / Rasa's Twilio connector: e2e p95 "
+            f"{percentile(e2e, 0.95) / percentile(r_e2e, 0.95):.2f}, turns per second "
+            f"{(turns / elapsed) / (r_turns / r_elapsed):.2f}; webhook ack p99 at "
+            f"{RATE}/s {percentile(acks, 0.99):.0f} ms vs Rasa's connector's answer p99 with "
+            f"{CONTACTS} people {percentile(r_acks, 0.99):.0f} ms "
+            f"({percentile(acks, 0.99) / percentile(r_acks, 0.99):.2f})",
             flush=True,
         )
         print(f"[{kind}] lost {lost}, duplicated {duplicated}", flush=True)

@@ -68,6 +68,18 @@ def hold_back(session: Session, message: Message, contact: Contact) -> bool:
 
 
 def newer_waiting(session: Session, message: Message) -> bool:
+    """A later message of the contact waits: later by arrival, or for Telegram by update_id."""
+    if message.channel == "telegram" and (message.provider_id or "").isdigit():
+        later = session.scalars(
+            select(Message.provider_id).where(
+                Message.contact_id == message.contact_id,
+                Message.channel == "telegram",
+                Message.direction == "in",
+                Message.status == "received",
+                Message.id != message.id,
+            )
+        ).all()
+        return any(p.isdigit() and int(p) > int(message.provider_id or 0) for p in later if p)
     return (
         session.scalar(
             select(Message.id)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.core.db import session_scope
+from backend.core.group_commit import write_grouped
 from backend.messages import text
 from backend.models import (
     Contact,
@@ -35,7 +36,8 @@ from . import flood
 from .base import Inbound, StatusUpdate
 from .linking import consume_telegram_token, link_by_shared_phone
 from .optout import RESTARTED_REPLY, STOPPED_REPLY, is_opt_in, is_opt_out
-from .rasa_client import RasaUnavailable, active_loop, parse, send_to_rasa
+from .rasa_client import RasaUnavailable, parse
+from .rasa_client import turn as rasa_turn
 from .rendering import Rendered, render
 from .turns import PROCESS_TASK, contact_key
 
@@ -43,9 +45,10 @@ logger = logging.getLogger(__name__)
 
 
 def persist_inbound(
-    session: Session, inbound: Inbound, *, simulated: bool = False
+    session: Session, inbound: Inbound, *, simulated: bool = False, commit: bool = True
 ) -> tuple[Message, bool]:
-    """Store the message (committed before anyone acknowledges it).
+    """Store the message (committed before anyone acknowledges it; ``commit=False``: the
+    caller commits).
 
     Returns (message, created); a provider retry of a known provider id is not stored twice.
     """
@@ -83,11 +86,12 @@ def persist_inbound(
             )
         ).one()
         return duplicate, False
-    session.commit()
+    if commit:
+        session.commit()
     return message, True
 
 
-def enqueue_processing(session: Session, message: Message) -> None:
+def enqueue_processing(session: Session, message: Message, *, commit: bool = True) -> None:
     queue.enqueue(
         session,
         PROCESS_TASK,
@@ -95,7 +99,8 @@ def enqueue_processing(session: Session, message: Message) -> None:
         key=contact_key(message.contact_id),
         dedupe_key=f"inbound:{message.id}",
     )
-    session.commit()
+    if commit:
+        session.commit()
 
 
 def accept_inbound(inbound: Inbound) -> tuple[int, bool]:
@@ -103,14 +108,15 @@ def accept_inbound(inbound: Inbound) -> tuple[int, bool]:
     reported with it (first delivery only), queue the processing and the channel's follow-ups.
     Returns (id, created).
 
-    Queueing is idempotent, so a provider retry after a crash between the two commits still
-    gets its message processed, once."""
-    with session_scope() as session:
-        message, created = persist_inbound(session, inbound)
+    One transaction: the message is stored with its task or not at all, and on SQLite the
+    webhooks arriving together share it (backend/core/group_commit.py: one disk sync for the
+    group); a provider retry of a stored one finds it and queues nothing twice."""
+
+    def work(session: Session) -> tuple[int, bool]:
+        message, created = persist_inbound(session, inbound, commit=False)
         if created:
             first_delivery(session, message, inbound)
-            session.commit()
-        enqueue_processing(session, message)
+        enqueue_processing(session, message, commit=False)
         for task in inbound.follow_ups:
             queue.enqueue(
                 session,
@@ -120,6 +126,8 @@ def accept_inbound(inbound: Inbound) -> tuple[int, bool]:
                 max_attempts=task.max_attempts,
             )
         return message.id, created
+
+    return write_grouped(work)
 
 
 def first_delivery(session: Session, message: Message, inbound: Inbound) -> None:
@@ -286,12 +294,38 @@ def gateway_notice(message: Message) -> tuple[str | None, str | None]:
     return notice, COMMAND_ALIASES.get(text.lower(), text)
 
 
+TELEGRAM = "telegram"
+
+
+def update_id(message: Message) -> int:
+    """A Telegram message's update_id (its provider id), the order Telegram gave it."""
+    return int(message.provider_id) if (message.provider_id or "").isdigit() else 0
+
+
+def earliest_update(session: Session, message: Message) -> Message:
+    """Telegram may deliver a contact's updates out of order (several webhook connections, a
+    retried delivery): of the updates waiting, the turn goes to the first by update_id, not by
+    arrival. Each task takes the earliest one waiting, so every update still gets one turn."""
+    waiting = session.scalars(
+        select(Message).where(
+            Message.contact_id == message.contact_id,
+            Message.channel == TELEGRAM,
+            Message.direction == "in",
+            Message.status == "received",
+        )
+    ).all()
+    return min(waiting, key=update_id) if waiting else message
+
+
 def process_inbound(message_id: int) -> list[Rendered]:
     """Run one inbound message through the turn router (backend/services/conversation.py) and,
     for what is not the questionnaire's, Rasa's dialogue; persist the replies. The caller holds
     the contact's lease, so a contact's messages are handled one at a time and in order."""
     with session_scope() as session:
         message = session.get(Message, message_id)
+        if message is not None and message.channel == TELEGRAM:
+            message = earliest_update(session, message)
+            message_id = message.id
         if message is None or message.status != MessageStatus.received:
             return []  # already handled (a retried task after a crash, say)
         contact = session.get(Contact, message.contact_id)
@@ -308,18 +342,7 @@ def process_inbound(message_id: int) -> list[Rendered]:
             message.status = MessageStatus.processed
             return replies
         router = Router(session, contact, message, parse)
-        decision = router.decide(text)
-        logger.warning("message %s: %s", message.id, decision.reason)
-        if decision.opt_out:
-            return apply_opt_out(session, message, contact)
-        bot_messages = list(decision.messages)
-        if decision.dialogue is None:
-            replies = render(_with_notice(notice, bot_messages), message.channel)
-            store_replies(session, message, replies)
-            message.status = MessageStatus.processed
-            return replies
-        # Saved before Rasa runs: the dialogue's actions call the backend, which must see it.
-        session.commit()
+        decision = router.decide(text, defer_intent=True)
         metadata: dict[str, Any] = {
             "contact_id": contact.id,
             "channel": message.channel,
@@ -328,27 +351,44 @@ def process_inbound(message_id: int) -> list[Rendered]:
         }
         sender_id = str(contact.id)
         channel = message.channel
-        dialogue, resume = decision.dialogue, decision.resume
-
-    # No database transaction is held while Rasa (and the actions, which call the backend) run.
-    rasa_messages = send_to_rasa(sender_id, dialogue, metadata)
-    flow = active_loop(sender_id)
+        while True:
+            logger.warning("message %s: %s", message.id, decision.reason)
+            if decision.opt_out:
+                return apply_opt_out(session, message, contact)
+            bot_messages = list(decision.messages)
+            if decision.dialogue is None:
+                replies = render(_with_notice(notice, bot_messages), message.channel)
+                store_replies(session, message, replies)
+                message.status = MessageStatus.processed
+                return replies
+            # Saved before Rasa runs: the dialogue's actions call the backend, which must see
+            # it. No transaction is held while Rasa (and the actions) run: the session opens a
+            # new one only when it is used again.
+            session.commit()
+            rasa = rasa_turn(
+                sender_id, decision.dialogue, metadata, message_id=message.id, hold=decision.hold
+            )
+            if not rasa.held:
+                break
+            # The parse is one the router weighs first (step 5): nothing ran in Rasa.
+            decision = router.held(text, rasa.nlu)
+        resume = decision.resume
 
     with session_scope() as session:
         message = session.get(Message, message_id)
         contact = session.get(Contact, message.contact_id) if message else None
         assert message is not None and contact is not None
         router = Router(session, contact, message, parse)
-        for item in rasa_messages:
+        for item in rasa.messages:
             if (item.get("custom") or {}).get("show") == "prediag_question":
                 bot_messages += router.show_question()
             elif item.get("text") or item.get("buttons"):
                 bot_messages.append(item)
         has_menu = any(m.get("buttons") for m in bot_messages)
-        if resume and not flow and not has_menu:
+        if resume and not rasa.active_loop and not has_menu:
             bot_messages += router.resume_messages()  # the pending question, on its own
         replies = render(_with_notice(notice, bot_messages), channel)
-        store_replies(session, message, replies, flow=flow)
+        store_replies(session, message, replies, flow=rasa.active_loop)
         message.status = MessageStatus.processed
     return replies
 

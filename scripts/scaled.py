@@ -52,8 +52,14 @@ defaults
     timeout connect 2s
     timeout client 60s
     timeout server 60s
-    option redispatch
-    retries 2
+    # A request whose server died before answering (connection refused, reset, closed without
+    # a response) is sent again to the other server: webhooks are deduplicated on the
+    # provider's id and a Rasa turn on the gateway's message id, so a second delivery is safe,
+    # where a 502 would lose the message (Twilio does not retry). Small bodies are buffered
+    # for it; an RDV-Solidarites body larger than a buffer is not retried.
+    retries 3
+    option redispatch 1
+    retry-on conn-failure empty-response junk-response response-timeout
 frontend backends
     bind 127.0.0.1:{backend_port}
     default_backend backends
@@ -83,6 +89,7 @@ class ScaledStack:
     workers: int = 2
     rasas: int = 2
     log_dir: Path | None = None
+    credentials: str = "bot/credentials.yml"  # Rasa's input channels (bench/load.py adds one)
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
@@ -118,6 +125,9 @@ class ScaledStack:
                 "RASA_TRACKER_PASSWORD": "",
                 "REDIS_HOST": "127.0.0.1",
                 "REDIS_PORT": str(self.redis_port),
+                # A turn holds its thread while Rasa works (seconds under load): with 4 threads
+                # per worker, 20 people writing at once queued behind 8 turns (bench/load.py).
+                "WORKER_THREADS": "10",
             }
         )
         base.update(self.extra_env)
@@ -247,7 +257,7 @@ class ScaledStack:
                     "--endpoints",
                     "deploy/endpoints-postgres.yml",
                     "--credentials",
-                    "bot/credentials.yml",
+                    self.credentials,
                     "--interface",
                     "127.0.0.1",
                     "--port",

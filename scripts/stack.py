@@ -50,6 +50,7 @@ class Stack:
     tracker_db: str = str(ROOT / "data" / "rasa_tracker.db")
     log_dir: Path | None = None  # None: inherit the terminal
     with_worker: bool = True
+    credentials: str = "bot/credentials.yml"  # Rasa's input channels (bench/load.py adds one)
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     commands: dict[str, list[str]] = field(default_factory=dict)
@@ -137,7 +138,7 @@ class Stack:
                 "--endpoints",
                 "bot/endpoints.yml",
                 "--credentials",
-                "bot/credentials.yml",
+                self.credentials,
                 "--interface",
                 "127.0.0.1",
                 "--port",

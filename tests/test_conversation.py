@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from backend.models import Contact, Event, Message, PrediagnosticAnswer
-from backend.services.conversation import Router
+from backend.services.conversation import Router, is_held
 from backend.services.outbox import store_replies
 from backend.services.questionnaire.engine import Engine
 from channels.rendering import render
@@ -42,8 +42,9 @@ def nlu(text: str) -> dict:
 
 
 class Person:
-    def __init__(self, db, address: str = "+33622222222") -> None:
+    def __init__(self, db, address: str = "+33622222222", defer_intent: bool = False) -> None:
         self.db = db
+        self.defer_intent = defer_intent
         self.contact = Contact(channel="sms", address=address)
         db.add(self.contact)
         db.commit()
@@ -65,7 +66,15 @@ class Person:
     def say(self, text: str):
         message = self._inbound(text)
         self.db.refresh(self.contact)
-        decision = Router(self.db, self.contact, message, nlu).decide(text)
+        router = Router(self.db, self.contact, message, nlu)
+        decision = router.decide(text, defer_intent=self.defer_intent)
+        if decision.hold is not None:
+            # As the gateway connector does (bot/connectors/gateway.py): the parse, then the
+            # dialogue unless the parse is one the router weighs first.
+            assert decision.dialogue == text
+            parsed = nlu(text)
+            if is_held(parsed):
+                decision = router.held(text, parsed)
         if decision.messages:
             store_replies(self.db, message, render(decision.messages, "sms"))
         self.db.commit()
@@ -79,9 +88,11 @@ class Person:
             self.say(text)
 
 
-@pytest.fixture
-def person(db):
-    return Person(db)
+@pytest.fixture(params=[False, True], ids=["parse_first", "one_call"])
+def person(db, request):
+    """Every case both ways: the router parsing itself, and the gateway's one call to Rasa
+    (parse and dialogue together, the router deciding after a held parse): the same decisions."""
+    return Person(db, defer_intent=request.param)
 
 
 def test_a_menus_own_payload_or_number_is_an_explicit_choice(person):

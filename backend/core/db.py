@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -77,3 +78,34 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# One SQLite write transaction at a time per process: threads queue here, in order, instead of
+# in SQLite's busy handler (which sleeps 1, 2, 5... up to 100 ms between tries).
+_sqlite_writes = threading.Lock()
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[None]:
+    """Run the block as one transaction, committed at its end (one disk sync, not one per
+    step). On SQLite the write lock is taken first (``BEGIN IMMEDIATE``): in the driver's default
+    mode a SAVEPOINT outside a transaction is a transaction of its own, so each
+    ``begin_nested()`` released was a commit, and each commit a sync of the file."""
+    if session.get_bind().dialect.name != "sqlite":
+        with _commit_or_rollback(session):
+            yield
+        return
+    with _sqlite_writes:
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        with _commit_or_rollback(session):
+            yield
+
+
+@contextmanager
+def _commit_or_rollback(session: Session) -> Iterator[None]:
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -69,6 +69,22 @@ class Decision:
     resume: bool = False
     opt_out: bool = False
     reason: str = ""
+    # Set when the intent was not looked at yet (``decide(defer_intent=True)``): Rasa parses
+    # and runs the dialogue in one call unless the parse matches this; then ``held()`` decides.
+    hold: dict[str, Any] | None = None
+
+
+# Intents the router weighs before any dialogue runs (step 5): the connector stops after the
+# parse when one of them comes with this confidence (bot/connectors/gateway.py).
+HOLD = {"intents": sorted(CONFIRM_FIRST), "threshold": INTENT_THRESHOLD}
+
+
+def is_held(nlu: Nlu) -> bool:
+    """The parse the connector holds back (the same test as bot/connectors/gateway.py's)."""
+    intent = nlu.get("intent") or {}
+    return intent.get("name") in HOLD["intents"] and float(intent.get("confidence") or 0) >= float(
+        HOLD["threshold"]
+    )
 
 
 def last_turn(session: Session, contact_id: int, before_id: int) -> list[Message]:
@@ -150,6 +166,7 @@ class Router:
         self.message = message
         self._parse = parse
         self._nlu: Nlu | None = None
+        self._deferred: tuple[dict[str, Any] | None, bool] = (None, False)
         self.engine = Engine(session, contact) if contact.beneficiary_id else None
 
     def nlu(self, text: str) -> Nlu:
@@ -164,7 +181,10 @@ class Router:
     def in_questionnaire(self) -> bool:
         return bool(self.engine and self.engine.in_progress())
 
-    def decide(self, text: str) -> Decision:
+    def decide(self, text: str, *, defer_intent: bool = False) -> Decision:
+        """``defer_intent``: when only step 5 still needs the intent, do not parse here; the
+        decision carries ``hold`` and the gateway asks Rasa for the parse and the dialogue in
+        one call, coming back to ``held()`` when the parse is one step 5 acts on."""
         # 0. The answer to an invitation ("oui", "ok", anything): the pre-diagnostic starts,
         # as a known person (the invitation went to this number).
         if invitations.on_inbound(self.session, self.contact):
@@ -200,6 +220,17 @@ class Router:
                 return decision
 
         # 5. Consequences only on an explicit choice or after a confirmation.
+        if defer_intent and self._nlu is None:
+            self._deferred = (menu, in_q)
+            return Decision(dialogue=text, resume=in_q, reason="dialogue", hold=dict(HOLD))
+        intent, confidence = self.intent(text)
+        return self._intent(intent, confidence, text, menu, in_q)
+
+    def held(self, text: str, nlu: Nlu) -> Decision:
+        """Step 5 with the parse Rasa held back (``is_held(nlu)``): what ``decide`` would have
+        decided had it parsed the message itself."""
+        menu, in_q = self._deferred
+        self._nlu = nlu
         intent, confidence = self.intent(text)
         return self._intent(intent, confidence, text, menu, in_q)
 

@@ -35,10 +35,9 @@ class FakeRasa:
         self.turns: list[tuple[str, str]] = []  # (sender, text)
         app = Starlette(
             routes=[
-                Route("/webhooks/gateway/webhook", self._turn, methods=["POST"]),
-                # What the turn router asks first: no intent it is sure of, no form waiting.
+                # The connector's whole turn: no intent the router holds back, no form waiting.
+                Route("/webhooks/gateway/turn", self._turn, methods=["POST"]),
                 Route("/model/parse", self._parse, methods=["POST"]),
-                Route("/conversations/{sender}/tracker", self._tracker, methods=["GET"]),
             ]
         )
         self.server = ServerThread(app, "fake-rasa")
@@ -46,14 +45,13 @@ class FakeRasa:
     async def _parse(self, request: Request) -> JSONResponse:
         return JSONResponse({"intent": {"name": "nlu_fallback", "confidence": 0.3}})
 
-    async def _tracker(self, request: Request) -> JSONResponse:
-        return JSONResponse({"active_loop": {}})
-
     async def _turn(self, request: Request) -> JSONResponse:
         body = await request.json()
         with self.lock:
             self.turns.append((body["sender"], body["message"]))
-        return JSONResponse([{"text": f"Bien recu : {body['message']}"}])
+        return JSONResponse(
+            {"messages": [{"text": f"Bien recu : {body['message']}"}], "active_loop": None}
+        )
 
 
 @pytest.fixture(scope="module")

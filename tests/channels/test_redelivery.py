@@ -1,6 +1,7 @@
 """Every webhook delivered twice and out of order (providers retry, proxies reorder): each
 message is stored once, processed once, and one contact's messages are answered in the
-order they first arrived. Real webhooks, queue and worker; Rasa a local fake. Both databases.
+order they first arrived (Telegram's waiting together: in update_id order). Real webhooks,
+queue and worker; Rasa a local fake. Both databases.
 """
 
 from __future__ import annotations
@@ -121,3 +122,35 @@ def test_duplicates_arriving_while_no_worker_runs_are_one_turn(app_any_db, twili
     ]
     assert [t["message"] for t in rasa.received] == ["trois"]
     assert len(twilio.sent_to(ALICE)) == 1
+
+
+def test_telegram_updates_waiting_together_take_update_id_order_not_arrival(
+    app_any_db, telegram, rasa
+):
+    """Telegram numbers its updates; two connections (or a retried delivery) may bring them
+    in another order. What waits together is taken in update_id order: a STOP then a START
+    that arrive reversed leave the person reachable, as they asked last."""
+    stop, start = (telegram.message_update(6002, text) for text in ("STOP", "START"))
+    for update in (start, stop):  # arrival order: the later update first
+        telegram_delivery(app_any_db, update)
+    run_worker()
+    run_worker()
+    with session_scope() as session:
+        contact = session.scalar(select(Contact).where(Contact.address == "6002"))
+        assert contact.status == "active"
+    replies = [m for m in rows("telegram", "6002") if m.direction == "out"]
+    inbound = {m.id: m.text for m in rows("telegram", "6002") if m.direction == "in"}
+    assert [inbound[r.in_reply_to_id] for r in replies] == ["STOP", "START"]
+
+
+def test_the_last_telegram_update_waiting_is_the_one_answered(app_any_db, telegram, rasa):
+    """Flood control's batching answers the person's last word: the highest update_id."""
+    updates = [telegram.message_update(6003, text) for text in ("un", "deux", "trois")]
+    for index in (2, 0, 1):
+        telegram_delivery(app_any_db, updates[index])
+    run_worker()
+    run_worker()
+    run_worker()
+    statuses = {m.text: m.status for m in rows("telegram", "6003") if m.direction == "in"}
+    assert statuses == {"un": "batched", "deux": "batched", "trois": "processed"}
+    assert [t["message"] for t in rasa.received] == ["trois"]

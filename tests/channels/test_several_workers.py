@@ -44,9 +44,8 @@ class SlowRasa:
         self.server = ServerThread(
             Starlette(
                 routes=[
-                    Route("/webhooks/gateway/webhook", self._turn, methods=["POST"]),
+                    Route("/webhooks/gateway/turn", self._turn, methods=["POST"]),
                     Route("/model/parse", self._parse, methods=["POST"]),
-                    Route("/conversations/{sender}/tracker", self._tracker),
                 ]
             ),
             "slow-rasa",
@@ -63,14 +62,11 @@ class SlowRasa:
         await asyncio.sleep(0.05)
         with self.lock:
             self.busy.discard(sender)
-        return JSONResponse([{"text": f"Recu {body['message']}"}])
+        return JSONResponse({"messages": [{"text": f"Recu {body['message']}"}]})
 
     async def _parse(self, request: Request) -> JSONResponse:
         text = (await request.json()).get("text", "")
         return JSONResponse({"text": text, "intent": {"name": "nlu_fallback", "confidence": 0}})
-
-    async def _tracker(self, request: Request) -> JSONResponse:
-        return JSONResponse({"active_loop": {}})
 
 
 @pytest.fixture

@@ -22,10 +22,11 @@ class FakeRasa:
         self.lock = threading.Lock()
         app = FastAPI()
         app.post("/webhooks/gateway/webhook")(self._webhook)
-        # What the turn router asks besides the dialogue: an intent (none here) and whether
-        # a form waits for an answer (never here).
+        # The gateway connector's whole turn (bot/connectors/gateway.py): the dialogue, no
+        # intent the router would hold back, never a form waiting for an answer.
+        app.post("/webhooks/gateway/turn")(self._turn)
+        # What the router asks before a questionnaire answer: an intent (none here).
         app.post("/model/parse")(self._parse)
-        app.get("/conversations/{sender}/tracker")(self._tracker)
         self.server = ServerThread(app, name="fake-rasa")
 
     def start(self) -> FakeRasa:
@@ -53,5 +54,6 @@ class FakeRasa:
             "entities": [],
         }
 
-    async def _tracker(self, sender: str) -> dict[str, Any]:
-        return {"sender_id": sender, "active_loop": {}}
+    async def _turn(self, request: Request) -> dict[str, Any]:
+        messages = await self._webhook(request)
+        return {"messages": messages, "nlu": {}, "active_loop": None, "held": False}
