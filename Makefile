@@ -8,7 +8,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(ROOT)
 
-.PHONY: run run-scaled bench-load test test-faults test-scaled fuzz setup venvs model migrate seed lint validate nlu-eval nlu-check bench clean telegram-webhook
+.PHONY: spacy-venv run run-scaled bench-load test test-faults test-scaled fuzz setup venvs model migrate seed lint validate nlu-eval nlu-check bench clean telegram-webhook
 
 run: setup model
 	$(APP_PY) scripts/run_all.py
@@ -69,6 +69,10 @@ fuzz: venvs
 
 nlu-eval: venvs model
 	$(APP_PY) scripts/nlu_eval.py
+
+# Opt-in French word vectors (README, NLU): the separate spaCy environment they are exported from.
+spacy-venv:
+	@scripts/ensure_spacy_venv.sh
 
 # Same, but fails below the targets (macro-F1 >= 0.98, at most 1% confidently wrong).
 nlu-check: venvs model

@@ -4,6 +4,9 @@ The model is keyed on a hash of config.yml, bot/domain/ and bot/data/ (plus the 
 and cached outside the clone (~/.cache/parcours-assistant/models) so fresh clones on the same
 machine, CI's included, reuse it. Prints the model path on the last line.
 
+When config.yml uses the French word vectors (bot.nlu.vectors_featurizer, opt-in), their export
+for the current training data is made first if missing (scripts/export_fr_vectors.py).
+
 Usage: python scripts/ensure_model.py [--force]   (stdlib only; runs `rasa` from .venv-bot)
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,6 +51,12 @@ def model_key() -> str:
     return digest.hexdigest()[:16]
 
 
+def uses_word_vectors() -> bool:
+    """Whether config.yml's pipeline has the French word vectors (a commented line does not)."""
+    config = (ROOT / "config.yml").read_text(encoding="utf-8")
+    return re.search(r"^\s*-\s*name:\s*bot\.nlu\.vectors_featurizer\.", config, re.M) is not None
+
+
 def ensure_model(force: bool = False) -> Path:
     key = model_key()
     models = ROOT / "models"
@@ -60,6 +70,11 @@ def ensure_model(force: bool = False) -> Path:
         print(f"model {key} taken from the cache {CACHE}", file=sys.stderr)
     else:
         print(f"training model {key} (inputs changed)...", file=sys.stderr)
+        if uses_word_vectors():
+            sys.path.insert(0, str(ROOT / "scripts"))
+            from export_fr_vectors import ensure_vectors
+
+            ensure_vectors()
         started = time.monotonic()
         subprocess.run(
             [

@@ -11,7 +11,9 @@ scored like scripts/nlu_eval.py: macro-F1 over the domain's intents, confidently
 wrong and not a fallback, the confidence histogram and a threshold sweep.
 
 Usage: python scripts/nlu_crossval.py [--folds 3] [--by-source] [--epochs N] [--max-ngram N]
-           [--out results/crossval.json] [--from results/crossval.json]
+           [--with-vectors] [--out results/crossval.json] [--from results/crossval.json]
+  --with-vectors: add the pretrained French word vectors (bot/nlu/vectors_featurizer.py) after
+    the sparse featurizers, to measure them (exported first if missing).
   --from: score saved parses again without training.
 Last line: crossval_macro_f1=X confident_wrong=N/M (at the threshold of config.yml)
 """
@@ -104,9 +106,16 @@ def write_training(path: Path, examples: list[tuple[str, str, str]], others: lis
     )
 
 
-def fold_config(epochs: int | None, max_ngram: int | None) -> str:
+VECTORS = "bot.nlu.vectors_featurizer.FrenchWordVectors"
+
+
+def fold_config(epochs: int | None, max_ngram: int | None, with_vectors: bool = False) -> str:
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     config.pop("policies", None)
+    names = [component["name"] for component in config["pipeline"]]
+    if with_vectors and VECTORS not in names:
+        last_featurizer = max(i for i, name in enumerate(names) if name.endswith("Featurizer"))
+        config["pipeline"].insert(last_featurizer + 1, {"name": VECTORS})
     for component in config["pipeline"]:
         if component["name"] == "DIETClassifier" and epochs:
             component["epochs"] = epochs
@@ -128,6 +137,11 @@ def config_fallback() -> tuple[float, float]:
 
 
 def run_folds(args: argparse.Namespace) -> dict:
+    config = fold_config(args.epochs, args.max_ngram, args.with_vectors)
+    if VECTORS in config:
+        from export_fr_vectors import ensure_vectors
+
+        ensure_vectors()
     examples, others = load_training()
     folds = make_folds(examples, args.folds, args.by_source)
     count = max(folds) + 1
@@ -135,7 +149,7 @@ def run_folds(args: argparse.Namespace) -> dict:
     seconds = []
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        (tmp / "config.yml").write_text(fold_config(args.epochs, args.max_ngram), encoding="utf-8")
+        (tmp / "config.yml").write_text(config, encoding="utf-8")
         for fold in range(count):
             train = [e for e, f in zip(examples, folds, strict=True) if f != fold]
             test = [i for i, f in enumerate(folds) if f == fold]
@@ -179,6 +193,7 @@ def run_folds(args: argparse.Namespace) -> dict:
             "by_source": args.by_source,
             "epochs": args.epochs,
             "max_ngram": args.max_ngram,
+            "with_vectors": args.with_vectors,
         },
         "train_seconds": seconds,
         "examples": [
@@ -246,6 +261,7 @@ def main() -> int:
     parser.add_argument("--by-source", action="store_true", help="one fold per author")
     parser.add_argument("--epochs", type=int, help="DIET epochs (default: config.yml's)")
     parser.add_argument("--max-ngram", type=int, help="char n-gram max (default: config.yml's)")
+    parser.add_argument("--with-vectors", action="store_true", help="add the French vectors")
     parser.add_argument("--out", type=Path, help="save the out-of-fold parses (JSON)")
     parser.add_argument("--from", dest="saved", type=Path, help="score saved parses again")
     args = parser.parse_args()

@@ -1,8 +1,10 @@
-"""Score the trained NLU model on a test set: the sealed set (tests/nlu/sealed.yml) by default.
+"""Score the trained NLU model on a test set: the sealed set (tests/nlu/sealed2.yml) by default.
 
 The sealed set was written apart from the training data by an author who never saw it; it is
 never trained on and never used to tune (evaluate it once, when every choice is made, and
-report the figure as it is). The former held-out set is training data now
+report the figure as it is). tests/nlu/sealed.yml, the first sealed set, was evaluated once
+(macro-F1 0.9017, 31/637 confidently wrong) and is spent: `--set sealed` still scores it, for
+comparison only. The former held-out set is training data now
 (bot/data/nlu/former_heldout.yml); the threshold and the pipeline are tuned by cross-validation
 on the training data (scripts/nlu_crossval.py), which uses the scoring below.
 
@@ -20,7 +22,7 @@ Scoring:
 Also prints the confidence histogram of the classifier's best guess (fallback ignored), split
 between correct and wrong guesses, and what each fallback threshold would give.
 
-Usage: python scripts/nlu_eval.py [--set sealed|heldout] [--model PATH] [--check]
+Usage: python scripts/nlu_eval.py [--set sealed2|sealed|heldout] [--model PATH] [--check]
   --set heldout: an older copy of a held-out file, given with --file (there is none by default).
   --check: exit 1 if macro-F1 < 0.97 or more than 1% of the answers are confidently wrong.
 Last line: nlu_macro_f1=X confident_wrong=N/M
@@ -42,7 +44,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SEALED = ROOT / "tests" / "nlu" / "sealed.yml"
+SEALED_SETS = {
+    "sealed2": ROOT / "tests" / "nlu" / "sealed2.yml",
+    "sealed": ROOT / "tests" / "nlu" / "sealed.yml",  # spent: for comparison only
+}
 INTENTS_DOMAIN = ROOT / "bot" / "domain" / "intents.yml"
 BOT_PYTHON = ROOT / ".venv-bot" / "bin" / "python"
 FALLBACK = "nlu_fallback"
@@ -212,12 +217,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="model archive (default: scripts/ensure_model)")
     parser.add_argument("--check", action="store_true", help="fail below the targets")
-    parser.add_argument("--set", choices=("sealed", "heldout"), default="sealed")
+    parser.add_argument("--set", choices=(*SEALED_SETS, "heldout"), default="sealed2")
     parser.add_argument("--file", type=Path, help="the test file for --set heldout")
     args = parser.parse_args()
     if args.set == "heldout" and args.file is None:
         parser.error("--set heldout needs --file: the held-out set is training data now")
-    test_file = SEALED if args.set == "sealed" else args.file
+    test_file = args.file if args.set == "heldout" else SEALED_SETS[args.set]
 
     model = args.model
     if model is None:

@@ -28,42 +28,11 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.text import normalize_text
+
 ORIGINAL_TEXT = "original_text"
 
-# Characters mapped explicitly (NFD decomposition does not simplify them).
-_SPECIAL = {
-    "\u2019": "'",  # right single quotation mark, the phone keyboard apostrophe
-    "\u2018": "'",
-    "\u02bc": "'",
-    "`": "'",
-    "\u00b4": "'",
-    "\u2032": "'",
-    "\u2010": "-",
-    "\u2011": "-",
-    "\u2013": "-",
-    "\u2014": "-",
-    "\u00a0": " ",
-    "\u202f": " ",
-    "\u2009": " ",
-    "\u00e6": "a",  # æ, œ: one letter kept, the length must not change
-    "\u0153": "o",
-    "\u00df": "s",
-}
-
-
-def _normalize_char(char: str) -> str:
-    lowered = char.lower()
-    if len(lowered) != 1:
-        lowered = char
-    if lowered in _SPECIAL:
-        return _SPECIAL[lowered]
-    base = "".join(c for c in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(c))
-    return base if len(base) == 1 else lowered
-
-
-def normalize_text(text: str) -> str:
-    """Lowercase, strip accents, plain apostrophes. Same length as the input, always."""
-    return "".join(_normalize_char(c) for c in unicodedata.normalize("NFC", text))
+__all__ = ["TextNormalizer", "TextRestorer", "normalize_text"]
 
 
 def _normalize_message(message: Message) -> None:
