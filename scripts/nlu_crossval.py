@@ -34,7 +34,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nlu_eval import (  # noqa: E402
+from nlu_eval import (
     FALLBACK,
     OUT_OF_SCOPE,
     ROOT,

@@ -31,6 +31,7 @@ Last line: nlu_macro_f1=X confident_wrong=N/M
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -160,7 +161,7 @@ def macro_f1(golds: list[str], predictions: list[str], labels: list[str]) -> tup
 def histogram(guesses: list[tuple[float, bool]]) -> list[str]:
     lines = ["confidence of the best guess   correct  wrong"]
     edges = [0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.01]
-    for low, high in zip(edges, edges[1:], strict=False):
+    for low, high in itertools.pairwise(edges):
         right = sum(1 for c, ok in guesses if low <= c < high and ok)
         wrong = sum(1 for c, ok in guesses if low <= c < high and not ok)
         label = f"[{low:.2f}, {min(high, 1.0):.2f}{']' if high > 1 else ')'}"

@@ -5,7 +5,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from stack import main  # noqa: E402
+from stack import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -27,8 +27,8 @@ import httpx
 sys.path.insert(0, os.path.dirname(__file__))
 import contextlib
 
-from stack import APP_PYTHON, BOT_BIN, ROOT, Stack, current_model, free_port  # noqa: E402
-from supervisor import Supervisor  # noqa: E402
+from stack import APP_PYTHON, BOT_BIN, ROOT, Stack, current_model, free_port
+from supervisor import Supervisor
 
 AS_POSTGRES = os.geteuid() == 0  # PostgreSQL refuses to run as root
 
@@ -168,8 +168,17 @@ class ScaledStack:
         if not (data / "PG_VERSION").exists():
             subprocess.run(
                 _as_postgres(
-                    [pg_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"]
-                    + ["-E", "UTF8", "--locale=C.UTF-8"]
+                    [
+                        pg_bin("initdb"),
+                        "-D",
+                        str(data),
+                        "-U",
+                        "postgres",
+                        "--auth=trust",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                    ]
                 ),
                 check=True,
                 stdout=subprocess.DEVNULL,
@@ -177,9 +186,19 @@ class ScaledStack:
         self._spawn(
             "postgres",
             _as_postgres(
-                [pg_bin("postgres"), "-D", str(data), "-p", str(self.pg_port)]
-                + ["-k", str(self.workdir), "-c", "listen_addresses=127.0.0.1"]
-                + ["-c", "max_connections=300"]
+                [
+                    pg_bin("postgres"),
+                    "-D",
+                    str(data),
+                    "-p",
+                    str(self.pg_port),
+                    "-k",
+                    str(self.workdir),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "max_connections=300",
+                ]
             ),
         )
         deadline = time.monotonic() + 60
@@ -192,8 +211,16 @@ class ScaledStack:
             time.sleep(0.3)
         for database in ("parcours", "rasa_tracker"):
             subprocess.run(
-                [pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.pg_port)]
-                + ["-U", "postgres", database],
+                [
+                    pg_bin("createdb"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.pg_port),
+                    "-U",
+                    "postgres",
+                    database,
+                ],
                 stderr=subprocess.DEVNULL,  # "already exists" on a second run
             )
 
@@ -219,8 +246,17 @@ class ScaledStack:
         self._start_postgres()
         self._spawn(
             "redis",
-            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no"],
+            [
+                "redis-server",
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
         )
         env = self.env()
         subprocess.run(

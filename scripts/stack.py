@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, os.path.dirname(__file__))
-from supervisor import Supervisor  # noqa: E402
+from supervisor import Supervisor
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT_BIN = ROOT / ".venv-bot" / "bin"

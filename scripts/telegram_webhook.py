@@ -8,8 +8,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from backend.core.config import get_settings  # noqa: E402
-from channels.telegram import WEBHOOK_PATH, TelegramChannel  # noqa: E402
+from backend.core.config import get_settings
+from channels.telegram import WEBHOOK_PATH, TelegramChannel
 
 
 def main() -> int:

@@ -98,7 +98,7 @@ def test_a_chunked_simulator_body_is_refused_once_past_the_cap(server):
 
 
 def test_a_twilio_webhook_body_is_capped_too(server):
-    status, body, _ = declared(server.port, "/channels/twilio/inbound", 2_000_000)
+    status, _body, _ = declared(server.port, "/channels/twilio/inbound", 2_000_000)
     assert status == 413
 
 
@@ -127,7 +127,7 @@ def test_rdv_solidarites_has_a_larger_cap_of_its_own(server):
 
 
 def test_a_content_length_that_is_not_a_number_is_a_400(server):
-    status, body, _ = declared(server.port, SIMULATE, 0)
+    status, _body, _ = declared(server.port, SIMULATE, 0)
     assert status == 422  # an empty body: the usual validation error
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(b"POST /api/v1/simulate HTTP/1.1\r\nHost: x\r\nContent-Length: 12a\r\n\r\n")

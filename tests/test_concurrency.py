@@ -63,8 +63,19 @@ def backend(database_url) -> Iterator[tuple[str, FakeTwilio]]:
         "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "backend.main:app", "--host", "127.0.0.1"]
-        + ["--port", str(port), "--no-access-log", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "backend.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
         cwd=ROOT,
         env=env,
         stderr=open(ROOT / "tests" / "artifacts" / "concurrency-backend.log", "w"),  # noqa: SIM115

@@ -222,7 +222,7 @@ def test_telegram_gets_buttons_and_sms_numbered_lines(db):
     telegram = new_contact(db, "555", "telegram")
     start(db, telegram)
     asked = say(db, telegram, "oui")
-    assert [b["title"] for b in asked["buttons"]][0] == "Oui, je travaille"
+    assert next(b["title"] for b in asked["buttons"]) == "Oui, je travaille"
     assert "1 Oui" not in asked["text"]
     sms = new_contact(db)
     start(db, sms)

@@ -178,7 +178,7 @@ def nlu_yaml(session: Session) -> str:
         'version: "3.1"',
         "nlu:",
     ]
-    for intent in sorted(by_intent, key=lambda i: (intents() + [i]).index(i)):
+    for intent in sorted(by_intent, key=lambda i: ([*intents(), i]).index(i)):
         lines.append(f"- intent: {intent}")
         lines.append("  examples: |")
         lines.extend(f"    - {example}" for example in by_intent[intent])

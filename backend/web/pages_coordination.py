@@ -47,8 +47,8 @@ def funnel_page(
         periode=periode,
         periods=PERIODS,
         # Built from numbers and escaped keys only (see funnel.py).
-        funnel_chart=Markup(funnel_svg(funnel)),  # noqa: S704
-        channels_chart=Markup(channels_svg(funnel, CHANNEL_LABELS)),  # noqa: S704
+        funnel_chart=Markup(funnel_svg(funnel)),
+        channels_chart=Markup(channels_svg(funnel, CHANNEL_LABELS)),
     )
 
 

@@ -27,7 +27,7 @@ def send_prediagnostic() -> tuple[int, int]:
 
 
 def test_referent_reads_the_suggestion_refuses_then_accepts(page, server_db, tmp_path):
-    person_id, prediagnostic_id = send_prediagnostic()
+    person_id, _prediagnostic_id = send_prediagnostic()
     sign_in(page, "referente@demo.fr")
     page.goto(f"/referent/personnes/{person_id}")
 

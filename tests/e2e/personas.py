@@ -167,7 +167,7 @@ class Player:
         _, _, _, baseline = self.state()
         tries: dict[str, int] = {}
         for _ in range(MAX_TURNS):
-            status, question, keys, actions = self.state()
+            status, question, keys, _actions = self.state()
             if status in ("submitted", "abandoned"):
                 self.run.completed = status == "submitted"
                 break

@@ -121,10 +121,10 @@ class FakeTelegram:
             return error(404, "Not Found")
         return handler(params)
 
-    def _getMe(self, params: dict[str, Any]) -> JSONResponse:  # noqa: N802 - Bot API names
+    def _getMe(self, params: dict[str, Any]) -> JSONResponse:
         return ok(BOT_USER)
 
-    def _sendMessage(self, params: dict[str, Any]) -> JSONResponse:  # noqa: N802
+    def _sendMessage(self, params: dict[str, Any]) -> JSONResponse:
         try:
             chat_id = int(params["chat_id"])
         except (KeyError, ValueError):
@@ -148,22 +148,22 @@ class FakeTelegram:
             self.sent.append({**message, "reply_markup": params.get("reply_markup")})
         return ok(message)
 
-    def _answerCallbackQuery(self, params: dict[str, Any]) -> JSONResponse:  # noqa: N802
+    def _answerCallbackQuery(self, params: dict[str, Any]) -> JSONResponse:
         if not params.get("callback_query_id"):
             return error(400, "Bad Request: query is too old and response timeout expired")
         return ok(True)
 
-    def _setWebhook(self, params: dict[str, Any]) -> JSONResponse:  # noqa: N802
+    def _setWebhook(self, params: dict[str, Any]) -> JSONResponse:
         if not str(params.get("url", "")).startswith(("https://", "http://")):
             return error(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
         self.webhook = params
         return ok(True)
 
-    def _deleteWebhook(self, params: dict[str, Any]) -> JSONResponse:  # noqa: N802
+    def _deleteWebhook(self, params: dict[str, Any]) -> JSONResponse:
         self.webhook = {}
         return ok(True)
 
-    def _getWebhookInfo(self, params: dict[str, Any]) -> JSONResponse:  # noqa: N802
+    def _getWebhookInfo(self, params: dict[str, Any]) -> JSONResponse:
         return ok(
             {
                 "url": self.webhook.get("url", ""),

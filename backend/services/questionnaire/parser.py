@@ -744,7 +744,7 @@ def _exact(text: str, options: list[Option]) -> Option | None:
     return named[0] if len(named) == 1 else None
 
 
-def _choices(question: Question, options: list[Option], raw: str) -> Parsed:
+def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # noqa: C901 - one decision table; splitting it hides the order
     multi = question.type == "multi"
     reason = "multi" if multi else "choice"
     exact = _exact(raw, options)

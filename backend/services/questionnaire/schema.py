@@ -195,7 +195,7 @@ def _allowed_sets() -> dict[str, list[Any]]:
     return allowed
 
 
-def check_references(q: Questionnaire) -> list[tuple[tuple[Any, ...], str]]:
+def check_references(q: Questionnaire) -> list[tuple[tuple[Any, ...], str]]:  # noqa: C901 - a flat list of independent checks
     """What pydantic cannot see: labels, orientation values, conditions, unique keys."""
     problems: list[tuple[tuple[Any, ...], str]] = []
     situations = referential.theme_situations()
