@@ -8,7 +8,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(ROOT)
 
-.PHONY: spacy-venv run run-scaled bench-load test test-faults test-scaled fuzz setup venvs model migrate seed lint validate nlu-eval nlu-check bench clean telegram-webhook
+.PHONY: spacy-venv run run-scaled bench-load test test-faults test-scaled fuzz setup venvs model migrate seed lint typecheck validate nlu-eval nlu-check bench clean telegram-webhook
 
 run: setup model
 	$(APP_PY) scripts/run_all.py
@@ -45,6 +45,10 @@ telegram-webhook: venvs
 
 lint: venvs
 	.venv/bin/ruff check .
+
+# mypy on backend/ and channels/ (settings in pyproject.toml's [tool.mypy]).
+typecheck: venvs
+	.venv/bin/mypy
 
 test: venvs model
 	$(APP_PY) -m pytest -q -ra

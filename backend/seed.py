@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime, timedelta
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -50,7 +51,12 @@ def _account(session: Session, email: str, name: str, role: Role, structure: Str
     return account
 
 
-def seed(session: Session) -> dict[str, object]:
+class SeedResult(TypedDict):
+    structure: str
+    accounts: list[tuple[str, Role]]
+
+
+def seed(session: Session) -> SeedResult:
     structure = _structure(
         session,
         "Mission locale Démo",

@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from backend.core.config import get_settings
@@ -71,7 +72,7 @@ def consume_telegram_token(session: Session, token: str, contact: Contact) -> st
     link = session.scalar(
         select(TelegramLinkToken).where(TelegramLinkToken.token_hash == token_hash)
     )
-    if claimed.rowcount != 1 or link is None:
+    if cast(CursorResult[Any], claimed).rowcount != 1 or link is None:
         if link is not None and link.used_at is None:
             return "expired"
         return "invalid"  # unknown, or already used

@@ -91,7 +91,7 @@ def send_message(message_id: int) -> None:
             session.commit()
             raise RetryLater(result.error_detail or result.error_code or "retry", retry_in=delay)
         message.payload = payload
-        message.status = result.status
+        message.status = MessageStatus(result.status)
 
 
 def _retry_delay(payload: dict, result: SendResult) -> float | None:

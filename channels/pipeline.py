@@ -223,7 +223,7 @@ def record_status(session: Session, update: StatusUpdate) -> Message | None:
         payload["delivery"] = history
         message.payload = payload
     if update.status and message.status not in FINAL | {"suppressed"}:
-        message.status = update.status
+        message.status = MessageStatus(update.status)
     if update.error_code:
         message.error_code = update.error_code
         message.error_detail = update.error_detail
@@ -299,7 +299,8 @@ TELEGRAM = "telegram"
 
 def update_id(message: Message) -> int:
     """A Telegram message's update_id (its provider id), the order Telegram gave it."""
-    return int(message.provider_id) if (message.provider_id or "").isdigit() else 0
+    provider_id = message.provider_id or ""
+    return int(provider_id) if provider_id.isdigit() else 0
 
 
 def earliest_update(session: Session, message: Message) -> Message:

@@ -83,7 +83,7 @@ def _render_one(message: dict[str, Any], channel: str) -> Rendered:
         for b in message.get("buttons") or []
     ]
     menu = _menu_of(message, buttons)
-    show = bool(menu) and menu.get("show", True)
+    show = menu is not None and bool(menu) and menu.get("show", True)
     body = text if show and channel == "whatsapp" else None
     if channel in NUMBERED_CHANNELS and show:
         assert menu is not None

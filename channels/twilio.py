@@ -53,7 +53,7 @@ class RedirectingHttpClient(TwilioHttpClient):
         super().__init__(timeout=timeout)
         self.target = urlsplit(base_url.rstrip("/"))
 
-    def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def request(self, method, url, *args, **kwargs):
         parts = urlsplit(url)
         if parts.hostname and parts.hostname.endswith("twilio.com"):
             url = urlunsplit(

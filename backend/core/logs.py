@@ -81,7 +81,7 @@ def install_redaction() -> None:
     previous = logging.getLogRecordFactory()
     net = Redacting()
 
-    def factory(*args, **kwargs) -> logging.LogRecord:  # type: ignore[no-untyped-def]
+    def factory(*args, **kwargs) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         net.filter(record)
         return record

@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -76,7 +76,12 @@ class Decision:
 
 # Intents the router weighs before any dialogue runs (step 5): the connector stops after the
 # parse when one of them comes with this confidence (bot/connectors/gateway.py).
-HOLD = {"intents": sorted(CONFIRM_FIRST), "threshold": INTENT_THRESHOLD}
+class Hold(TypedDict):
+    intents: list[str]
+    threshold: float
+
+
+HOLD: Hold = {"intents": sorted(CONFIRM_FIRST), "threshold": INTENT_THRESHOLD}
 
 
 def is_held(nlu: Nlu) -> bool:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from backend.core.clock import now as clock_now
@@ -363,7 +363,7 @@ def send_due(payload: dict[str, Any]) -> str:
             .values(steps_sent=step)
             .execution_options(synchronize_session=False)
         )
-        if claimed.rowcount != 1:
+        if cast(CursorResult[Any], claimed).rowcount != 1:
             return "already sent"
         session.refresh(invitation)
         structure = (

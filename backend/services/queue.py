@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy import CursorResult, and_, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -84,7 +84,7 @@ def recover_stale(session: Session) -> int:
         .values(status=TaskStatus.pending, locked_by=None, locked_until=None)
     )
     session.commit()
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def claim_next(session: Session, worker_id: str, kinds: set[str] | None = None) -> Task | None:
@@ -120,7 +120,7 @@ def claim_next(session: Session, worker_id: str, kinds: set[str] | None = None) 
             )
         )
         session.commit()
-        if claimed.rowcount == 1:
+        if cast(CursorResult[Any], claimed).rowcount == 1:
             session.refresh(task)
             return task
         if task.key:

@@ -352,7 +352,7 @@ def _upsert(session: Session, rdv: Rdv, starts_at: datetime) -> list[int]:
     if rdv.lieu is not None:
         place = ", ".join(p for p in (rdv.lieu.name, rdv.lieu.address) if p) or None
     agents = ", ".join(n for n in (_person_name(a) for a in rdv.agents) if n)
-    fields = {
+    fields: dict[str, Any] = {
         "starts_at": starts_at,
         "duration_minutes": max(5, min(rdv.duration_in_min or 30, 24 * 60)),
         "mode": MODES.get((rdv.motif.location_type if rdv.motif else None) or "", "office"),

@@ -258,7 +258,7 @@ def schedule(session: Session, appointment: AppointmentModel, now: datetime | No
             pending += 1
         elif task.status in ("done", "failed") and not _sent(session, appointment, offset):
             # Dropped earlier (cancelled then restored, moved then moved back): queue it again.
-            task.status, task.attempts, task.run_at = "pending", 0, send_at
+            task.status, task.attempts, task.run_at = TaskStatus.pending, 0, send_at
             task.finished_at = task.last_error = None
             pending += 1
     session.flush()

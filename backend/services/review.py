@@ -9,7 +9,7 @@ current view is the latest row of each chain (backend/services/chains.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -305,7 +305,7 @@ def current_prediagnostic(session: Session, beneficiary: Beneficiary) -> Prediag
         )
     )
     finished = [p for p in rows if p.status in ("submitted", "validated")]
-    return (finished or rows or [None])[0]
+    return (finished or rows)[0] if rows else None
 
 
 def build_review(session: Session, prediagnostic: Prediagnostic) -> Review:
@@ -381,7 +381,16 @@ def to_discuss(q: Questionnaire | None, answers: dict[str, PrediagnosticAnswer])
     return themes
 
 
-def _load_head(session: Session, model: type, row_id: int, beneficiary: Beneficiary) -> Any:
+# Each model is checked on its own (a union would lose their shared columns).
+_Head = TypeVar("_Head", SituationItem, ProfessionalProject)
+
+
+def _load_head(
+    session: Session,
+    model: type[_Head],
+    row_id: int,
+    beneficiary: Beneficiary,
+) -> Any:
     row = session.scalar(select(model).where(model.id == row_id).with_for_update())
     if row is None or row.beneficiary_id != beneficiary.id:
         raise Refused(

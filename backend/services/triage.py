@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.models import (
@@ -33,7 +33,15 @@ from backend.models import (
 from backend.services.events import EventKind, record_event
 
 # Rows that belong to a person and move with them (contacts carry their messages).
-MOVED = {
+MOVED: dict[
+    str,
+    type[Prediagnostic]
+    | type[SituationItem]
+    | type[ProfessionalProject]
+    | type[CallbackRequest]
+    | type[SituationUpdate]
+    | type[Consent],
+] = {
     "prediagnostics": Prediagnostic,
     "situation_items": SituationItem,
     "professional_projects": ProfessionalProject,
@@ -190,7 +198,7 @@ def merge(
             .values(beneficiary_id=target.id)
             .execution_options(synchronize_session=False)
         )
-        moved[name] = result.rowcount or 0
+        moved[name] = cast(CursorResult[Any], result).rowcount or 0
     session.execute(
         update(Event)
         .where(Event.beneficiary_id == pending.id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -22,6 +24,8 @@ from .pages_coordination import router as coordination_router
 from .pages_onboarding import router as onboarding_router
 from .pages_referent import router as referent_router
 from .pages_tuning import router as tuning_router
+
+AsyncHandler = Callable[[Request, Any], Awaitable[Response]]
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 WEB_PREFIXES = ("/referent", "/coordination", "/admin", "/compte", "/connexion", "/deconnexion")
@@ -48,7 +52,8 @@ def install(app: FastAPI) -> None:
     async def web_error(request: Request, exc: WebError) -> Response:
         return await _error_page_off_loop(request, exc.status_code, exc.title, exc.message)
 
-    api_refused_handler = app.exception_handlers.get(Refused)
+    # backend/main.py registers these two as async handlers.
+    api_refused_handler = cast(AsyncHandler | None, app.exception_handlers.get(Refused))
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> Response:
@@ -57,7 +62,9 @@ def install(app: FastAPI) -> None:
             return await _error_page_off_loop(request, exc.status_code, exc.title, exc.message)
         return await api_refused_handler(request, exc)
 
-    api_validation_handler = app.exception_handlers.get(RequestValidationError)
+    api_validation_handler = cast(
+        AsyncHandler | None, app.exception_handlers.get(RequestValidationError)
+    )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -133,4 +133,4 @@ def format_wait(seconds: int) -> str:
 
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:
-    return bool(expected) and bool(given) and constant_time_equals(expected, given)
+    return bool(expected and given and constant_time_equals(expected, given))

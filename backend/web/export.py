@@ -162,8 +162,10 @@ def socio_pro_csv(review: Review, suggestion: OrientationSuggestion | None = Non
             "rqth",
             "",
             "",
-            {True: "oui", False: "non"}.get(situation.rqth, ""),
-            {True: "Oui", False: "Non"}.get(situation.rqth, "Non renseigné"),
+            "" if situation.rqth is None else {True: "oui", False: "non"}[situation.rqth],
+            "Non renseigné"
+            if situation.rqth is None
+            else {True: "Oui", False: "Non"}[situation.rqth],
             "",
             "",
         ],

@@ -123,7 +123,9 @@ def list_fallbacks(session: Session, show: str = "todo", limit: int = 200) -> li
                 event=event,
                 channel=channel,
                 intent=intent,
-                assigned_by=emails.get(decision.account_id) if decision else None,
+                assigned_by=emails.get(decision.account_id)
+                if decision and decision.account_id is not None
+                else None,
                 assigned_at=decision.created_at if decision else None,
             )
         )

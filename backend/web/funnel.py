@@ -122,13 +122,13 @@ def compute_funnel(session: Session, since: datetime | None = None) -> Funnel:  
 
     # A run also counts as complete when the store says so (an event may predate the window).
     if runs:
-        for run_id, status, channel in session.execute(
+        for run_id, status, stored_channel in session.execute(
             select(Prediagnostic.id, Prediagnostic.status, Prediagnostic.channel).where(
                 Prediagnostic.id.in_(list(runs))
             )
         ):
             runs[run_id].submitted |= status in ("submitted", "validated")
-            runs[run_id].channel = runs[run_id].channel or channel
+            runs[run_id].channel = runs[run_id].channel or stored_channel
 
     stats: dict[str, QuestionStats] = {}
     durations: dict[str, list[float]] = defaultdict(list)

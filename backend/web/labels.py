@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from backend.core.config import get_settings
@@ -68,6 +69,10 @@ def employment_type_labels() -> dict[str, str]:
     return {str(k): str(v) for k, v in cdb_referential()["employment_type"].items()}
 
 
+@overload
+def local(value: datetime) -> datetime: ...
+@overload
+def local(value: datetime | None) -> datetime | None: ...
 def local(value: datetime | None) -> datetime | None:
     return value.astimezone(ZoneInfo(get_settings().timezone)) if value else None
 

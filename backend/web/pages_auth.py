@@ -180,6 +180,7 @@ def change_password(
     record_event(db, EventKind.staff_password_changed, account_id=account.id, data={})
     db.flush()
     new_session = find_session(db, token)
+    assert new_session is not None  # opened and flushed just above
     flash(new_session, "Votre mot de passe a été changé.")
     response = redirect(HOME[account.role])
     response.set_cookie(

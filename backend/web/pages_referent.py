@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -156,7 +157,8 @@ def mark_handled(
     if kind not in FOLLOW_UPS:
         raise WebError(404, "Introuvable", "Ce type de demande n'existe pas.")
     model, request_kind, event_kind = FOLLOW_UPS[kind]
-    row = db.get(model, row_id)
+    # One of FOLLOW_UPS' models: mypy sees their union as Base, they share these columns.
+    row: Any = db.get(model, row_id)
     if row is None or (request_kind and row.kind != request_kind) or row.beneficiary_id is None:
         raise WebError(404, "Introuvable", "Cette demande n'existe pas.")
     visible_beneficiary(db, row.beneficiary_id, account)

@@ -287,7 +287,8 @@ def review_situation_update(
     beneficiary = visible_beneficiary(session, update.beneficiary_id, account)
     if update.status != SituationUpdateStatus.declared:
         raise HTTPException(status.HTTP_409_CONFLICT, f"already {update.status}")
-    update.status, update.handled_at, update.handled_by_id = body.decision, clock_now(), account.id
+    update.status = SituationUpdateStatus(body.decision)
+    update.handled_at, update.handled_by_id = clock_now(), account.id
     record_event(
         session,
         REVIEW_EVENTS[body.decision],

@@ -142,7 +142,7 @@ def reviewed_view(
             created_at=row.created_at,
             source_message_id=row.source_message_id,
         )
-    return View(q, result)  # type: ignore[arg-type]  # same fields as PrediagnosticAnswer
+    return View(q, result)
 
 
 def age_on(birth_date: date | None, today: date) -> int | None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from backend.models import (
     Account,
     Beneficiary,
+    OrientationDecision,
     OrientationStatus,
     OrientationSuggestion,
     Prediagnostic,
@@ -146,7 +147,7 @@ def decide(
     else:
         raise DecisionError(400, "Acceptez ou refusez la proposition.")
     suggestion.status = OrientationStatus.DECIDE
-    suggestion.decision = decision
+    suggestion.decision = OrientationDecision(decision)
     suggestion.decided_parcours = parcours
     suggestion.motif_refus = motif
     suggestion.comment = comment

@@ -220,7 +220,7 @@ class Engine:
         or a digression for another flow; says what comes next."""
         prediag = self.current()
         if prediag is None or prediag.status != PrediagnosticStatus.in_progress:
-            return Turn("done", [], None, prediag and prediag.id)
+            return Turn("done", [], None, prediag.id if prediag else None)
         state = QuestionnaireState.from_json(prediag.state)
         view = self.view(prediag)
         question = view.next_question(state.cursor)

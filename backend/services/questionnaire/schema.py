@@ -101,7 +101,7 @@ class Question(Strict):
         return next((o for o in self.options if o.key == key), None)
 
     @model_validator(mode="after")
-    def options_match_type(self) -> Questionnaire | Question:
+    def options_match_type(self) -> Question:
         if self.has_options and len(self.options) < 2:
             raise ValueError(f"a '{self.type}' question needs at least two options")
         if not self.has_options and self.options:
