@@ -311,3 +311,28 @@ def test_referent_reads_the_prediagnostic_of_their_structure_only(client, seeded
         "/api/v1/questionnaire/preview", headers=login(client, "coordinateur@demo.fr")
     )
     assert preview.status_code == 200 and preview.json()[0]["key"] == "consentement"
+
+
+def test_the_summary_wording_comes_from_the_questionnaire_file():
+    """A coordinator changes the summary's words in bot/questionnaire.yml; health stays hidden."""
+    from types import SimpleNamespace
+
+    from backend.services.questionnaire.schema import load_questionnaire
+    from backend.services.questionnaire.view import View
+
+    base = load_questionnaire()
+    q = base.model_copy(
+        update={
+            "messages": base.messages.model_copy(
+                update={"summary_freins": "Difficultés: {freins}", "summary_private": "le reste"}
+            )
+        }
+    )
+    answers = {
+        "freins": SimpleNamespace(question_key="freins", value=["transport", "sante"], skipped=False)
+    }
+    text = Engine(None, None, q)._summary_text(View(q, answers))  # type: ignore[arg-type]
+    assert "Difficultés: transport, le reste" in text
+    assert "santé" not in text.lower()
+    default = Engine(None, None, base)._summary_text(View(base, answers))  # type: ignore[arg-type]
+    assert "Freins: transport, autres: à voir avec votre conseiller" in default

@@ -515,14 +515,23 @@ class Engine:
         if projects:
             jobs = ", ".join(p["job_label"] for p in projects)[:40]
             radius = projects[0]["mobility_radius_km"]
-            parts.append(f"Projet: {jobs}" + (f", {radius} km" if radius is not None else ""))
+            words = self.q.messages
+            project = words.summary_project.format(jobs=jobs)
+            if radius is not None:
+                project += ", " + words.summary_radius.format(km=radius)
+            parts.append(project)
+        words = self.q.messages
         freins = [f["short"].lower() for f in freins_from(view) if f["selected"]]
         private = [f for f in freins if f in SENSITIVE_FREINS]
         shown = [f for f in freins if f not in SENSITIVE_FREINS]
         if private:
-            shown.append("autres: à voir avec votre conseiller")
-        parts.append("Freins: " + (", ".join(shown) if shown else "aucun"))
-        return "Résumé: " + ". ".join(parts) + "."
+            shown.append(words.summary_private)
+        parts.append(
+            words.summary_freins.format(
+                freins=", ".join(shown) if shown else words.summary_no_frein
+            )
+        )
+        return words.summary.format(parts=". ".join(parts))
 
 
 # Never written out in an SMS summary (a phone is often shared).

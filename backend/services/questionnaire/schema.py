@@ -142,6 +142,13 @@ class Messages(Strict):
     submitted: str
     already_submitted: str
     refused: str
+    # The one-SMS summary before sending ("Résumé: ... Projet: vendeuse, 15 km. Freins: ...").
+    summary: str = "Résumé: {parts}."
+    summary_project: str = "Projet: {jobs}"
+    summary_radius: str = "{km} km"
+    summary_freins: str = "Freins: {freins}"
+    summary_no_frein: str = "aucun"
+    summary_private: str = "autres: à voir avec votre conseiller"
 
 
 class Questionnaire(Strict):
