@@ -329,7 +329,9 @@ def test_the_summary_wording_comes_from_the_questionnaire_file():
         }
     )
     answers = {
-        "freins": SimpleNamespace(question_key="freins", value=["transport", "sante"], skipped=False)
+        "freins": SimpleNamespace(
+            question_key="freins", value=["transport", "sante"], skipped=False
+        )
     }
     text = Engine(None, None, q)._summary_text(View(q, answers))  # type: ignore[arg-type]
     assert "Difficultés: transport, le reste" in text
