@@ -338,3 +338,25 @@ def test_the_summary_wording_comes_from_the_questionnaire_file():
     assert "santé" not in text.lower()
     default = Engine(None, None, base)._summary_text(View(base, answers))  # type: ignore[arg-type]
     assert "Freins: transport, autres: à voir avec votre conseiller" in default
+
+
+def test_an_answer_said_again_is_taken_even_if_it_read_as_a_digression(db):
+    """A job like 'surveillant de parking' may read as an appointment question: the first time
+    it digresses, but the person who writes the same words again is answering; no loop."""
+    contact = new_contact(db)
+    start(db, contact)
+    result = say(db, contact, "oui")
+    for _ in range(12):  # the first option of every question, until the job is asked
+        if result["question_key"] == "metier":
+            break
+        result = say(db, contact, "1")
+    assert result["question_key"] == "metier"
+    job = "Agent de sécurité, gardien d'immeuble, ou surveillant de parking"
+    first = say(db, contact, job, intent="appointment_question", confidence=0.9)
+    assert first["status"] == "digression"
+    again = say(db, contact, job, intent="appointment_question", confidence=0.9)
+    assert again["status"] == "answered"
+    stored = db.scalar(
+        select(PrediagnosticAnswer.value).where(PrediagnosticAnswer.question_key == "metier")
+    )
+    assert stored == job

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import (
@@ -20,6 +21,8 @@ from backend.models import (
     Consent,
     Contact,
     Identification,
+    Message,
+    MessageDirection,
     Prediagnostic,
     PrediagnosticAnswer,
     PrediagnosticStatus,
@@ -245,6 +248,7 @@ class Engine:
             and parsed.kind == "answer"
             and intent in TEXT_DIGRESSION_INTENTS
             and (confidence or 0) >= TEXT_DIGRESSION_THRESHOLD
+            and not self._said_again(text, message_id)
         ):
             return Turn("digression", [], question.key, prediag.id, intent)
 
@@ -260,6 +264,7 @@ class Engine:
                 )
                 or long_question(text)
             )
+            and not self._said_again(text, message_id)
         ):
             return Turn("digression", [], question.key, prediag.id, intent)
 
@@ -299,6 +304,23 @@ class Engine:
                 "answered", [text_message(self.q.messages.confirm_no)], question.key, prediag.id
             )
         return self._record(prediag, state, question, parsed, text, message_id)
+
+    def _said_again(self, text: str, message_id: int | None) -> bool:
+        """The same words as the person's previous message: they insist it is their answer
+        (a job like "surveillant de parking" read as an appointment question must not loop)."""
+        if message_id is None:
+            return False
+        previous = self.session.scalar(
+            select(Message.text)
+            .where(
+                Message.contact_id == self.contact.id,
+                Message.direction == MessageDirection.inbound,
+                Message.id < message_id,
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        return previous is not None and normalise(previous) == normalise(text)
 
     def accept_guess(
         self, question_key: str, value: list[str], raw: str, message_id: int | None
