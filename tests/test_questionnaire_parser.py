@@ -220,3 +220,48 @@ def test_a_whole_question_is_not_an_answer(text, expected):
     from backend.services.questionnaire.parser import long_question
 
     assert long_question(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        # "none" and a no said first; the other name only in the reason that follows
+        ("droits", "nn aucun des 2, jsuis trop jeune pr le rsa ptdr", ["aucun"]),
+        ("droits", "non aucun, enfin si le rsa", ["rsa"]),  # corrected: the choice
+        ("freins", "non rien, sauf peut etre la voiture", ["transport"]),
+        # a double negation is a yes
+        ("accompagnement", "Volontiers, je ne dirais pas non.", ["oui"]),
+        ("confiance", "Je ne saurais pas vous dire.", ["nsp"]),
+        # an option said plainly beats another of its names denied elsewhere
+        (
+            "impact_sante",
+            "Ça me gêne beaucoup, certains métiers je ne peux plus les faire.",
+            ["fort"],
+        ),
+        # a negation after another subject is not about the option
+        (
+            "situations_famille",
+            "Je m'occupe de ma mère et autre chose mon fils ne va plus au collège",
+            ["aidant", "autre"],
+        ),
+        (
+            "situations_transport",
+            "bus ou trott, le permis jlai pas",
+            ["transports_communs", "velo"],
+        ),
+        ("situations_transport", "permis suspendu. velo", ["non_valide", "velo"]),
+        (
+            "situations_logement",
+            "Je dors chez un ami de mon village, c est pas chez moi",
+            ["tiers"],
+        ),
+        ("situations_famille", "le petit a 2 ans il a pas de creche", ["garde"]),
+        ("capacite", "oui mais pas toute la journee a cause des enfant", ["partiel"]),
+        ("activite", "Oui, l année passé je travaillé maçon à Dakar. Ici pas encore", ["deux_ans"]),
+    ],
+)
+def test_spent_sealed_personas_answers(key, text, expected):
+    """Answers of the personas sealed at stop 19 (writer5/6), now spent and tuned on."""
+    question = Q.question(key)
+    parsed = parse_answer(question, question.options, text)
+    assert (parsed.kind, parsed.value) == ("answer", expected)

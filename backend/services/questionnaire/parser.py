@@ -172,6 +172,7 @@ YES = _phrases(
     "pourquoi pas", "ouais pourquoi pas", "oui pourquoi pas", "affirmatif", "absolument",
     "tout a fait", "bien entendu", "certainement", "bien sur que oui", "of course", "wesh oui",
     "oui volontiers", "avec plaisir", "yes oui", "ca marche", "ca roule", "ca me va",
+    "je dirais pas non", "je ne dirais pas non", "je dis pas non", "je ne dis pas non",
 )  # fmt: skip
 NO = _phrases(
     "non", "nan", "no", "nope", "nop", "non merci", "pas du tout", "nn", "nonn", "non non",
@@ -205,7 +206,9 @@ DONT_KNOW = _phrases(
     "sait pas", "sai pas", "je ne sait pas", "sais plus", "je sais plus", "nsp",
     "je sais pas trop", "je sais pas encore", "sais pas encore", "pas encore decide",
     "je ne sais pas encore", "ca depend", "je sais pas ca depend", "bof je sais pas",
-    "jsp trop", "aucune idee franchement", "on verra",
+    "jsp trop", "aucune idee franchement", "on verra", "je ne saurais pas", "je saurais pas",
+    "je ne saurais pas vous dire", "je saurais pas dire", "je ne saurais dire", "difficile a dire",
+    "dur a dire",
 )  # fmt: skip
 SKIP = _phrases(
     "passer", "passe", "pass", "je passe", "suivant", "suivante", "question suivante",
@@ -510,6 +513,11 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
     # "Pour la RQTH, je n'ai jamais...": a topic named first, then what is said of it.
     clause_start = max([i + 1 for i, w in enumerate(words[:first]) if w == BOUNDARY] or [0])
     topic = any(w in ("pour", "quant") for w in words[clause_start:first])
+    return _denied_after(after, topic, problems)
+
+
+def _denied_after(after: tuple[str, ...], topic: bool, problems: bool) -> bool:
+    """A negation in the words right after an option's name, before the sentence moves on."""
     crossed = 0
     for index, word in enumerate(after):
         if word in NEGATION_STOPS or word in STOPWORDS_AFTER:
@@ -523,10 +531,18 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
             if crossed > 1 or not topic:
                 return False
             continue
+        if word in NEW_SUBJECT:
+            return False  # "autre chose, mon fils ne va plus au college": another subject
         if word in ("n", "ne") and any(
             w in ("pas", "jamais", "plus") for w in after[index + 1 : index + 4]
         ):
             return True
+        if (
+            word in ("ai", "lai")
+            and index < 3
+            and after[index + 1 : index + 2] in (("pas",), ("jamais",), ("plus",))
+        ):
+            return True  # "le permis je l'ai pas", "le permis jlai plus"
         if word == "non" and index == 0:
             return True
         if index == 0 and _bare_negation(word, after[1:]):
@@ -562,6 +578,9 @@ def _bare_negation(word: str, rest: tuple[str, ...]) -> bool:
     return False
 
 
+# After an option's words, a possessive starts another subject: its negation is not about it.
+NEW_SUBJECT = {"mon", "ma", "mes", "son", "sa", "ses"}
+
 ABILITY = {"arrive", "jarrive", "arrives", "parviens", "reussis", "sais", "peux", "sait", "peut"}
 
 # After an option's words, these start something else: its negation is not about the option.
@@ -595,6 +614,8 @@ def option_matches(
                 (not lack and _denied(words, positions, problems))
                 or (problems and _fine_after(words, positions))
             )
+            if phrase.plain == ("non",) and positions[0] and words[positions[0] - 1] == "pas":
+                denied = True  # "je ne dirais pas non"
             if (
                 positions[0] == 0
                 and phrase.rank == 0
@@ -603,7 +624,13 @@ def option_matches(
             ):
                 score += 0.5  # "Autre, je sors d'un foyer": the label said first is the choice
             match = Match(option, score, phrase.rank, positions, fuzzy, denied)
-            if best is None or (match.score, -match.rank) > (best.score, -best.rank):
+            # "Ca me gene beaucoup, certains metiers je ne peux plus": an option said plainly
+            # somewhere is chosen even if another of its names is denied elsewhere.
+            if best is None or (not match.denied, match.score, -match.rank) > (
+                not best.denied,
+                best.score,
+                -best.rank,
+            ):
                 best = match
         if best is None and distinctive:
             best = _by_distinctive_word(option, options, words, tokens, problems)
@@ -789,6 +816,8 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
         pair = [m.option for m in ambiguous[:2]]
         return _between(pair, words)
     kept.sort(key=lambda m: m.positions[0])  # in the order they were said ("d'abord")
+    if multi:
+        kept = _none_said_first(kept, words_of(raw))
     if not multi:
         # "pas de diplome, j'ai arrete en 5eme", "oui mais seulement a temps partiel": a real
         # choice beside a plain yes, no or none is the answer.
@@ -811,6 +840,27 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
     if any(m.fuzzy and m.score < 1.5 for m in kept):
         return Parsed("unclear", reason="guess", options=[o.key for o in chosen])
     return _picked(chosen, multi)
+
+
+CORRECTIONS = {"enfin", "sauf", "si", "part", "juste", "seulement", "que", "mais", "quand"}
+
+
+def _none_said_first(kept: list[Match], words: tuple[str, ...]) -> list[Match]:
+    """'nn aucun des 2, jsuis trop jeune pr le rsa': a no and "none" in the first clause, the
+    other names only in what follows (the reason): none is the answer."""
+    end = words.index(BOUNDARY) if BOUNDARY in words else len(words)
+    none = [m for m in kept if m.option.exclusive and m.positions[-1] < end]
+    rest = [m for m in kept if m not in none]
+    corrected = any(w in CORRECTIONS for w in words[end:])  # "non aucun, enfin si le rsa"
+    if (
+        none
+        and rest
+        and words[0] in NO
+        and not corrected
+        and all(m.positions[0] > end for m in rest)
+    ):
+        return none
+    return kept
 
 
 def _ongoing(raw: str, options: list[Option]) -> Option | None:
@@ -842,7 +892,7 @@ _UNITS = {"an": 1.0, "ans": 1.0, "annee": 1.0, "annees": 1.0, "mois": 1 / 12, "s
 # How long ago, in years, for phrases without a number ("l'an dernier", "il y a longtemps").
 _RELATIVE_TIMES = (
     ("l an dernier", 1.0), ("l annee derniere", 1.0), ("l an passe", 1.0),
-    ("l annee passee", 1.0), ("cette annee", 0.3), ("le mois dernier", 0.1),
+    ("l annee passee", 1.0), ("l annee passe", 1.0), ("cette annee", 0.3), ("le mois dernier", 0.1),
     ("la semaine derniere", 0.02), ("il y a quelques mois", 0.3), ("ya quelques mois", 0.3),
     ("il y a peu", 0.3), ("recemment", 0.3), ("il y a longtemps", 5.0), ("ya longtemps", 5.0),
     ("depuis longtemps", 5.0), ("ca fait longtemps", 5.0), ("des annees", 5.0),
