@@ -46,6 +46,7 @@ from backend.models import (
 )
 from backend.services import queue
 from backend.services.events import EventKind, record_event
+from channels.turns import contact_key
 
 logger = logging.getLogger(__name__)
 
@@ -309,7 +310,7 @@ def erase_person(session: Session, contact: Contact, message_id: int | None = No
             session,
             TRACKER_TASK,
             {"sender_id": str(each.id)},
-            key=f"contact:{each.id}",  # after the turn in progress (channels/pipeline.py)
+            key=contact_key(each.id),  # after the turn in progress (channels/pipeline.py)
         )
     session.flush()
     logger.info(
