@@ -265,3 +265,62 @@ def test_spent_sealed_personas_answers(key, text, expected):
     question = Q.question(key)
     parsed = parse_answer(question, question.options, text)
     assert (parsed.kind, parsed.value) == ("answer", expected)
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        # a self-correction: what follows it is the answer; in a list it replaces or adds
+        ("rayon", "30 km, non plutôt 40, j'ai la voiture", 40),
+        ("niveau", "Bac+2... non attendez, j'ai le bac, mon BTS je ne l'ai pas fini", ["NV4"]),
+        ("impact_argent", "beaucoup... enfin un peu, je m'en sors", ["moyen"]),
+        ("contrats", "CDI uniquement... enfin CDD aussi si c'est long", ["cdi", "cdd"]),
+        (
+            "situations_argent",
+            "Des dettes URSSAF. Et des revenus en chute, non attendez, je dirais très petits "
+            "revenus, juste le RSA",
+            ["dettes", "precaire"],
+        ),
+        # a job that ended this year, said with a month
+        ("activite", "oui mais plus depuis octobre", ["deux_ans"]),
+        ("activite", "oui moi travail batiment jusque mars, maintenant plus", ["deux_ans"]),
+        # an exact word beats a likeness earlier in the sentence ("urgent" ~ "argent")
+        (
+            "priorites",
+            "Pour moi le plus urgent c'est l'argent, puis trouver un emploi, et après la famille",
+            ["argent", "emploi", "famille"],
+        ),
+        # someone else's, asked about
+        ("droits", "Nous avons le RSA. La RQTH c'est mon mari qui l'a, pas moi", ["rsa"]),
+        ("droits", "Le RSA oui. La RQTH c'est quoi exactement ? Non je l'ai pas", ["rsa"]),
+        ("droits", "bof jsp... jcrois aucun des 2, le rsa jsuis trop jeune", ["aucun"]),
+        # hesitation first; not knowing how, in a list of difficulties
+        ("accompagnement", "bof... ouais pk pas", ["oui"]),
+        (
+            "situations_numerique",
+            "jai smartphone mais pas email, et demarche internet pas connais faire",
+            ["smartphone", "email", "demarches"],
+        ),
+        ("freins", "le 3 et le 4, et un peu l'argent aussi", ["transport", "sante", "argent"]),
+        ("situation_actuelle", "aucun de ceux la, je sors de 5 mois d'hopital", ["autre"]),
+        # "A & B" words: both lacks said name "Aucun transport"
+        (
+            "situations_transport",
+            "jai le permis mais plus de voiture. pas de bus ici",
+            ["permis_b", "aucun_transport"],
+        ),
+        ("situations_transport", "le bus et j'ai le permis mais plus de voiture", None),
+    ],
+)
+def test_tuning_personas_writer10_11(key, text, expected):
+    question = Q.question(key)
+    parsed = parse_answer(question, question.options, text)
+    if expected is None:  # only the part that must not be chosen
+        assert "aucun_transport" not in (parsed.value or [])
+    else:
+        assert (parsed.kind, parsed.value) == ("answer", expected)
+
+
+@pytest.mark.parametrize("text", ["je préfère ne pas répondre à ça", "je préfère pas détailler"])
+def test_a_refusal_in_a_sentence_skips(text):
+    assert parse("droits", text).kind == "skip"

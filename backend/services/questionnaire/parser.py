@@ -173,6 +173,7 @@ YES = _phrases(
     "tout a fait", "bien entendu", "certainement", "bien sur que oui", "of course", "wesh oui",
     "oui volontiers", "avec plaisir", "yes oui", "ca marche", "ca roule", "ca me va",
     "je dirais pas non", "je ne dirais pas non", "je dis pas non", "je ne dis pas non",
+    "pk pas", "pq pas", "ouais pk pas", "oui pk pas",
 )  # fmt: skip
 NO = _phrases(
     "non", "nan", "no", "nope", "nop", "non merci", "pas du tout", "nn", "nonn", "non non",
@@ -216,7 +217,14 @@ SKIP = _phrases(
     "je ne veux pas repondre", "je veux pas repondre", "pas envie", "joker",
     "je prefere pas dire", "je prefere ne pas dire", "je prefere pas en parler",
     "je ne prefere pas", "prefere pas", "pas envie de repondre", "ca vous regarde pas",
-    "je prefere garder ca pour moi", "pas envie d en parler",
+    "je prefere garder ca pour moi", "pas envie d en parler", "je prefere pas detailler",
+    "je prefere ne pas detailler", "je prefere ne pas en parler",
+)  # fmt: skip
+# "je prefere ne pas repondre a ca", "je prefere pas repondre pour l'instant": a refusal that
+# starts the message is one, whatever follows.
+SKIP_STARTS = _phrases(
+    "je prefere ne pas", "je prefere pas", "je ne veux pas repondre", "je veux pas repondre",
+    "pas envie de repondre", "pas envie d en parler",
 )  # fmt: skip
 BACK = _phrases(
     "retour", "revenir", "precedent", "precedente", "question precedente", "retour arriere",
@@ -254,6 +262,7 @@ FILLERS = {
     "choisis", "prends", "mets", "pour", "moi", "plus", "a", "au", "km", "kms", "kilometres",
     "kilometre", "environ", "max", "maximum", "jusqu", "ou", "option", "options", "oui",
     "bah", "ben", "euh", "alors", "donc", "voila", "hmm", "heu", "bon", "dirais", "dire",
+    "peu", "abord", "dabord", "apres", "ensuite", "surtout", "enfin",
 }  # fmt: skip
 # Small words that never name an option on their own.
 STOPWORDS = {
@@ -380,7 +389,7 @@ def _build_phrases(option: Option) -> tuple[Phrase, ...]:
     names = [p.strip() for p in option.sms.split(",")]
     if option.label:
         names += [p.strip() for p in re.split(r"[,/]", option.label)]
-    names += list(option.words)
+    names += [w for w in option.words if COMPOUND not in w]
     phrases: list[Phrase] = []
     seen: set[tuple[str, ...]] = set()
     for rank, name in enumerate(names):
@@ -394,6 +403,36 @@ def _build_phrases(option: Option) -> tuple[Phrase, ...]:
                 negative = any(w in NEGATORS for w in candidate)
                 phrases.append(Phrase(stems, candidate, rank if rank < 2 else 10 + rank, negative))
     return tuple(phrases)
+
+
+# "plus de voiture & pas de bus": every part must be said (in any order) to name the option.
+COMPOUND = " & "
+_COMPOUNDS: dict[int, tuple[Option, tuple[tuple[Phrase, ...], ...]]] = {}
+
+
+def option_compounds(option: Option) -> tuple[tuple[Phrase, ...], ...]:
+    cached = _COMPOUNDS.get(id(option))
+    if cached is not None and cached[0] is option:
+        return cached[1]
+    compounds = tuple(
+        tuple(
+            Phrase(tuple(stem(w) for w in plain), plain, 30, any(w in NEGATORS for w in plain))
+            for plain in (plain_words(part) for part in word.split(COMPOUND))
+        )
+        for word in option.words
+        if COMPOUND in word
+    )
+    _COMPOUNDS[id(option)] = (option, compounds)
+    return compounds
+
+
+def _compound_match(option: Option, tokens: tuple[Token, ...]) -> Match | None:
+    for parts in option_compounds(option):
+        found = [_find(part, tokens) for part in parts]
+        if all(f is not None and not f[1] for f in found):
+            positions = tuple(sorted(i for f in found if f is not None for i in f[0]))
+            return Match(option, float(len(positions)), 30, positions, False, False)
+    return None
 
 
 def _other_negations(plain: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -467,28 +506,40 @@ def _find(phrase: Phrase, tokens: tuple[Token, ...]) -> tuple[tuple[int, ...], b
 def _find_words(
     wanted: list[Token], tokens: tuple[Token, ...]
 ) -> tuple[tuple[int, ...], bool] | None:
+    """The first exact occurrence, else the first likeness ("le plus urgent c'est l'argent":
+    "argent", not "urgent")."""
+    guess: tuple[tuple[int, ...], bool] | None = None
     for start in range(len(tokens)):
-        score = _same(tokens[start], wanted[0])
-        if not score:
-            continue
-        positions, fuzzy, cursor = [start], score < 0.9, start
-        for word in wanted[1:]:
-            found = None
-            for index in range(cursor + 1, min(len(tokens), cursor + 4)):
-                if index > cursor + 1 and tokens[index - 1][1] in NEGATORS | {BOUNDARY}:
-                    break  # "j'ai plus de voiture" is not "j'ai une voiture"
-                similarity = _same(tokens[index], word)
-                if similarity:
-                    found = index
-                    fuzzy = fuzzy or similarity < 0.9
-                    break
-            if found is None:
+        found = _found_at(start, wanted, tokens)
+        if found is not None and not found[1]:
+            return found
+        guess = guess or found
+    return guess
+
+
+def _found_at(
+    start: int, wanted: list[Token], tokens: tuple[Token, ...]
+) -> tuple[tuple[int, ...], bool] | None:
+    """The phrase found from ``start``: (positions, fuzzy), or None."""
+    score = _same(tokens[start], wanted[0])
+    if not score:
+        return None
+    positions, fuzzy, cursor = [start], score < 0.9, start
+    for word in wanted[1:]:
+        found = None
+        for index in range(cursor + 1, min(len(tokens), cursor + 4)):
+            if index > cursor + 1 and tokens[index - 1][1] in NEGATORS | {BOUNDARY}:
+                break  # "j'ai plus de voiture" is not "j'ai une voiture"
+            similarity = _same(tokens[index], word)
+            if similarity:
+                found = index
+                fuzzy = fuzzy or similarity < 0.9
                 break
-            positions.append(found)
-            cursor = found
-        else:
-            return tuple(positions), fuzzy
-    return None
+        if found is None:
+            return None
+        positions.append(found)
+        cursor = found
+    return tuple(positions), fuzzy
 
 
 # A negation stops at these: "sans logement et loyer dur" denies only the housing.
@@ -531,8 +582,14 @@ def _denied_after(after: tuple[str, ...], topic: bool, problems: bool) -> bool:
             if crossed > 1 or not topic:
                 return False
             continue
+        if word == "quoi" and after[max(0, index - 2) : index] == ("c", "est"):
+            return True  # "la RQTH c'est quoi ?": asked about, not chosen
         if word in NEW_SUBJECT:
-            return False  # "autre chose, mon fils ne va plus au college": another subject
+            # "la RQTH c'est mon mari qui l'a": someone else's; "autre chose, mon fils ne va plus
+            # au college": another subject, the negation is not about the option.
+            return (
+                after[index - 2 : index] == ("c", "est") and "qui" in after[index + 1 : index + 4]
+            )
         if word in ("n", "ne") and any(
             w in ("pas", "jamais", "plus") for w in after[index + 1 : index + 4]
         ):
@@ -545,6 +602,10 @@ def _denied_after(after: tuple[str, ...], topic: bool, problems: bool) -> bool:
             return True  # "le permis je l'ai pas", "le permis jlai plus"
         if word == "non" and index == 0:
             return True
+        if problems and word in ("pas", "jamais") and after[index + 1 : index + 2] in INABILITY:
+            return (
+                False  # "demarche internet pas connais faire": in a list of difficulties, that one
+            )
         if index == 0 and _bare_negation(word, after[1:]):
             return True  # "je travaille plus depuis l'an dernier", "je bosse pas"
         if problems and _fine(after[index:]):
@@ -580,6 +641,9 @@ def _bare_negation(word: str, rest: tuple[str, ...]) -> bool:
 
 # After an option's words, a possessive starts another subject: its negation is not about it.
 NEW_SUBJECT = {"mon", "ma", "mes", "son", "sa", "ses"}
+
+# "pas connais", "pas capable": not knowing how is the difficulty itself.
+INABILITY = {(w,) for w in ("connais", "sais", "arrive", "comprends", "capable", "peux", "reussis")}
 
 ABILITY = {"arrive", "jarrive", "arrives", "parviens", "reussis", "sais", "peux", "sait", "peut"}
 
@@ -632,6 +696,9 @@ def option_matches(
                 -best.rank,
             ):
                 best = match
+        compound = _compound_match(option, tokens)
+        if compound is not None and (best is None or best.denied or compound.score > best.score):
+            best = compound
         if best is None and distinctive:
             best = _by_distinctive_word(option, options, words, tokens, problems)
         if best is not None:
@@ -712,8 +779,13 @@ def _resolve(
     return kept, ambiguous
 
 
+HESITATIONS = {"bof", "euh", "heu", "hmm", "mmm", "ben", "bah", "beh", "alors", "hum"}
+
+
 def _by_meaning(words: tuple[str, ...], options: list[Option]) -> Option | None:
     """'oui', 'nan', 'jsp' (or a sentence starting with it) for an option that means it."""
+    while len(words) > 1 and words[0] in HESITATIONS | {BOUNDARY}:
+        words = words[1:]  # "bof... ouais pk pas"
     text = " ".join(words)
     if strengthened_no(text):
         return next((o for o in options if o.means == "no"), None)
@@ -846,19 +918,18 @@ CORRECTIONS = {"enfin", "sauf", "si", "part", "juste", "seulement", "que", "mais
 
 
 def _none_said_first(kept: list[Match], words: tuple[str, ...]) -> list[Match]:
-    """'nn aucun des 2, jsuis trop jeune pr le rsa': a no and "none" in the first clause, the
-    other names only in what follows (the reason): none is the answer."""
-    end = words.index(BOUNDARY) if BOUNDARY in words else len(words)
-    none = [m for m in kept if m.option.exclusive and m.positions[-1] < end]
+    """'nn aucun des 2, jsuis trop jeune pr le rsa': "none" in the first clause, the other names
+    only in what follows (the reason): none is the answer, unless corrected ("enfin si...")."""
+    none = [m for m in kept if m.option.exclusive][:1]
+    if not none:
+        return kept
+    after_none = words[none[0].positions[-1] :]
+    end = none[0].positions[-1] + (
+        after_none.index(BOUNDARY) if BOUNDARY in after_none else len(after_none)
+    )
     rest = [m for m in kept if m not in none]
     corrected = any(w in CORRECTIONS for w in words[end:])  # "non aucun, enfin si le rsa"
-    if (
-        none
-        and rest
-        and words[0] in NO
-        and not corrected
-        and all(m.positions[0] > end for m in rest)
-    ):
+    if none and rest and not corrected and all(m.positions[0] > end for m in rest):
         return none
     return kept
 
@@ -901,6 +972,25 @@ _RELATIVE_TIMES = (
 )  # fmt: skip
 
 
+MONTHS = {
+    "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre",
+    "octobre", "novembre", "decembre",
+}  # fmt: skip
+
+
+def _since_month(words: tuple[str, ...]) -> float | None:
+    """'jusqu'en mars', 'fin octobre', 'plus depuis octobre': a job that ended this year."""
+    for index, word in enumerate(words[1:], start=1):
+        if word not in MONTHS:
+            continue
+        before = words[index - 1]
+        if before in ("jusqu", "jusque", "jusquen", "jusqua", "fin", "en"):
+            return 0.5
+        if before == "depuis" and any(w in ("plus", "pas") for w in words[:index]):
+            return 0.5
+    return None
+
+
 def _by_duration(raw: str, options: list[Option]) -> Option | None:
     """'depuis 2019', 'il y a 5 ans', 'ca fait 3 mois', 'l'an dernier': the option for that long
     ago."""
@@ -919,6 +1009,8 @@ def _by_duration(raw: str, options: list[Option]) -> Option | None:
             before = words[max(0, index - 6) : index]  # "il y a un peu plus de 3 ans"
             if any(w in ("depuis", "ya", "y", "fait", "a") for w in before):
                 years = count * _UNITS[words[index + 1]]
+    if years is None:
+        years = _since_month(words)
     if years is None:
         text = " " + " ".join(words) + " "
         years = next((y for phrase, y in _RELATIVE_TIMES if f" {phrase} " in text), None)
@@ -948,8 +1040,43 @@ def _picked(chosen: list[Option], multi: bool) -> Parsed:
 # --- The answer ----------------------------------------------------------------------------------
 
 
+# "30 km, non plutot 40", "Bac+2... non attendez, j'ai le bac", "beaucoup... enfin un peu": the
+# person corrects themself; what follows the last of these is the answer.
+_CORRECTION = re.compile(
+    r"(?:\b(?:non attendez|non attends|attendez|non en fait|en fait non|non plutot|ou plutot|"
+    r"enfin non|je veux dire|non pardon|pardon|je corrige|plutot)\b|(?:\.\.+|[,;.!?…])\s*enfin\b)"
+)
+
+
+def _with_correction(question: Question, options: list[Option], raw: str) -> Parsed | None:
+    """The answer after the last self-correction, or None. In a list, the correction replaces
+    what was said just before it ("des dettes. et des revenus en chute, non attendez, tres
+    petits revenus": debts and small incomes), or adds to it ("CDI... enfin CDD aussi")."""
+    if question.type == "text":
+        return None
+    text = strip_accents(raw).lower().replace("’", "'")
+    found = list(_CORRECTION.finditer(text))
+    tail = text[found[-1].end() :].strip(" ,;.:!?-…") if found else ""
+    if not any(c.isalnum() for c in tail):
+        return None
+    parsed = parse_answer(question, options, tail)
+    if parsed.kind != "answer" or question.type != "multi":
+        return parsed if parsed.kind == "answer" else None
+    head = text[: found[-1].start()]
+    if "aussi" not in tail.split():
+        head = ".".join(re.split(r"[.;!?…]", head.rstrip(" ,;.:!?-…"))[:-1])
+    before = parse_answer(question, options, head) if any(c.isalnum() for c in head) else None
+    if before is None or before.kind != "answer":
+        return parsed
+    chosen = [*before.value, *(k for k in parsed.value if k not in before.value)]
+    return Parsed("answer", value=chosen, options=chosen)
+
+
 def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
     """Parse ``raw`` against ``question`` whose visible options are ``options`` (in order)."""
+    corrected = _with_correction(question, options, raw)
+    if corrected is not None:
+        return corrected
     words = plain_words(raw)
     text = " ".join(words)
     if not text:
@@ -959,7 +1086,8 @@ def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
         if _match_set(plain, phrases) or _match_set(text, phrases):
             return Parsed(kind)
     skippable = question.type not in ("consent", "confirm")
-    if _match_set(plain, SKIP) or _match_set(text, SKIP):
+    refused = any(text.startswith(p + " ") for p in SKIP_STARTS)
+    if _match_set(plain, SKIP) or _match_set(text, SKIP) or refused:
         return Parsed("skip") if skippable else Parsed("unclear", reason=_reason(question))
     dont_know = _match_set(plain, DONT_KNOW) or _match_set(text, DONT_KNOW)
     if not dont_know and any(o.means == "dont_know" for o in options):
