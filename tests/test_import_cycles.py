@@ -154,7 +154,12 @@ def test_no_cycle_between_backend_parts() -> None:
 
 
 # What backend/services may take from channels/: pure helpers, no database, no gateway.
-PURE_CHANNEL_HELPERS = {"channels.gsm7", "channels.identity", "channels.rendering", "channels.turns"}
+PURE_CHANNEL_HELPERS = {
+    "channels.gsm7",
+    "channels.identity",
+    "channels.rendering",
+    "channels.turns",
+}
 
 
 def test_backend_services_use_only_pure_channel_helpers() -> None:
