@@ -6,9 +6,12 @@ scripts/scaled.py: PostgreSQL, Redis, haproxy, two backends, two workers, two Ra
 
 1. **Ack**: webhooks at RATE per second for ACK_SECONDS, open loop, each from a new person:
    acknowledgement latency p50/p95/p99 (what Twilio waits for; it gives up at 15 s).
-2. **Conversations**: CONTACTS people at once, each sending the next message of a short
-   conversation as soon as the previous one is answered, for TURN_SECONDS: end-to-end turn
-   latency (webhook posted -> first reply at the fake Twilio) p50/p95, turns per second.
+2. **Conversations**: CONTACTS known people at once (seeded, each with an appointment), each
+   sending the next message of a realistic conversation as soon as the previous one is
+   answered, for TURN_SECONDS: a greeting, an appointment question, then the pre-diagnostic
+   typed as people type it (CONVERSATION; LOAD_CONVERSATION=dialogue for the earlier
+   four-message loop that never leaves Rasa's dialogue). End-to-end turn latency (webhook
+   posted -> first reply at the fake Twilio) p50/p95, turns per second.
 3. **Rasa's Twilio connector**: the same conversations, same people at once, sent as Twilio
    webhooks to Rasa's own Twilio channel (bench/rasa_twilio.py: rasa.core.channels.twilio with
    its REST calls sent to the same fake Twilio), same model, same Rasa servers: what a Rasa user
@@ -54,7 +57,17 @@ ACK_SECONDS = float(os.environ.get("LOAD_ACK_SECONDS", 5))
 CONTACTS = int(os.environ.get("LOAD_CONTACTS", 20))  # people at once, phase 2
 TURN_SECONDS = float(os.environ.get("LOAD_TURN_SECONDS", 30))
 DRAIN_SECONDS = 240.0
-CONVERSATION = ["Bonjour", "Quand est mon prochain rendez-vous ?", "merci", "aide"]
+# What a person sends, in order: dialogue turns (Rasa runs the dialogue) and questionnaire
+# answers (Rasa parses, the backend's engine answers).
+PREDIAGNOSTIC = [
+    "Bonjour", "c'est quand mon rdv ?", "on m'a dit de remplir le questionnaire", "oui allez y",
+    "oui l'annee derniere comme caissiere", "je cherche du travail", "cap", "jai le rsa",
+    "oui tout de suite", "trouver un emploi", "caissiere ou vendeuse", "15 km maxi", "cdi",
+    "temps plein", "rien de tout ca", "oui ca va je me debrouille", "non merci",
+    "trouver un emploi", "oui c bon", "merci", "aide",
+]  # fmt: skip
+DIALOGUE = ["Bonjour", "Quand est mon prochain rendez-vous ?", "merci", "aide"]
+CONVERSATION = DIALOGUE if os.environ.get("LOAD_CONVERSATION") == "dialogue" else PREDIAGNOSTIC
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -237,6 +250,43 @@ def floor_phase(rasa_url: str) -> list[float]:
     return latencies
 
 
+def seed_people(database_url: str, prefix: str) -> None:
+    """The conversation phase's people: known beneficiaries, each with an appointment."""
+    os.environ["DATABASE_URL"] = database_url
+    reset_caches()
+    from datetime import UTC, datetime, timedelta
+
+    from backend.core.db import session_scope
+    from backend.models import Appointment, Beneficiary, Contact, Structure
+    from backend.seed import seed
+
+    with session_scope() as session:
+        seed(session)
+        structure = session.query(Structure).first()
+        assert structure is not None
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
+        for index in range(CONTACTS):
+            person = Beneficiary(
+                first_name=f"Personne{index}", last_name="Charge", structure_id=structure.id
+            )
+            session.add(person)
+            session.flush()
+            number = f"+336{prefix}{index:07d}"
+            session.add(
+                Contact(beneficiary_id=person.id, channel="sms", address=number, verified=True)
+            )
+            session.add(
+                Appointment(
+                    beneficiary_id=person.id,
+                    structure_id=structure.id,
+                    starts_at=starts,
+                    duration_minutes=45,
+                    mode="office",
+                    with_whom="Claire Martin",
+                )
+            )
+
+
 def accounting(database_url: str, sids: list[str], twilio: FakeTwilio) -> tuple[int, int]:
     """(lost, duplicated) once the queue drained."""
     os.environ["DATABASE_URL"] = database_url
@@ -341,6 +391,7 @@ def run(kind: str) -> dict[str, float]:
         )
         # Let the ack phase's turns drain before measuring conversations.
         accounting(stack.database_url, ack_sids, twilio)
+        seed_people(stack.database_url, "2")
         e2e, turns, elapsed, turn_sids = conversation_phase(stack.backend_url, twilio, "2")
         print(
             f"[{kind}] conversations: {CONTACTS} people, {turns} turns in {elapsed:.0f} s "
