@@ -324,3 +324,56 @@ def test_tuning_personas_writer10_11(key, text, expected):
 @pytest.mark.parametrize("text", ["je préfère ne pas répondre à ça", "je préfère pas détailler"])
 def test_a_refusal_in_a_sentence_skips(text):
     assert parse("droits", text).kind == "skip"
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        ("niveau", "jst le brevet, g lach le cap en 2eme anné", ["C3A"]),
+        ("rayon", "15km... nn 20 en fait", 20),  # a correction after "..."
+        ("impact_argent", "un pe", ["moyen"]),
+        (
+            "situations_argent",
+            "le salaire il est tout petit et j'ai des dettes d'électricité",
+            ["precaire", "dettes"],
+        ),
+        # asked for, not obtained; left
+        (
+            "droits",
+            "le rsa depuis six mois, la rqth j'ai fait la demande mais toujours rien",
+            ["rsa"],
+        ),
+        (
+            "situations_logement",
+            "depuis que jsuis sorti du foyer de l'ase je dors chez un pote sur son canap",
+            ["tiers"],
+        ),
+        # "oui" in another option's label does not compete with what the rest says
+        ("capacite", "Oui, dès demain, mon agenda est désespérément vide.", ["oui"]),
+        (
+            "activite",
+            "non. en France pas travail. en Syrie ingénieur jusqu'à 2020",
+            ["plus_deux_ans"],
+        ),
+        (
+            "situations_transport",
+            "j'ai permis syrien, je prends le bus et tram",
+            ["etranger", "transports_communs"],
+        ),
+        # "les papiers du diplome": the diploma says which papers
+        (
+            "priorites",
+            "d'abord le français, après les papiers du diplôme, après le travail",
+            ["langue", "papiers", "emploi"],
+        ),
+        (
+            "situations_numerique",
+            "ben ca capte pas chez moi, faut aller a la mairie pour internet voila",
+            ["zone_blanche", "loin"],
+        ),
+    ],
+)
+def test_tuning_personas_writer12_13(key, text, expected):
+    question = Q.question(key)
+    parsed = parse_answer(question, question.options, text)
+    assert (parsed.kind, parsed.value) == ("answer", expected)

@@ -556,6 +556,8 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
             break
         if word == "quoi":
             return True  # "c'est quoi la RQTH ?": asked about, not chosen
+        if word in LEFT_OR_ASKED:
+            return True  # "sorti du foyer", "une demande HLM": left it, or not obtained yet
         if word in NEGATORS:
             # "j'arrive pas a gerer mon budget": in a list of difficulties, not being able to do
             # something is that difficulty.
@@ -582,6 +584,8 @@ def _denied_after(after: tuple[str, ...], topic: bool, problems: bool) -> bool:
             if crossed > 1 or not topic:
                 return False
             continue
+        if word in ASKED_AFTER and index <= 4 and not problems:
+            return True  # "la rqth j'ai fait la demande mais toujours rien"
         if word == "quoi" and after[max(0, index - 2) : index] == ("c", "est"):
             return True  # "la RQTH c'est quoi ?": asked about, not chosen
         if word in NEW_SUBJECT:
@@ -638,6 +642,11 @@ def _bare_negation(word: str, rest: tuple[str, ...]) -> bool:
         return following == BOUNDARY or following in _NO_LONGER
     return False
 
+
+# Just before an option: the person left it, or asked for it without having it yet.
+LEFT_OR_ASKED = {"sorti", "sortie", "sortis", "quitte", "demande", "demandee", "attente"}
+# Just after an option, in its clause: asked for, not obtained ("la RQTH j'ai fait la demande").
+ASKED_AFTER = {"demande", "attente"}
 
 # After an option's words, a possessive starts another subject: its negation is not about it.
 NEW_SUBJECT = {"mon", "ma", "mes", "son", "sa", "ses"}
@@ -890,6 +899,17 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
     kept.sort(key=lambda m: m.positions[0])  # in the order they were said ("d'abord")
     if multi:
         kept = _none_said_first(kept, words_of(raw))
+    words_said = words_of(raw)
+    only_yes = [
+        m
+        for m in kept
+        if m.option.means is None and all(words_said[i] in YES | NO for i in m.positions)
+    ]
+    if only_yes and len(only_yes) < len(kept):
+        # "Oui, des demain": "oui" names "Oui, a temps partiel" too; the rest says which.
+        kept = [m for m in kept if m not in only_yes]
+    if multi:
+        kept = _complements_dropped(kept, words_said)
     if not multi:
         # "pas de diplome, j'ai arrete en 5eme", "oui mais seulement a temps partiel": a real
         # choice beside a plain yes, no or none is the answer.
@@ -915,6 +935,22 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
 
 
 CORRECTIONS = {"enfin", "sauf", "si", "part", "juste", "seulement", "que", "mais", "quand"}
+
+
+def _complements_dropped(kept: list[Match], words: tuple[str, ...]) -> list[Match]:
+    """'les papiers du diplome': a name right after another option's name and 'du', 'de', 'des'
+    says which one, it is not chosen on its own."""
+    covered = {i for m in kept for i in m.positions}
+    return [
+        m
+        for m in kept
+        if not (
+            m.positions[0] >= 2
+            and words[m.positions[0] - 1] in ("du", "de", "des", "d")
+            and m.positions[0] - 2 in covered
+            and m.positions[0] - 2 not in m.positions
+        )
+    ]
 
 
 def _none_said_first(kept: list[Match], words: tuple[str, ...]) -> list[Match]:
@@ -955,6 +991,7 @@ def _ongoing(raw: str, options: list[Option]) -> Option | None:
     return None
 
 
+YEAR_BEFORE = {"depuis", "en", "fin", "jusqu", "jusque", "jusquen", "jusqua", "a"}
 _YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")
 _UNITS = {"an": 1.0, "ans": 1.0, "annee": 1.0, "annees": 1.0, "mois": 1 / 12, "semaine": 1 / 52,
           "semaines": 1 / 52}  # fmt: skip
@@ -1001,7 +1038,7 @@ def _by_duration(raw: str, options: list[Option]) -> Option | None:
     years: float | None = None
     for index, word in enumerate(words):
         count = int(word) if word.isdigit() else _number_word(word)
-        if _YEAR.match(word) and index > 0 and words[index - 1] in ("depuis", "en", "fin"):
+        if _YEAR.match(word) and index > 0 and words[index - 1] in YEAR_BEFORE:
             from datetime import date
 
             years = date.today().year - int(word)
@@ -1044,7 +1081,8 @@ def _picked(chosen: list[Option], multi: bool) -> Parsed:
 # person corrects themself; what follows the last of these is the answer.
 _CORRECTION = re.compile(
     r"(?:\b(?:non attendez|non attends|attendez|non en fait|en fait non|non plutot|ou plutot|"
-    r"enfin non|je veux dire|non pardon|pardon|je corrige|plutot)\b|(?:\.\.+|[,;.!?…])\s*enfin\b)"
+    r"enfin non|je veux dire|non pardon|pardon|je corrige|plutot)\b|"
+    r"(?:\.\.+|[,;.!?…])\s*(?:enfin|non|nn|nan)\b(?=\s*\w))"
 )
 
 
