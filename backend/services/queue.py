@@ -87,7 +87,10 @@ def recover_stale(session: Session) -> int:
     return cast(CursorResult[Any], result).rowcount or 0
 
 
-def claim_next(session: Session, worker_id: str, kinds: set[str] | None = None) -> Task | None:
+def claim_next(
+    session: Session, worker_id: str, kinds: set[str] | None = None, key: str | None = None
+) -> Task | None:
+    """The oldest ready task (of one ``key`` if given), claimed for ``worker_id``."""
     now = utcnow()
     older = aliased(Task)
     blocked_by_older = exists().where(
@@ -106,6 +109,8 @@ def claim_next(session: Session, worker_id: str, kinds: set[str] | None = None) 
     )
     if kinds:
         query = query.where(Task.kind.in_(kinds))
+    if key is not None:
+        query = query.where(Task.key == key)
     for task in session.scalars(query).all():
         if task.key and not acquire_lease(session, task.key, worker_id):
             continue
