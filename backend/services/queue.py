@@ -32,9 +32,13 @@ def enqueue(
     run_at: datetime | None = None,
     dedupe_key: str | None = None,
     max_attempts: int = 5,
+    look_first: bool = True,
 ) -> Task | None:
-    """Add a task; with a ``dedupe_key`` already queued, returns None and adds nothing."""
-    if dedupe_key is not None:
+    """Add a task; with a ``dedupe_key`` already queued, returns None and adds nothing.
+
+    ``look_first=False``: the key is most likely new (it names a row created in this
+    transaction): no SELECT first, the unique constraint alone refuses a duplicate."""
+    if dedupe_key is not None and look_first:
         existing = session.scalar(select(Task).where(Task.dedupe_key == dedupe_key))
         if existing is not None:
             return None
