@@ -35,9 +35,11 @@ def create_app() -> FastAPI:
         docs_url="/api/v1/docs",
     )
     configure_channels()  # the channels whose credentials are set
+    # The provider webhooks first: routes are tried in order, and a webhook's acknowledgement
+    # is what Twilio waits for (matching ~50 API routes first cost more than its signature).
+    app.include_router(channels_router)
     app.include_router(health.router)
     app.include_router(api_router)
-    app.include_router(channels_router)
 
     @app.get("/chat", response_class=HTMLResponse, include_in_schema=False)
     def chat(request: Request) -> HTMLResponse:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from backend.services import erasure, invitations, outbox, reminders, retention
-from channels import outbound, pipeline, telegram, waiting
+from channels import outbound, pipeline, telegram, turns, waiting
 from channels.rasa_client import RasaUnavailable
 from channels.registry import get_channel
 
@@ -27,6 +27,16 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
         return function
 
     return register
+
+
+def follow_up_key(kind: str, key: str | None) -> str | None:
+    """Whose ready tasks the worker runs right after a task of this kind, in the same thread:
+    a turn's replies (its notices, its apology) go out at once rather than at the next poll,
+    still claimed and retried by the queue like any send (backend/worker.py)."""
+    contact_id = turns.contact_of_key(key)
+    if kind != pipeline.PROCESS_TASK or contact_id is None:
+        return None
+    return outbox.send_key(contact_id)
 
 
 @handler(pipeline.PROCESS_TASK)

@@ -18,7 +18,7 @@ from backend.core.config import check_production, get_settings
 from backend.core.db import session_scope
 from backend.models import TaskStatus
 from backend.services import queue
-from backend.tasks import HANDLERS, Handler
+from backend.tasks import HANDLERS, Handler, follow_up_key
 from channels.setup import configure_channels
 
 logger = logging.getLogger("worker")
@@ -35,7 +35,7 @@ def run_task(task_id: int, worker_id: str) -> None:
     with session_scope() as session:
         task = session.get(Task, task_id)
         assert task is not None
-        kind, payload = task.kind, dict(task.payload)
+        kind, payload, key = task.kind, dict(task.payload), task.key
     error: str | None = None
     retry_in: float | None = None
     count_attempt = True
@@ -56,6 +56,29 @@ def run_task(task_id: int, worker_id: str) -> None:
             queue.fail(session, task, worker_id, error, retry_in, count_attempt=count_attempt)
             if task.status == TaskStatus.failed:
                 on_final_failure(kind, payload)
+    follow_up = follow_up_key(kind, key)
+    if follow_up is not None:
+        try:
+            run_ready(worker_id, follow_up)
+        except Exception:  # what is left stays queued: another pass sends it
+            logger.exception("tasks of %s after task %s", follow_up, task_id)
+
+
+def run_ready(worker_id: str, key: str, max_tasks: int = 20) -> int:
+    """Run the ready tasks of one key now, in order, in this thread: a turn's replies are sent
+    as soon as they are stored. Each is claimed and finished like any queued task, so exactly
+    once holds: another worker may have claimed it first, and a send that fails is left to the
+    queue's backoff (it then holds the later sends of that key back, keeping their order)."""
+    done = 0
+    while done < max_tasks:
+        with session_scope() as session:
+            task = queue.claim_next(session, worker_id, set(HANDLERS), key=key)
+            task_id = task.id if task else None
+        if task_id is None:
+            break
+        run_task(task_id, worker_id)
+        done += 1
+    return done
 
 
 def on_final_failure(kind: str, payload: dict[str, Any]) -> None:

@@ -52,6 +52,18 @@ def persist_inbound(
 
     Returns (message, created); a provider retry of a known provider id is not stored twice.
     """
+    message, _contact, created = store_inbound(session, inbound, simulated=simulated)
+    if created and commit:
+        session.commit()
+    return message, created
+
+
+def store_inbound(
+    session: Session, inbound: Inbound, *, simulated: bool = False
+) -> tuple[Message, Contact | None, bool]:
+    """``persist_inbound`` without the commit, also returning the contact when the message is
+    new (the caller uses it as is: the session keeps no strong reference to a clean object, a
+    second lookup would be a SELECT)."""
     if inbound.provider_id:
         existing = session.scalar(
             select(Message).where(
@@ -61,9 +73,8 @@ def persist_inbound(
             )
         )
         if existing is not None:
-            return existing, False
-    contact = find_or_create_contact(session, inbound.channel, inbound.address)
-    contact.last_inbound_at = utcnow()
+            return existing, None, False
+    contact = find_or_create_contact(session, inbound.channel, inbound.address, inbound_at=utcnow())
     message = Message(
         contact_id=contact.id,
         direction=MessageDirection.inbound,
@@ -85,19 +96,22 @@ def persist_inbound(
                 Message.provider_id == inbound.provider_id,
             )
         ).one()
-        return duplicate, False
-    if commit:
-        session.commit()
-    return message, True
+        return duplicate, None, False
+    return message, contact, True
 
 
-def enqueue_processing(session: Session, message: Message, *, commit: bool = True) -> None:
+def enqueue_processing(
+    session: Session, message: Message, *, commit: bool = True, new: bool = False
+) -> None:
+    """``new``: the message was stored in this transaction, its task cannot exist yet (no
+    lookup first; the unique dedupe key still refuses a second one)."""
     queue.enqueue(
         session,
         PROCESS_TASK,
         {"message_id": message.id},
         key=contact_key(message.contact_id),
         dedupe_key=f"inbound:{message.id}",
+        look_first=not new,
     )
     if commit:
         session.commit()
@@ -113,10 +127,10 @@ def accept_inbound(inbound: Inbound) -> tuple[int, bool]:
     group); a provider retry of a stored one finds it and queues nothing twice."""
 
     def work(session: Session) -> tuple[int, bool]:
-        message, created = persist_inbound(session, inbound, commit=False)
-        if created:
-            first_delivery(session, message, inbound)
-        enqueue_processing(session, message, commit=False)
+        message, contact, created = store_inbound(session, inbound)
+        if contact is not None:
+            first_delivery(session, message, contact, inbound)
+        enqueue_processing(session, message, commit=False, new=created)
         for task in inbound.follow_ups:
             queue.enqueue(
                 session,
@@ -130,11 +144,9 @@ def accept_inbound(inbound: Inbound) -> tuple[int, bool]:
     return write_grouped(work)
 
 
-def first_delivery(session: Session, message: Message, inbound: Inbound) -> None:
+def first_delivery(session: Session, message: Message, contact: Contact, inbound: Inbound) -> None:
     """Unblock the contact, link them by a deep-link token or their own number, and leave the
     notice saying so for the turn (``payload["notice"]``, see ``gateway_notice``)."""
-    contact = session.get(Contact, message.contact_id)
-    assert contact is not None
     if (
         inbound.unblocks
         and contact.status == ContactStatus.stopped

@@ -8,3 +8,9 @@ PROCESS_TASK = "process_inbound"
 
 def contact_key(contact_id: int) -> str:
     return f"contact:{contact_id}"
+
+
+def contact_of_key(key: str | None) -> int | None:
+    """The contact a task key is about (``contact:12`` -> 12), None for any other key."""
+    prefix, _, rest = (key or "").partition(":")
+    return int(rest) if prefix == "contact" and rest.isdigit() else None

@@ -27,6 +27,7 @@ import httpx
 sys.path.insert(0, os.path.dirname(__file__))
 import contextlib
 
+from priority import TurnPriority, turn_process_nice
 from stack import APP_PYTHON, BOT_BIN, ROOT, Stack, current_model, free_port
 from supervisor import Supervisor
 
@@ -157,7 +158,40 @@ class ScaledStack:
         return self.processes[name]
 
     def supervisor(self, say: Callable[[str], None] = print) -> Supervisor:
-        return Supervisor(spawn=self.respawn, processes=self.processes, say=say)
+        """A restarted turn process gets its lower priority again once it answers."""
+        return Supervisor(
+            spawn=self.respawn,
+            processes=self.processes,
+            say=say,
+            ready=self.ready,
+            on_ready=self.priority(say).lower,
+        )
+
+    def priority(self, say: Callable[[str], None] = print) -> TurnPriority:
+        return TurnPriority(nice=turn_process_nice(self.env()), say=say)
+
+    def health_url(self, name: str) -> str | None:
+        """rasa1, backend2...: their own port, not haproxy's; None for what has no endpoint."""
+        if name == "actions":
+            return f"http://127.0.0.1:{self.actions_port}/health"
+        for kind, path in (("rasa", "status"), ("backend", "healthz")):
+            if name.startswith(kind) and name[len(kind) :].isdigit():
+                port = self._ports[kind][int(name[len(kind) :]) - 1]
+                return f"http://127.0.0.1:{port}/{path}"
+        return None
+
+    def ready(self, name: str) -> bool:
+        url = self.health_url(name)
+        if url is None:
+            return True
+        try:
+            response = httpx.get(url, timeout=2)
+        except httpx.HTTPError:
+            return False
+        # Rasa answers /status before its model is loaded: wait for the model.
+        return response.status_code == 200 and (
+            not name.startswith("rasa") or bool(response.json().get("model_file"))
+        )
 
     def _start_postgres(self) -> None:
         data = self.workdir / "postgres"
@@ -321,24 +355,20 @@ class ScaledStack:
         self._ports = {"rasa": rasa_ports, "backend": backend_ports}
 
     def wait_ready(self, timeout: float = 300) -> None:
-        urls = [f"http://127.0.0.1:{p}/healthz" for p in self._ports["backend"]]
-        urls += [f"http://127.0.0.1:{self.actions_port}/health"]
-        rasa = [f"http://127.0.0.1:{p}/status" for p in self._ports["rasa"]]
-        pending = set(urls + rasa)
+        """Until every process answers; each turn process is then given its lower priority."""
+        priority = self.priority()
+        pending = set(self.processes)
         deadline = time.monotonic() + timeout
         while pending:
             for name, process in self.processes.items():
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited with code {process.returncode}")
-            for url in list(pending):
-                try:
-                    response = httpx.get(url, timeout=2)
-                    if response.status_code == 200 and (
-                        url not in rasa or response.json().get("model_file")
-                    ):
-                        pending.discard(url)
-                except httpx.HTTPError:
-                    pass
+            for name in sorted(pending):
+                if self.ready(name):
+                    pending.discard(name)
+                    priority.lower(name, self.processes[name])
+            if not pending:
+                break
             if time.monotonic() > deadline:
                 raise TimeoutError(f"not ready after {timeout:.0f} s: {', '.join(sorted(pending))}")
             time.sleep(0.5)

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, os.path.dirname(__file__))
+from priority import TurnPriority, turn_process_nice
 from supervisor import Supervisor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,8 +116,39 @@ class Stack:
         return self._spawn(name, self.commands[name])
 
     def supervisor(self, say: Callable[[str], None] = print) -> Supervisor:
-        """Restarts what dies, with backoff (scripts/supervisor.py); run it with ``.run()``."""
-        return Supervisor(spawn=self.respawn, processes=self.processes, say=say)
+        """Restarts what dies, with backoff (scripts/supervisor.py); run it with ``.run()``.
+        A restarted turn process gets its lower priority again once it answers."""
+        return Supervisor(
+            spawn=self.respawn,
+            processes=self.processes,
+            say=say,
+            ready=self.ready,
+            on_ready=self.priority(say).lower,
+        )
+
+    def priority(self, say: Callable[[str], None] = print) -> TurnPriority:
+        return TurnPriority(nice=turn_process_nice(self.env()), say=say)
+
+    def health_urls(self) -> dict[str, str]:
+        return {
+            "backend": f"{self.backend_url}/healthz",
+            "actions": f"{self.actions_url}/health",
+            "rasa": f"{self.rasa_url}/status",
+        }
+
+    def ready(self, name: str) -> bool:
+        """Whether the process answers (the worker has no endpoint: started is ready)."""
+        url = self.health_urls().get(name)
+        if url is None:
+            return True
+        try:
+            response = httpx.get(url, timeout=2)
+        except httpx.HTTPError:
+            return False
+        # Rasa answers /status before its model is loaded: wait for the model.
+        return response.status_code == 200 and (
+            name != "rasa" or bool(response.json().get("model_file"))
+        )
 
     def kill(self, name: str) -> None:
         """SIGKILL one process and its children (fault tests)."""
@@ -162,27 +194,20 @@ class Stack:
             self._spawn("worker", [str(APP_PYTHON), "-m", "backend.worker"])
 
     def wait_ready(self, timeout: float = 180) -> None:
-        checks = {
-            "backend": f"{self.backend_url}/healthz",
-            "actions": f"{self.actions_url}/health",
-            "rasa": f"{self.rasa_url}/status",
-        }
+        """Until every process answers; each turn process is then given its lower priority."""
+        priority = self.priority()
         deadline = time.monotonic() + timeout
-        pending = dict(checks)
+        pending = set(self.processes)
         while pending:
-            for name, url in list(pending.items()):
-                process = self.processes.get(name)
-                if process is not None and process.poll() is not None:
+            for name in sorted(pending):
+                process = self.processes[name]
+                if process.poll() is not None:
                     raise RuntimeError(f"{name} exited with code {process.returncode}")
-                try:
-                    response = httpx.get(url, timeout=2)
-                    # Rasa answers /status before its model is loaded: wait for the model.
-                    if response.status_code == 200 and (
-                        name != "rasa" or response.json().get("model_file")
-                    ):
-                        del pending[name]
-                except httpx.HTTPError:
-                    pass
+                if self.ready(name):
+                    pending.discard(name)
+                    priority.lower(name, process)
+            if not pending:
+                break
             if time.monotonic() > deadline:
                 raise TimeoutError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
             time.sleep(0.5)

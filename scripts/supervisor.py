@@ -27,16 +27,22 @@ class _State:
 
 @dataclass
 class Supervisor:
-    """``spawn(name)`` starts the named process and returns it; ``say`` prints one line."""
+    """``spawn(name)`` starts the named process and returns it; ``say`` prints one line.
+
+    ``on_ready(name, process)`` is called once a restarted process answers ``ready(name)``
+    (scripts/priority.py lowers a turn process's priority then, as at the first start)."""
 
     spawn: Callable[[str], subprocess.Popen]
     processes: dict[str, subprocess.Popen]
     say: Callable[[str], None] = print
+    ready: Callable[[str], bool] = lambda name: True
+    on_ready: Callable[[str, subprocess.Popen], None] | None = None
     first_delay: float = FIRST_DELAY_SECONDS
     max_delay: float = MAX_DELAY_SECONDS
     healthy_after: float = HEALTHY_AFTER_SECONDS
     restarts: dict[str, int] = field(default_factory=dict)
     _states: dict[str, _State] = field(default_factory=dict)
+    _starting: set[str] = field(default_factory=set)  # restarted, not yet ready
 
     def delay(self, crashes: int) -> float:
         return min(self.first_delay * 2 ** (crashes - 1), self.max_delay)
@@ -61,6 +67,19 @@ class Supervisor:
                 self.restarts[name] = self.restarts.get(name, 0) + 1
                 state.restart_at, state.started_at = None, now
                 self.say(f"{name} restarted (restart {self.restarts[name]})")
+                if self.on_ready is not None:
+                    self._starting.add(name)
+        self._notice_ready()
+
+    def _notice_ready(self) -> None:
+        for name in list(self._starting):
+            process = self.processes[name]
+            if process.poll() is not None:
+                self._starting.discard(name)  # died again: the next restart waits again
+            elif self.ready(name):
+                self._starting.discard(name)
+                assert self.on_ready is not None
+                self.on_ready(name, process)
 
     def run(self, stop: threading.Event | None = None, interval: float = 0.5) -> None:
         """Until ``stop`` is set (or forever: Ctrl-C raises KeyboardInterrupt through it)."""

@@ -6,6 +6,7 @@ other's internals: the sending itself is channels/outbound.py's, run by the work
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -41,13 +42,20 @@ def phone_owner(session: Session, number: str) -> Contact | None:
     )
 
 
-def find_or_create_contact(session: Session, channel: str, address: str) -> Contact:
+def find_or_create_contact(
+    session: Session, channel: str, address: str, *, inbound_at: datetime | None = None
+) -> Contact:
     """The contact for this address. A new SMS or WhatsApp number that a beneficiary's phone
     contact already has is linked to that beneficiary; any other new contact stays unlinked
-    (a person pending identification, who never sees appointment details)."""
+    (a person pending identification, who never sees appointment details).
+
+    ``inbound_at``: the person just wrote (``last_inbound_at``), set in the INSERT of a new
+    contact rather than by an UPDATE after it (one statement less per webhook)."""
     query = select(Contact).where(Contact.channel == channel, Contact.address == address)
     contact = session.scalar(query)
     if contact is not None:
+        if inbound_at is not None:
+            contact.last_inbound_at = inbound_at
         return contact
     owner = phone_owner(session, address) if channel in PHONE_CHANNELS else None
     try:
@@ -57,11 +65,15 @@ def find_or_create_contact(session: Session, channel: str, address: str) -> Cont
                 address=address,
                 beneficiary_id=owner.beneficiary_id if owner else None,
                 verified=owner.verified if owner else False,
+                last_inbound_at=inbound_at,
             )
             session.add(contact)
         return contact
     except IntegrityError:  # created meanwhile by a concurrent request
-        return session.scalars(query).one()
+        contact = session.scalars(query).one()
+        if inbound_at is not None:
+            contact.last_inbound_at = inbound_at
+        return contact
 
 
 def queue_outbound(

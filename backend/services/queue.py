@@ -32,9 +32,13 @@ def enqueue(
     run_at: datetime | None = None,
     dedupe_key: str | None = None,
     max_attempts: int = 5,
+    look_first: bool = True,
 ) -> Task | None:
-    """Add a task; with a ``dedupe_key`` already queued, returns None and adds nothing."""
-    if dedupe_key is not None:
+    """Add a task; with a ``dedupe_key`` already queued, returns None and adds nothing.
+
+    ``look_first=False``: the key is most likely new (it names a row created in this
+    transaction): no SELECT first, the unique constraint alone refuses a duplicate."""
+    if dedupe_key is not None and look_first:
         existing = session.scalar(select(Task).where(Task.dedupe_key == dedupe_key))
         if existing is not None:
             return None
@@ -87,7 +91,10 @@ def recover_stale(session: Session) -> int:
     return cast(CursorResult[Any], result).rowcount or 0
 
 
-def claim_next(session: Session, worker_id: str, kinds: set[str] | None = None) -> Task | None:
+def claim_next(
+    session: Session, worker_id: str, kinds: set[str] | None = None, key: str | None = None
+) -> Task | None:
+    """The oldest ready task (of one ``key`` if given), claimed for ``worker_id``."""
     now = utcnow()
     older = aliased(Task)
     blocked_by_older = exists().where(
@@ -106,6 +113,8 @@ def claim_next(session: Session, worker_id: str, kinds: set[str] | None = None) 
     )
     if kinds:
         query = query.where(Task.kind.in_(kinds))
+    if key is not None:
+        query = query.where(Task.key == key)
     for task in session.scalars(query).all():
         if task.key and not acquire_lease(session, task.key, worker_id):
             continue

@@ -162,6 +162,11 @@ def test_rasa_killed_comes_back_and_the_waiting_message_is_answered_once(supervi
             select(Message.status).where(Message.direction == "in").order_by(Message.id)
         ).all()
     assert statuses == ["processed"] * 3
+    # The restarted Rasa runs at TURN_PROCESS_NICE again (once it answered), the backend not.
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, stack.processes["rasa"].pid) == max(ours, 10)
+    assert os.getpriority(os.PRIO_PROCESS, stack.processes["worker"].pid) == max(ours, 10)
+    assert os.getpriority(os.PRIO_PROCESS, stack.processes["backend"].pid) == ours
     print(f"\nrasa outage (kill -> answer): {outage:.1f} s; supervisor: {lines}")
 
 

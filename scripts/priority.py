@@ -1,0 +1,55 @@
+"""Turns run at a lower CPU priority than the web backends.
+
+A webhook's acknowledgement is what Twilio waits for (it gives up after 15 s); a turn can wait
+a little. On a small machine the Rasa servers, the action server and the workers would take the
+CPU from the backends while webhooks arrive, so they are given a niceness of
+TURN_PROCESS_NICE (backend/core/config.py; 0 leaves them alone). It is applied once the
+process answers: a Rasa server loading its model at low priority on a busy machine took
+minutes. The stores (PostgreSQL, Redis) and haproxy keep the normal priority.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+
+DEFAULT_NICE = 10  # backend/core/config.py Settings.turn_process_nice
+TURN_PROCESSES = frozenset({"rasa", "actions", "worker"})
+
+
+def turn_process_nice(environ: dict[str, str] | os._Environ[str] = os.environ) -> int:
+    raw = environ.get("TURN_PROCESS_NICE", "").strip()
+    if not raw:
+        return DEFAULT_NICE
+    value = int(raw)
+    if not 0 <= value <= 19:
+        raise ValueError(f"TURN_PROCESS_NICE must be between 0 and 19, not {value}")
+    return value
+
+
+def is_turn_process(name: str) -> bool:
+    """ "rasa", "rasa2", "worker1"...: the name without its number."""
+    return re.sub(r"\d+$", "", name) in TURN_PROCESSES
+
+
+def niceness(pid: int) -> int:
+    return os.getpriority(os.PRIO_PROCESS, pid)
+
+
+@dataclass
+class TurnPriority:
+    nice: int = DEFAULT_NICE
+    say: Callable[[str], None] = print
+
+    def lower(self, name: str, process: subprocess.Popen) -> None:
+        """Every process of its group (started with start_new_session: the group is its pid)
+        gets the niceness; children started later inherit it."""
+        if not self.nice or not is_turn_process(name) or process.poll() is not None:
+            return
+        try:
+            os.setpriority(os.PRIO_PGRP, process.pid, self.nice)
+        except OSError as exc:  # already lower than asked (an unprivileged user cannot raise)
+            self.say(f"{name}: niceness left as is ({exc.strerror})")
