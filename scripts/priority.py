@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
-DEFAULT_NICE = 10  # backend/core/config.py Settings.turn_process_nice
+DEFAULT_NICE = 0  # backend/core/config.py Settings.turn_process_nice
 TURN_PROCESSES = frozenset({"rasa", "actions", "worker"})
 
 

@@ -59,7 +59,7 @@ def stop_all(processes: dict[str, subprocess.Popen]) -> None:
 def test_names_and_setting():
     assert all(map(is_turn_process, ["rasa", "rasa2", "actions", "worker", "worker1"]))
     assert not any(map(is_turn_process, ["backend", "backend1", "haproxy", "postgres", "redis"]))
-    assert turn_process_nice({}) == 10
+    assert turn_process_nice({}) == 0  # off unless set
     assert turn_process_nice({"TURN_PROCESS_NICE": "0"}) == 0
     with pytest.raises(ValueError):
         turn_process_nice({"TURN_PROCESS_NICE": "20"})
@@ -67,7 +67,12 @@ def test_names_and_setting():
 
 def test_the_stack_lowers_its_turn_processes_once_they_answer(tmp_path):
     loaded = tmp_path / "model-loaded"
-    stack = Stack(backend_port=free_port(), rasa_port=free_port(), actions_port=free_port())
+    stack = Stack(
+        backend_port=free_port(),
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        extra_env={"TURN_PROCESS_NICE": "10"},
+    )
     stack.processes = {
         "rasa": server(stack.rasa_port, gate=loaded),
         "actions": server(stack.actions_port),
@@ -117,7 +122,7 @@ def test_zero_leaves_every_process_alone():
 
 
 def test_the_scaled_stack_lowers_rasa_actions_and_workers_not_the_rest():
-    stack = ScaledStack(actions_port=free_port())
+    stack = ScaledStack(actions_port=free_port(), extra_env={"TURN_PROCESS_NICE": "10"})
     stack._ports = {"rasa": [free_port(), free_port()], "backend": [free_port(), free_port()]}
     stack.processes = {
         "postgres": spawn(SLEEP),

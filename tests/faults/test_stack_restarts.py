@@ -76,6 +76,7 @@ def supervised(tmp_path_factory, twilio) -> Iterator[tuple[object, object]]:
             "TWILIO_API_BASE_URL": twilio.url,
             "RASA_WAIT_NOTICE_SECONDS": str(NOTICE_AFTER),
             "OUTAGE_RETRY_SECONDS": "1",
+            "TURN_PROCESS_NICE": "10",
         },
     )
     stack.start(Path(model))
