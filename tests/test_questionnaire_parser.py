@@ -377,3 +377,63 @@ def test_tuning_personas_writer12_13(key, text, expected):
     question = Q.question(key)
     parsed = parse_answer(question, question.options, text)
     assert (parsed.kind, parsed.value) == ("answer", expected)
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        (
+            "situations_transport",
+            "j ai permis de conduire afghanistan, pas francais. maintenant bus",
+            ["etranger", "transports_communs"],
+        ),
+        (
+            "situations_numerique",
+            "Mon fils m'a offert un ordinateur portable, mais je ne suis pas à "
+            "l'aise avec, et les démarches en ligne me découragent.",
+            ["ordinateur", "pas_a_l_aise", "demarches"],
+        ),
+        ("confiance", "Je ne saurais vous dire.", ["nsp"]),
+        ("contrats", "jmen fou du contrat tant que ca paye", ["tous"]),
+        ("freins", "la petite ya pas de creche, et g plus de caisse", ["famille", "transport"]),
+        (
+            "situations_transport",
+            "jai le permis mais la voiture est morte, je fais tout en velo",
+            ["permis_b", "velo"],
+        ),
+        ("situation_actuelle", "toujours en arret maladie, je cherche pas vraiment", ["autre"]),
+        ("situations_argent", "ya moins de missions en ce moment donc jtouche moins", ["baisse"]),
+        ("activite", "oui jusqu'à l'année dernière j'étais à l'usine pendant 31 ans", ["deux_ans"]),
+        ("temps", "Plein ou partiel, both ok pour moi", ["les_deux"]),
+        ("temps", "plein", ["plein"]),
+        (
+            "niveau",
+            "J'ai un BEP sanitaire, j'avais commencé un bac pro après mais je ne l'ai pas fini",
+            ["NV5"],
+        ),
+        (
+            "contrats",
+            "Un CDI ce serait l'idéal, mais un CDD je ne dis pas non. L'intérim par "
+            "contre avec les enfants c'est trop compliqué",
+            ["cdi", "cdd"],
+        ),
+        ("freins", "L'argent et la paperasse. Rien d'autre.", ["argent", "papiers"]),
+    ],
+)
+def test_spent_personas_writer8_9(key, text, expected):
+    """Answers of the personas sealed at the start of stop 20 (scored once, then tuned on)."""
+    question = Q.question(key)
+    parsed = parse_answer(question, question.options, text)
+    assert (parsed.kind, parsed.value) == ("answer", expected)
+
+
+def test_ranks_said_with_names_are_not_list_numbers():
+    parsed = parse("priorites", "1 papiers 2 travail 3 logement")
+    assert (parsed.kind, parsed.value) == ("answer", ["papiers", "emploi", "logement"])
+
+
+@pytest.mark.parametrize(
+    "text", ["je prefere passer cette question", "Je ne réponds pas à celle-là."]
+)
+def test_more_refusals_skip(text):
+    assert parse("droits", text).kind == "skip"

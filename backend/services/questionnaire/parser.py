@@ -209,7 +209,7 @@ DONT_KNOW = _phrases(
     "je ne sais pas encore", "ca depend", "je sais pas ca depend", "bof je sais pas",
     "jsp trop", "aucune idee franchement", "on verra", "je ne saurais pas", "je saurais pas",
     "je ne saurais pas vous dire", "je saurais pas dire", "je ne saurais dire", "difficile a dire",
-    "dur a dire",
+    "dur a dire", "je ne saurais vous dire", "saurais vous dire",
 )  # fmt: skip
 SKIP = _phrases(
     "passer", "passe", "pass", "je passe", "suivant", "suivante", "question suivante",
@@ -224,6 +224,7 @@ SKIP = _phrases(
 # starts the message is one, whatever follows.
 SKIP_STARTS = _phrases(
     "je prefere ne pas", "je prefere pas", "je ne veux pas repondre", "je veux pas repondre",
+    "je prefere passer", "je ne reponds pas", "je reponds pas", "je ne repondrai pas",
     "pas envie de repondre", "pas envie d en parler",
 )  # fmt: skip
 BACK = _phrases(
@@ -563,10 +564,36 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
             # something is that difficulty.
             return not (problems and at > 0 and words[at - 1] in ABILITY)
     after = words[last + 1 : last + 7]
+    if after[:2] == ("par", "contre"):
+        after = words[last + 3 : last + 11]  # "l'interim par contre, c'est trop complique"
     # "Pour la RQTH, je n'ai jamais...": a topic named first, then what is said of it.
     clause_start = max([i + 1 for i, w in enumerate(words[:first]) if w == BOUNDARY] or [0])
     topic = any(w in ("pour", "quant") for w in words[clause_start:first])
     return _denied_after(after, topic, problems)
+
+
+def _verb_negated(after: tuple[str, ...], index: int) -> bool | None:
+    """'je n'ai jamais fait de demande', 'le permis je l'ai pas' (True); 'je ne dis pas non'
+    (False: a yes); None when the word at ``index`` starts no negation."""
+    word = after[index]
+    if word in ("n", "ne") and any(
+        w in ("pas", "jamais", "plus") for w in after[index + 1 : index + 4]
+    ):
+        return "non" not in after[index + 2 : index + 5]
+    if (
+        word in ("ai", "lai")
+        and index < 3
+        and after[index + 1 : index + 2] in (("pas",), ("jamais",), ("plus",))
+    ):
+        return True
+    return None
+
+
+def _broken_or_refused(after: tuple[str, ...], index: int) -> bool:
+    """'la voiture est morte', 'l'interim c'est trop complique'."""
+    return (after[index] in BROKEN and index <= 3) or tuple(
+        after[index : index + 2]
+    ) in REFUSED_AFTER
 
 
 def _denied_after(after: tuple[str, ...], topic: bool, problems: bool) -> bool:
@@ -575,6 +602,8 @@ def _denied_after(after: tuple[str, ...], topic: bool, problems: bool) -> bool:
     for index, word in enumerate(after):
         if word in NEGATION_STOPS or word in STOPWORDS_AFTER:
             return False
+        if _broken_or_refused(after, index):
+            return True
         if word == BOUNDARY:
             clause = after[index + 1 :]
             clause = clause[: clause.index(BOUNDARY)] if BOUNDARY in clause else clause
@@ -594,16 +623,9 @@ def _denied_after(after: tuple[str, ...], topic: bool, problems: bool) -> bool:
             return (
                 after[index - 2 : index] == ("c", "est") and "qui" in after[index + 1 : index + 4]
             )
-        if word in ("n", "ne") and any(
-            w in ("pas", "jamais", "plus") for w in after[index + 1 : index + 4]
-        ):
-            return True
-        if (
-            word in ("ai", "lai")
-            and index < 3
-            and after[index + 1 : index + 2] in (("pas",), ("jamais",), ("plus",))
-        ):
-            return True  # "le permis je l'ai pas", "le permis jlai plus"
+        negated = _verb_negated(after, index)
+        if negated is not None:
+            return negated
         if word == "non" and index == 0:
             return True
         if problems and word in ("pas", "jamais") and after[index + 1 : index + 2] in INABILITY:
@@ -644,7 +666,14 @@ def _bare_negation(word: str, rest: tuple[str, ...]) -> bool:
 
 
 # Just before an option: the person left it, or asked for it without having it yet.
-LEFT_OR_ASKED = {"sorti", "sortie", "sortis", "quitte", "demande", "demandee", "attente"}
+LEFT_OR_ASKED = {
+    "sorti", "sortie", "sortis", "quitte", "demande", "demandee", "attente", "commence",
+    "commencee",
+}  # fmt: skip
+# Just after an option: it no longer works ("la voiture est morte", "en panne").
+BROKEN = {"morte", "mort", "panne", "cassee", "casse", "hs", "vendue", "vendu", "foutue"}
+# Just after an option, in its clause: refused ("l'interim par contre c'est trop complique").
+REFUSED_AFTER = {("trop", "complique"), ("pas", "possible"), ("hors", "de"), ("pas", "question")}
 # Just after an option, in its clause: asked for, not obtained ("la RQTH j'ai fait la demande").
 ASKED_AFTER = {"demande", "attente"}
 
@@ -823,6 +852,8 @@ def _numbers_and_names(raw: str, options: list[Option]) -> list[Option] | None:
     numbers = [int(w) for w in words if w.isdigit()]
     if not numbers or any(n < 1 or n > len(options) for n in numbers):
         return None
+    if _ranks(words):
+        return None  # "1 papiers 2 travail 3 logement": an order, said with names
     if any(w.isdigit() and i and words[i - 1] in ("des", "les") for i, w in enumerate(words)):
         return None  # "aucun des 2", "tous les 2": not numbers of the list
     rest = " ".join(w for w in words if not w.isdigit())
@@ -843,6 +874,16 @@ def _numbers_and_names(raw: str, options: list[Option]) -> list[Option] | None:
     if any(o.exclusive for o in picked):
         return None
     return list({o.key: o for o in picked}.values())
+
+
+def _ranks(words: tuple[str, ...]) -> bool:
+    """'1 papiers 2 travail 3 logement': 1, 2, 3... each before a word: ranks, not choices."""
+    positions = [i for i, w in enumerate(words) if w.isdigit()]
+    return (
+        len(positions) >= 2
+        and [int(words[i]) for i in positions] == list(range(1, len(positions) + 1))
+        and all(i + 1 < len(words) and not words[i + 1].isdigit() for i in positions)
+    )
 
 
 def _exact(text: str, options: list[Option]) -> Option | None:
@@ -1044,6 +1085,8 @@ def _by_duration(raw: str, options: list[Option]) -> Option | None:
             years = date.today().year - int(word)
         elif count is not None and index + 1 < len(words) and words[index + 1] in _UNITS:
             before = words[max(0, index - 6) : index]  # "il y a un peu plus de 3 ans"
+            if before[-1:] in (("pendant",), ("durant",)):
+                continue  # "pendant 31 ans": how long it lasted, not how long ago
             if any(w in ("depuis", "ya", "y", "fait", "a") for w in before):
                 years = count * _UNITS[words[index + 1]]
     if years is None:
