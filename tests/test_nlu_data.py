@@ -1,9 +1,9 @@
 """Checks on the NLU training data and the sealed test sets (no Rasa needed: app env + pyyaml).
 
 The sealed sets were written apart from the training data; they are never trained on and never
-edited: an overlap is removed from the training data. tests/nlu/sealed3.yml is the test set;
-tests/nlu/sealed.yml and sealed2.yml were evaluated once and are spent (kept for comparison,
-still disjoint).
+edited: an overlap is removed from the training data. tests/nlu/sealed4.yml is the test set;
+tests/nlu/sealed.yml, sealed2.yml and sealed3.yml were evaluated once and are spent (kept for
+comparison, still disjoint).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ SEALED_FILES = {
     "sealed": ROOT / "tests" / "nlu" / "sealed.yml",
     "sealed2": ROOT / "tests" / "nlu" / "sealed2.yml",
     "sealed3": ROOT / "tests" / "nlu" / "sealed3.yml",
+    "sealed4": ROOT / "tests" / "nlu" / "sealed4.yml",
 }
 INTENTS_DOMAIN = ROOT / "bot" / "domain" / "intents.yml"
 
@@ -53,6 +54,7 @@ SEALED_INTENTS = {
     "sealed": SCORED_INTENTS,
     "sealed2": (SCORED_INTENTS | {"withdraw_consent", "ask_my_data"}) - {"confirm_new_number"},
     "sealed3": (SCORED_INTENTS | {"withdraw_consent", "ask_my_data"}) - {"confirm_new_number"},
+    "sealed4": (SCORED_INTENTS | {"withdraw_consent", "ask_my_data"}) - {"confirm_new_number"},
 }
 SITUATION_VALUES = {"emploi", "demenagement", "formation", "sante", "numero", "famille"}
 
