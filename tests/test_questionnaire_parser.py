@@ -418,6 +418,13 @@ def test_tuning_personas_writer12_13(key, text, expected):
             ["cdi", "cdd"],
         ),
         ("freins", "L'argent et la paperasse. Rien d'autre.", ["argent", "papiers"]),
+        # the family member who put the person out is not the difficulty: the housing is
+        (
+            "freins",
+            "le logement surtout, ma mere m a mise dehors et je dors chez une copine. et l argent "
+            "j ai zero revenu",
+            ["logement", "argent"],
+        ),
     ],
 )
 def test_spent_personas_writer8_9(key, text, expected):

@@ -655,6 +655,16 @@ def _fine_after(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
     return any(_fine(after[i:]) for i in range(len(after)))
 
 
+# "ma mere m'a mise dehors": in a list of difficulties, the family member is who acted; the
+# difficulty is the housing.
+PUT_OUT = {"dehors", "vire", "viree", "jete", "jetee", "expulse", "expulsee"}
+
+
+def _acted_after(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
+    after = words[positions[-1] + 1 : positions[-1] + 6]
+    return BOUNDARY not in after[:2] and any(w in PUT_OUT for w in after)
+
+
 def _bare_negation(word: str, rest: tuple[str, ...]) -> bool:
     """A negation typed without its 'ne' right after an option's words ('je travaille pas')."""
     following = rest[0] if rest else BOUNDARY
@@ -714,7 +724,7 @@ def option_matches(
             score = content + 0.25 * (len(phrase.words) - content) - (0.5 if fuzzy else 0)
             denied = not phrase.negative and (
                 (not lack and _denied(words, positions, problems))
-                or (problems and _fine_after(words, positions))
+                or (problems and (_fine_after(words, positions) or _acted_after(words, positions)))
             )
             if phrase.plain == ("non",) and positions[0] and words[positions[0] - 1] == "pas":
                 denied = True  # "je ne dirais pas non"
