@@ -126,9 +126,10 @@ class ScaledStack:
                 "RASA_TRACKER_PASSWORD": "",
                 "REDIS_HOST": "127.0.0.1",
                 "REDIS_PORT": str(self.redis_port),
-                # A turn holds its thread while Rasa works (seconds under load): with 4 threads
-                # per worker, 20 people writing at once queued behind 8 turns (bench/load.py).
-                "WORKER_THREADS": "10",
+                # 4 threads per worker: with 10, 500 new conversations at once kept PostgreSQL
+                # and the CPU busy and the webhook ack p99 went to 0.8-1.2 s; with 4 it was
+                # 0.38 s for the same turns per second (13.6 against 13.2, bench/load.py).
+                "WORKER_THREADS": "4",
             }
         )
         base.update(self.extra_env)
