@@ -937,7 +937,8 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
     positive = [m for m in matches if not m.denied]
     if not multi and any(m.score >= 1 for m in positive):
         positive = [m for m in positive if m.score >= 1]  # a whole name beats a lone word
-    kept, ambiguous = _resolve(positive, words_of(raw))
+    said = words_of(raw)  # with clause boundaries: match positions index these
+    kept, ambiguous = _resolve(positive, said)
     words = plain_words(raw)
     if not kept and not ambiguous:
         meant = _by_meaning(words, options)
@@ -949,18 +950,15 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
         return _between(pair, words)
     kept.sort(key=lambda m: m.positions[0])  # in the order they were said ("d'abord")
     if multi:
-        kept = _none_said_first(kept, words_of(raw))
-    words_said = words_of(raw)
+        kept = _none_said_first(kept, said)
     only_yes = [
-        m
-        for m in kept
-        if m.option.means is None and all(words_said[i] in YES | NO for i in m.positions)
+        m for m in kept if m.option.means is None and all(said[i] in YES | NO for i in m.positions)
     ]
     if only_yes and len(only_yes) < len(kept):
         # "Oui, des demain": "oui" names "Oui, a temps partiel" too; the rest says which.
         kept = [m for m in kept if m not in only_yes]
     if multi:
-        kept = _complements_dropped(kept, words_said)
+        kept = _complements_dropped(kept, said)
     if not multi:
         # "pas de diplome, j'ai arrete en 5eme", "oui mais seulement a temps partiel": a real
         # choice beside a plain yes, no or none is the answer.
@@ -969,7 +967,7 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
             for m in kept
             if m.option.means is None
             and not m.option.exclusive
-            and any(words_of(raw)[i] not in YES | NO for i in m.positions)  # not just "oui"
+            and any(said[i] not in YES | NO for i in m.positions)  # not just "oui"
         ]
         if something:
             kept = something
