@@ -97,6 +97,8 @@ def login(
         return _login_page(
             request, next_url, "Saisissez votre adresse e-mail et votre mot de passe.", 400, email
         )
+    if "\x00" in email or "\x00" in password:  # PostgreSQL refuses it in a query: no 500
+        return _login_page(request, next_url, "Adresse e-mail ou mot de passe incorrect.", 400, "")
     result = attempt_login(db, email, password, client_ip(request))
     if result.wait_seconds:
         return _login_page(

@@ -285,3 +285,28 @@ def test_an_unexpected_error_is_a_json_500_that_leaks_nothing(edge):
     assert response.status_code == 500
     assert response.json() == {"detail": "internal error, it was logged"}
     assert "secret" not in response.text
+
+
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_a_nul_in_the_api_login_is_a_422(edge, no_traceback, field):
+    """Found by the fuzz run on PostgreSQL: the e-mail went into a query and PostgreSQL
+    refused the NUL with a DataError (a 500)."""
+    form = {"username": "referente@demo.fr", "password": "whatever"} | {field: "a\x00b"}
+    response = edge.post("/api/v1/login/access-token", data=form)
+    assert response.status_code == 422, response.text
+    assert "NUL" in response.json()["detail"]
+
+
+def test_a_nul_in_the_login_page_is_refused_politely(edge, no_traceback):
+    from backend.web.auth import LOGIN_CSRF_COOKIE
+    from tests.web.conftest import csrf_of
+
+    page = edge.get("/connexion")
+    edge.cookies.set(LOGIN_CSRF_COOKIE, page.cookies[LOGIN_CSRF_COOKIE])
+    response = edge.post(
+        "/connexion",
+        data={"email": "a\x00@demo.fr", "password": "x", "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 400
+    assert "incorrect" in response.text
