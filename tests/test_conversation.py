@@ -176,3 +176,29 @@ def test_answers_not_understood_reach_the_coordinators_with_their_question(perso
     event = db.scalar(select(Event).where(Event.kind == "nlu_fallback"))
     assert event.data["question_key"] == "activite" and event.data["text"] == "zxqv"
     assert event.data["context"] == "questionnaire"
+
+
+def test_a_plain_answer_needs_no_parse_and_an_unclear_one_one(db):
+    """Rasa's parse is the dearest step of a questionnaire turn: asked only when the decision
+    needs the intent (a message not understood, a question asked back), once."""
+    asked: list[str] = []
+
+    def counting(text: str) -> dict:
+        asked.append(text)
+        return nlu(text)
+
+    person = Person(db)
+    engine = Engine(db, person.contact)
+    engine.start()
+    person.receive(engine.ask().messages)
+    for text in ("oui", "2", "je cherche du travail"):  # consent, activite, situation_actuelle
+        message = person._inbound(text)
+        decision = Router(db, person.contact, message, counting).decide(text, defer_intent=True)
+        store_replies(db, message, render(decision.messages, "sms"))
+        db.commit()
+    assert asked == []
+    for text in ("zxqv", "c'est quand mon rdv ?"):
+        message = person._inbound(text)
+        Router(db, person.contact, message, counting).decide(text, defer_intent=True)
+        db.commit()
+    assert asked == ["zxqv", "c'est quand mon rdv ?"]

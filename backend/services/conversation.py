@@ -254,9 +254,8 @@ class Router:
             # A number answers only the last menu sent, and that was not the question's list:
             # show the question again, whole.
             return Decision(messages=self.engine.ask().messages, reason="number_elsewhere")
-        intent, confidence = self.intent(text)
         turn = self.engine.respond(
-            text, intent=intent, confidence=confidence, message_id=self.message.id
+            text, understand=lambda: self.intent(text), message_id=self.message.id
         )
         if turn.status == "digression":
             return None

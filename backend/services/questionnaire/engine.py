@@ -9,6 +9,7 @@ latest counts), a situation no longer declared gets a new 'removed' row pointing
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -83,6 +84,27 @@ INTENT_THRESHOLD = 0.6
 TEXT_DIGRESSION_THRESHOLD = 0.8  # free-text questions accept anything: be surer before leaving
 QUESTION_DIGRESSION_THRESHOLD = 0.8
 MORE_WORDS = {"0", "autres choix", "autre choix", "plus de choix", "voir plus", "la suite", "suite"}
+
+
+class LazyIntent:
+    """The message's intent, asked for once and only when a decision needs it: most answers
+    are plain answers to the question, and a call to Rasa's parse is the dearest step of a
+    questionnaire turn."""
+
+    def __init__(self, understand: Callable[[], tuple[str | None, float | None]]) -> None:
+        self._understand = understand
+        self._pair: tuple[str | None, float | None] | None = None
+
+    def pair(self) -> tuple[str | None, float | None]:
+        if self._pair is None:
+            self._pair = self._understand()
+        return self._pair
+
+    def name(self) -> str | None:
+        return self.pair()[0]
+
+    def confidence(self) -> float:
+        return self.pair()[1] or 0.0
 
 
 @dataclass
@@ -217,10 +239,14 @@ class Engine:
         *,
         intent: str | None = None,
         confidence: float | None = None,
+        understand: Callable[[], tuple[str | None, float | None]] | None = None,
         message_id: int | None = None,
     ) -> Turn:
         """An answer to the pending question, a keyword (passer, retour, aide, plus tard...),
-        or a digression for another flow; says what comes next."""
+        or a digression for another flow; says what comes next. ``understand``: how to get the
+        intent when the decision needs it (a call to Rasa's parse), instead of ``intent`` and
+        ``confidence``: a plain answer to the question needs none."""
+        nlu = LazyIntent(understand or (lambda: (intent, confidence)))
         prediag = self.current()
         if prediag is None or prediag.status != PrediagnosticStatus.in_progress:
             return Turn("done", [], None, prediag.id if prediag else None)
@@ -229,7 +255,6 @@ class Engine:
         question = view.next_question(state.cursor)
         if question is None:
             return Turn("done", [], None, prediag.id)
-        confident = confidence is not None and confidence >= INTENT_THRESHOLD
         options = view.options(question)
         if normalise(text) in MORE_WORDS:
             shown = self._first_page(question, options, view)
@@ -246,11 +271,11 @@ class Engine:
         if (
             question.type == "text"
             and parsed.kind == "answer"
-            and intent in TEXT_DIGRESSION_INTENTS
-            and (confidence or 0) >= TEXT_DIGRESSION_THRESHOLD
+            and nlu.name() in TEXT_DIGRESSION_INTENTS
+            and nlu.confidence() >= TEXT_DIGRESSION_THRESHOLD
             and not self._said_again(text, message_id)
         ):
-            return Turn("digression", [], question.key, prediag.id, intent)
+            return Turn("digression", [], question.key, prediag.id, nlu.name())
 
         # A question asked back ("c'est quand mon rdv ?") is a digression even when one of its
         # words names an option ("... pour le petit" is not the answer "Famille").
@@ -259,14 +284,14 @@ class Engine:
             and is_question(text)
             and (
                 (
-                    intent in DIGRESSION_INTENTS
-                    and (confidence or 0) >= QUESTION_DIGRESSION_THRESHOLD
+                    nlu.name() in DIGRESSION_INTENTS
+                    and nlu.confidence() >= QUESTION_DIGRESSION_THRESHOLD
                 )
                 or long_question(text)
             )
             and not self._said_again(text, message_id)
         ):
-            return Turn("digression", [], question.key, prediag.id, intent)
+            return Turn("digression", [], question.key, prediag.id, nlu.name())
 
         was_paused, state.paused = state.paused, False
         if was_paused and parsed.kind != "answer":
@@ -274,6 +299,7 @@ class Engine:
             return self.ask("resumed")
 
         if parsed.kind == "unclear":
+            intent, confident = nlu.name(), nlu.confidence() >= INTENT_THRESHOLD
             if intent in DIGRESSION_INTENTS and confident:
                 return Turn("digression", [], question.key, prediag.id, intent)
             if intent == "help" and confident:
@@ -284,9 +310,7 @@ class Engine:
                 parsed = Parsed("resume")
 
         if parsed.kind == "unclear":
-            return self._unclear(
-                prediag, state, question, options, parsed, text, intent, confidence
-            )
+            return self._unclear(prediag, state, question, options, parsed, text, *nlu.pair())
         if parsed.kind == "help":
             return self.ask("help")
         if parsed.kind == "resume":
