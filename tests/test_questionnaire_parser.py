@@ -444,3 +444,53 @@ def test_ranks_said_with_names_are_not_list_numbers():
 )
 def test_more_refusals_skip(text):
     assert parse("droits", text).kind == "skip"
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        # a laptop: "ordinateur portable" covers the smartphone's "portable"
+        (
+            "situations_numerique",
+            "J'ai un ordinateur portable mais je ne suis pas à l'aise, et les démarches en ligne "
+            "me posent problème.",
+            ["ordinateur", "pas_a_l_aise", "demarches"],
+        ),
+        (
+            "situations_argent",
+            "revenus divisés par 3 depuis la fin des indemnités. + un crédit à rembourser",
+            ["baisse", "dettes"],
+        ),
+        ("freins", "PERMIS SUSPENDU, LES DETTES ET MON DIABETE", ["transport", "argent", "sante"]),
+        (
+            "situations_transport",
+            "PERMIS SUSPENDU JUSQUEN SEPTEMBRE. JAI LE PL AUSSI. EN ATTENDANT JE ME DEPLACE EN VELO",
+            ["non_valide", "autres_permis", "velo"],
+        ),
+        # speaking well is not a difficulty, even in a list of them
+        (
+            "situations_langue",
+            "Je parle bien mais écrire c'est difficile, je suis des cours de français à "
+            "l'association",
+            ["ecrire", "fle"],
+        ),
+        ("impact_numerique", "Un peu aussi", ["moyen"]),  # "un peu", not option 1
+        # "pas le transport" opening a clause denies it; "pas de voiture" would be a lack
+        (
+            "freins",
+            "le logement et internet. pas le transport, j'ai le camion",
+            ["logement", "numerique"],
+        ),
+        ("freins", "j'ai pas le permis et le logement", ["transport", "logement"]),
+        (
+            "freins",
+            "C'est surtout la garde de mon petit dernier et puis l'argent",
+            ["famille", "argent"],
+        ),
+    ],
+)
+def test_spent_personas_writer14_15(key, text, expected):
+    """Answers of the personas sealed at the end of stop 20 (scored once, then tuned on)."""
+    question = Q.question(key)
+    parsed = parse_answer(question, question.options, text)
+    assert (parsed.kind, parsed.value) == ("answer", expected)

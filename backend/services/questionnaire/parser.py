@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any, Literal
 
 import snowballstemmer
@@ -317,7 +318,10 @@ def _number_word(token: str) -> int | None:
 def numbers_in(text: str) -> list[int] | None:
     """The numbers of a text made only of numbers and small words ('1 et 3'), else None."""
     numbers: list[int] = []
-    for token in plain_words(text):
+    tokens = plain_words(text)
+    if any(a in ("un", "une") and b == "peu" for a, b in pairwise(tokens)):
+        return None  # "un peu aussi" is an amount, not option 1
+    for token in tokens:
         if token in FILLERS or token == "+":
             continue
         number = _number_word(token)
@@ -363,6 +367,9 @@ class Match:
     positions: tuple[int, ...]
     fuzzy: bool
     denied: bool
+    # Where the option's other names were found, not denied: "ordinateur portable" covers the
+    # "portable" of "J'ai un smartphone" even when the label "J'ai un ordinateur" scored best.
+    spans: tuple[tuple[int, ...], ...] = ()
 
 
 def _phrase_words(text: str) -> tuple[str, ...]:
@@ -650,8 +657,15 @@ def _fine(rest: tuple[str, ...]) -> bool:
     return rest[:2] == ("ca", "va") and "pas" not in rest[2:4]
 
 
+# "je parle bien, mais ecrire c'est dur": in a list of difficulties, that one is not.
+GOOD_AT = {"bien", "couramment", "correctement"}
+_GOOD_AT_ENDS = {BOUNDARY, "mais", "et", "le", "la", "l", "francais", "sauf", "par"}
+
+
 def _fine_after(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
     after = words[positions[-1] + 1 : positions[-1] + 4]
+    if after and after[0] in GOOD_AT and (len(after) == 1 or after[1] in _GOOD_AT_ENDS):
+        return True
     return any(_fine(after[i:]) for i in range(len(after)))
 
 
@@ -713,6 +727,7 @@ def option_matches(
     matches: list[Match] = []
     for option in options:
         best: Match | None = None
+        spans: list[tuple[int, ...]] = []
         for phrase in option_phrases(option):
             if all(w in STOPWORDS for w in phrase.words):
                 continue
@@ -728,6 +743,10 @@ def option_matches(
             )
             if phrase.plain == ("non",) and positions[0] and words[positions[0] - 1] == "pas":
                 denied = True  # "je ne dirais pas non"
+            if lack and not phrase.negative and _not_this(words, positions):
+                denied = True  # "le logement. pas le transport": not a lack, a denial
+            if not denied and not fuzzy:
+                spans.append(positions)
             if (
                 positions[0] == 0
                 and phrase.rank == 0
@@ -750,8 +769,20 @@ def option_matches(
         if best is None and distinctive:
             best = _by_distinctive_word(option, options, words, tokens, problems)
         if best is not None:
+            best.spans = tuple(spans)
             matches.append(best)
     return matches
+
+
+def _not_this(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
+    """'pas le transport' opening a clause denies the option even where a lack names it ('pas
+    de voiture' is a transport difficulty; 'j'ai pas le permis' too: a verb comes first)."""
+    first = positions[0]
+    if first < 2 or words[first - 1] not in ("le", "la", "les", "l"):
+        return False
+    if words[first - 2] not in ("pas", "ni"):
+        return False
+    return first == 2 or words[first - 3] in (BOUNDARY, "et", "mais", "ou", "sauf")
 
 
 def _by_distinctive_word(
@@ -807,6 +838,13 @@ def _resolve(
     for match in matches:
         others = [m for m in matches if m is not match and set(m.positions) & set(match.positions)]
         beaten = False
+        if any(
+            set(match.positions) < set(span)
+            for other in matches
+            if other is not match
+            for span in other.spans
+        ):
+            continue  # "ordinateur portable" covers the smartphone's "portable"
         for other in others:
             if words is not None and _content_at(match, words) < _content_at(other, words):
                 beaten = True  # "j'ai le permis" < "permis marocain": the more precise name
