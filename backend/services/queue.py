@@ -115,26 +115,45 @@ def claim_next(
         query = query.where(Task.kind.in_(kinds))
     if key is not None:
         query = query.where(Task.key == key)
+    if session.get_bind().dialect.name == "postgresql":
+        # Workers polling at once each lock different candidates instead of all racing for
+        # the oldest one (a lease refused, a rollback, the next candidate, for each of them).
+        query = query.with_for_update(skip_locked=True, of=Task)
     for task in session.scalars(query).all():
-        if task.key and not acquire_lease(session, task.key, worker_id):
-            continue
-        claimed = session.execute(
-            update(Task)
-            .where(Task.id == task.id, Task.status == TaskStatus.pending)
-            .values(
-                status=TaskStatus.running,
-                locked_by=worker_id,
-                locked_until=now + timedelta(seconds=LEASE_SECONDS),
-                attempts=Task.attempts + 1,
-            )
-        )
+        expires = now + timedelta(seconds=LEASE_SECONDS)
+        try:
+            # The key's lease and the claim in one transaction: one commit per claim, and the
+            # candidate's row lock held until the task is marked running.
+            with session.begin_nested():
+                if task.key:
+                    session.execute(
+                        delete(KeyLease).where(KeyLease.key == task.key, KeyLease.expires_at < now)
+                    )
+                    session.add(KeyLease(key=task.key, owner=worker_id, expires_at=expires))
+                    session.flush()
+                claimed = session.execute(
+                    update(Task)
+                    .where(Task.id == task.id, Task.status == TaskStatus.pending)
+                    .values(
+                        status=TaskStatus.running,
+                        locked_by=worker_id,
+                        locked_until=expires,
+                        attempts=Task.attempts + 1,
+                    )
+                )
+                if cast(CursorResult[Any], claimed).rowcount != 1:
+                    raise _Taken
+        except (IntegrityError, _Taken):
+            continue  # the key is busy, or another worker claimed the task first
         session.commit()
-        if cast(CursorResult[Any], claimed).rowcount == 1:
-            session.refresh(task)
-            return task
-        if task.key:
-            release_lease(session, task.key, worker_id)
+        session.refresh(task)
+        return task
+    session.commit()
     return None
+
+
+class _Taken(Exception):
+    """Another worker claimed the task between the query and the update."""
 
 
 def complete(session: Session, task: Task, worker_id: str) -> None:
