@@ -365,7 +365,7 @@ def process_inbound(message_id: int) -> list[Rendered]:
         sender_id = str(contact.id)
         channel = message.channel
         while True:
-            logger.warning("message %s: %s", message.id, decision.reason)
+            logger.info("message %s: %s", message.id, decision.reason)
             if decision.opt_out:
                 return apply_opt_out(session, message, contact)
             bot_messages = list(decision.messages)
