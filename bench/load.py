@@ -11,7 +11,8 @@ scripts/scaled.py: PostgreSQL, Redis, haproxy, two backends, two workers, two Ra
    answered, for TURN_SECONDS: a greeting, an appointment question, then the pre-diagnostic
    typed as people type it (CONVERSATION; LOAD_CONVERSATION=dialogue for the earlier
    four-message loop that never leaves Rasa's dialogue). End-to-end turn latency (webhook
-   posted -> first reply at the fake Twilio) p50/p95, turns per second.
+   posted -> first reply at the fake Twilio) p50/p95, turns per second. A person who finished
+   the conversation leaves; the next person takes their phone (PEOPLE_PER_PHONE each).
 3. **Rasa's Twilio connector**: the same conversations, same people at once, sent as Twilio
    webhooks to Rasa's own Twilio channel (bench/rasa_twilio.py: rasa.core.channels.twilio with
    its REST calls sent to the same fake Twilio), same model, same Rasa servers: what a Rasa user
@@ -55,6 +56,9 @@ from tests.support.database import migrate, reset_caches  # noqa: E402
 RATE = int(os.environ.get("LOAD_RATE", 100))  # webhooks per second, phase 1
 ACK_SECONDS = float(os.environ.get("LOAD_ACK_SECONDS", 5))
 CONTACTS = int(os.environ.get("LOAD_CONTACTS", 20))  # people at once, phase 2
+# Each simulated phone goes through several people: one whole conversation each, then the next
+# person (a finished pre-diagnostic is not typed again).
+PEOPLE_PER_PHONE = 4
 TURN_SECONDS = float(os.environ.get("LOAD_TURN_SECONDS", 30))
 DRAIN_SECONDS = 240.0
 # What a person sends, in order: dialogue turns (Rasa runs the dialogue) and questionnaire
@@ -108,8 +112,14 @@ def ack_phase(base_url: str, twilio: FakeTwilio, prefix: str) -> tuple[list[floa
     return latencies, sids
 
 
+def person_number(prefix: str, phone: int, turn: int, contacts: int) -> str:
+    """The person a phone speaks for at this turn: one whole conversation each."""
+    person = phone + contacts * min(turn // len(CONVERSATION), PEOPLE_PER_PHONE - 1)
+    return f"+336{prefix}{person:07d}"
+
+
 def conversation_phase(
-    base_url: str, twilio: FakeTwilio, prefix: str
+    base_url: str, twilio: FakeTwilio, prefix: str, contacts: int = CONTACTS
 ) -> tuple[list[float], int, float, list[str]]:
     """Closed loop: each person sends the next message once the previous one is answered."""
     url = f"{base_url}/channels/twilio/inbound"
@@ -119,10 +129,10 @@ def conversation_phase(
     stop_at = time.monotonic() + TURN_SECONDS
 
     def person(index: int) -> None:
-        number = f"+336{prefix}{index:07d}"
         client = httpx.Client(timeout=15)
         turn = 0
         while time.monotonic() < stop_at:
+            number = person_number(prefix, index, turn, contacts)
             seen = len(twilio.sent_to(number))
             params = twilio.inbound_params(number, CONVERSATION[turn % len(CONVERSATION)])
             posted = time.monotonic()
@@ -146,7 +156,7 @@ def conversation_phase(
         client.close()
 
     started = time.monotonic()
-    threads = [threading.Thread(target=person, args=(i,)) for i in range(CONTACTS)]
+    threads = [threading.Thread(target=person, args=(i,)) for i in range(contacts)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -166,10 +176,10 @@ def rasa_twilio_phase(
     stop_at = time.monotonic() + TURN_SECONDS
 
     def person(index: int) -> None:
-        number = f"+336{prefix}{index:07d}"
         client = httpx.Client(timeout=60)
         turn = 0
         while time.monotonic() < stop_at:
+            number = person_number(prefix, index, turn, CONTACTS)
             seen = len(twilio.sent_to(number))
             params = twilio.inbound_params(number, CONVERSATION[turn % len(CONVERSATION)])
             posted = time.monotonic()
@@ -230,7 +240,7 @@ def floor_phase(rasa_url: str) -> list[float]:
             response = client.post(
                 f"{rasa_url}/webhooks/gateway/webhook",
                 json={
-                    "sender": f"floor-{index}",
+                    "sender": f"floor-{person_number('5', index, turn, CONTACTS)}",
                     "message": CONVERSATION[turn % len(CONVERSATION)],
                     "metadata": {},
                 },
@@ -250,7 +260,7 @@ def floor_phase(rasa_url: str) -> list[float]:
     return latencies
 
 
-def seed_people(database_url: str, prefix: str) -> None:
+def seed_people(database_url: str, prefix: str, contacts: int = CONTACTS) -> None:
     """The conversation phase's people: known beneficiaries, each with an appointment."""
     os.environ["DATABASE_URL"] = database_url
     reset_caches()
@@ -265,7 +275,7 @@ def seed_people(database_url: str, prefix: str) -> None:
         structure = session.query(Structure).first()
         assert structure is not None
         starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
-        for index in range(CONTACTS):
+        for index in range(contacts * PEOPLE_PER_PHONE):
             person = Beneficiary(
                 first_name=f"Personne{index}", last_name="Charge", structure_id=structure.id
             )
