@@ -494,3 +494,42 @@ def test_spent_personas_writer14_15(key, text, expected):
     question = Q.question(key)
     parsed = parse_answer(question, question.options, text)
     assert (parsed.kind, parsed.value) == ("answer", expected)
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        # "le bus passe pas ici": a verb's bare negation after the option denies it
+        (
+            "situations_transport",
+            "pas de voiture, le bus passe pas ici. jai juste un velo. et jai eu le code en juin",
+            ["velo", "code"],
+        ),
+        ("temps", "pas temps plein, juste le matin", ["partiel"]),
+        ("situations_famille", "Je m'occupe de mon époux au quotidien.", ["aidant"]),
+        # "autre chose" beside a real choice is what they look for, not the option "Autre"
+        ("situation_actuelle", "je cherche autre chose, un boulot ou je porte pas", ["recherche"]),
+        (
+            "situations_argent",
+            "jai des dettes (credit de la voiture) et le rsa c'est trop juste pour vivre",
+            ["dettes", "precaire"],
+        ),
+        (
+            "situations_argent",
+            "jai que le rsa et les allocs pour nous 4 et un credit conso a rembourser tous les mois",
+            ["precaire", "dettes"],
+        ),
+        # "Rien" said first; "juste" in a later clause corrects nothing
+        (
+            "freins",
+            "Rien. Je suis en forme, j'ai le permis et le camion. C'est juste le boulot qui manque.",
+            ["rien"],
+        ),
+        ("droits", "non aucun, enfin si le rsa", ["rsa"]),
+    ],
+)
+def test_spent_personas_writer16_17(key, text, expected):
+    """Answers of the personas sealed at the start of stop 21 (scored once, then tuned on)."""
+    question = Q.question(key)
+    parsed = parse_answer(question, question.options, text)
+    assert (parsed.kind, sorted(parsed.value)) == ("answer", sorted(expected))

@@ -639,8 +639,8 @@ def _denied_after(after: tuple[str, ...], topic: bool, problems: bool) -> bool:
             return (
                 False  # "demarche internet pas connais faire": in a list of difficulties, that one
             )
-        if index == 0 and _bare_negation(word, after[1:]):
-            return True  # "je travaille plus depuis l'an dernier", "je bosse pas"
+        if _bare_negation_at(after, index):
+            return True
         if problems and _fine(after[index:]):
             return True
     return False
@@ -677,6 +677,14 @@ PUT_OUT = {"dehors", "vire", "viree", "jete", "jetee", "expulse", "expulsee"}
 def _acted_after(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
     after = words[positions[-1] + 1 : positions[-1] + 6]
     return BOUNDARY not in after[:2] and any(w in PUT_OUT for w in after)
+
+
+def _bare_negation_at(after: tuple[str, ...], index: int) -> bool:
+    """'je travaille plus depuis l'an dernier', 'je bosse pas' right after the option; 'le bus
+    passe pas ici', 'la voiture ca roule plus' after its verb."""
+    if index != 0 and index != 1 and not (index == 2 and after[0] == "ca"):
+        return False
+    return _bare_negation(after[index], after[index + 1 :])
 
 
 def _bare_negation(word: str, rest: tuple[str, ...]) -> bool:
@@ -1009,6 +1017,17 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
         ]
         if something:
             kept = something
+        if len(kept) > 1:
+            # "je cherche autre chose, un boulot...": "autre chose" beside a real choice is
+            # what they look for, not the option "Autre".
+            kept = [
+                m
+                for m in kept
+                if not (
+                    (m.option.other or m.option.key == "autre")
+                    and "chose" in said[m.positions[0] : m.positions[-1] + 2]
+                )
+            ] or kept
         best = sorted(kept, key=lambda m: (-m.score, m.rank))
         if len(best) > 1 and best[0].score == best[1].score and best[0].rank == best[1].rank:
             return _between([best[0].option, best[1].option], words)
@@ -1040,6 +1059,10 @@ def _complements_dropped(kept: list[Match], words: tuple[str, ...]) -> list[Matc
     ]
 
 
+def _clause_start(words: tuple[str, ...], at: int) -> int:
+    return max([i + 1 for i, w in enumerate(words[:at]) if w == BOUNDARY] or [0])
+
+
 def _none_said_first(kept: list[Match], words: tuple[str, ...]) -> list[Match]:
     """'nn aucun des 2, jsuis trop jeune pr le rsa': "none" in the first clause, the other names
     only in what follows (the reason): none is the answer, unless corrected ("enfin si...")."""
@@ -1051,7 +1074,13 @@ def _none_said_first(kept: list[Match], words: tuple[str, ...]) -> list[Match]:
         after_none.index(BOUNDARY) if BOUNDARY in after_none else len(after_none)
     )
     rest = [m for m in kept if m not in none]
-    corrected = any(w in CORRECTIONS for w in words[end:])  # "non aucun, enfin si le rsa"
+    # "non aucun, enfin si le rsa": a correction before another name, in its clause ("Rien. ...
+    # C'est juste le boulot qui manque" corrects nothing).
+    corrected = any(
+        w in CORRECTIONS
+        for m in rest
+        for w in words[_clause_start(words, m.positions[0]) : m.positions[0]]
+    )
     if none and rest and not corrected and all(m.positions[0] > end for m in rest):
         return none
     return kept
