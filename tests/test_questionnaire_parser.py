@@ -526,6 +526,12 @@ def test_spent_personas_writer14_15(key, text, expected):
             ["rien"],
         ),
         ("droits", "non aucun, enfin si le rsa", ["rsa"]),
+        # taken back, with the reason first: the answer follows the reason
+        (
+            "freins",
+            "transport... non en fait c bon jai le bus. famille et argent",
+            ["famille", "argent"],
+        ),
     ],
 )
 def test_spent_personas_writer16_17(key, text, expected):

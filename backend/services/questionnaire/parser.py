@@ -1204,6 +1204,9 @@ _CORRECTION = re.compile(
 )
 
 
+_RETRACTED = re.compile(r"^(?:en fait\s+)?(?:c|c'est|cest|c est|ca|ça)\s+(?:bon|va)\b")
+
+
 def _with_correction(question: Question, options: list[Option], raw: str) -> Parsed | None:
     """The answer after the last self-correction, or None. In a list, the correction replaces
     what was said just before it ("des dettes. et des revenus en chute, non attendez, tres
@@ -1213,6 +1216,11 @@ def _with_correction(question: Question, options: list[Option], raw: str) -> Par
     text = strip_accents(raw).lower().replace("’", "'")
     found = list(_CORRECTION.finditer(text))
     tail = text[found[-1].end() :].strip(" ,;.:!?-…") if found else ""
+    if _RETRACTED.match(tail):
+        # "transport... non en fait c bon jai le bus. famille et argent": the first clause
+        # says why the word before is taken back; the answer follows.
+        tail = re.split(r"[.;!?…]", tail, maxsplit=1)[1] if re.search(r"[.;!?…]", tail) else ""
+        tail = tail.strip(" ,;.:!?-…")
     if not any(c.isalnum() for c in tail):
         return None
     parsed = parse_answer(question, options, tail)
