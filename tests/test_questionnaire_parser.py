@@ -539,3 +539,48 @@ def test_spent_personas_writer16_17(key, text, expected):
     question = Q.question(key)
     parsed = parse_answer(question, question.options, text)
     assert (parsed.kind, sorted(parsed.value)) == ("answer", sorted(expected))
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        # the family named on its own, before "chez mes parents" (the housing's words)
+        (
+            "freins",
+            "la garde des jumeaux, le transport jai pas le permis, et le logement on est serres "
+            "chez mes parents",
+            ["famille", "transport", "logement"],
+        ),
+        (
+            "freins",
+            "mon scoot est en panne jai pas une tune pour le reparer et ya pas de reseau chez moi",
+            ["transport", "argent", "numerique"],
+        ),
+        # "ni ... ni ..." after an ability: every item is a difficulty
+        ("situations_langue", "je sais ni lire ni ecrire mais compter ca va", ["lire", "ecrire"]),
+        ("confiance", "oe", ["oui"]),
+        ("temps", "plein ou pas plein ca me va pareil", ["les_deux"]),
+        (
+            "situations_argent",
+            "0 revenu, et je vais à l'épicerie solidaire toutes les semaines",
+            ["aucune_ressource", "alimentaire"],
+        ),
+        (
+            "situations_famille",
+            "je m'occupe de mon fils handicapé et j'ai des horaires fixes, le taxi le dépose à "
+            "16h30 pile",
+            ["aidant", "horaires"],
+        ),
+        ("activite", "oui en interim, la jsuis en mission jusqua vendredi", ["en_activite"]),
+        (
+            "situations_transport",
+            "jai permis du portugal mais pas voiture, je prend le bus",
+            ["etranger", "transports_communs"],
+        ),
+    ],
+)
+def test_spent_personas_writer18_19(key, text, expected):
+    """Answers of the personas sealed in the middle of stop 21 (scored once, then tuned on)."""
+    question = Q.question(key)
+    parsed = parse_answer(question, question.options, text)
+    assert (parsed.kind, sorted(parsed.value)) == ("answer", sorted(expected))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any, Literal
@@ -52,7 +52,7 @@ SMS_WORDS = {
     "ya": "il y a", "yen": "il y en", "pa": "pas", "pr": "pour", "ds": "dans", "bcp": "beaucoup",
     "tt": "tout", "tjs": "toujours", "mtn": "maintenant", "mnt": "maintenant", "ms": "mais",
     "kan": "quand", "koi": "quoi", "ke": "que", "ki": "qui", "kom": "comme", "cmme": "comme",
-    "moto": "moto", "voitur": "voiture", "nn": "non", "ouai": "ouais", "wi": "oui",
+    "moto": "moto", "voitur": "voiture", "nn": "non", "ouai": "ouais", "wi": "oui", "oe": "ouais",
     "dac": "d accord", "daccord": "d accord", "ok": "ok", "vla": "voila", "tte": "toute",
     "tro": "trop", "bo": "beau", "ptit": "petit", "pti": "petit", "tit": "petit",
     "aps": "pas", "nest": "n est", "cest": "c est", "jen": "j en", "jme": "je me",
@@ -567,9 +567,9 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
         if word in LEFT_OR_ASKED:
             return True  # "sorti du foyer", "une demande HLM": left it, or not obtained yet
         if word in NEGATORS:
-            # "j'arrive pas a gerer mon budget": in a list of difficulties, not being able to do
-            # something is that difficulty.
-            return not (problems and at > 0 and words[at - 1] in ABILITY)
+            # "j'arrive pas a gerer mon budget", "je sais ni lire ni ecrire": in a list of
+            # difficulties, not being able to do something is that difficulty.
+            return not (problems and _unable(words, at))
     after = words[last + 1 : last + 7]
     if after[:2] == ("par", "contre"):
         after = words[last + 3 : last + 11]  # "l'interim par contre, c'est trop complique"
@@ -577,6 +577,21 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
     clause_start = max([i + 1 for i, w in enumerate(words[:first]) if w == BOUNDARY] or [0])
     topic = any(w in ("pour", "quant") for w in words[clause_start:first])
     return _denied_after(after, topic, problems)
+
+
+def _unable(words: tuple[str, ...], at: int) -> bool:
+    """The negation at ``at`` follows an ability ('pas' in 'j'arrive pas'), or is a 'ni' of a
+    chain that does ('ni ecrire' in 'je sais ni lire ni ecrire')."""
+    if at > 0 and words[at - 1] in ABILITY:
+        return True
+    if words[at] != "ni":
+        return False
+    for back in range(at - 1, max(0, at - 6) - 1, -1):
+        if words[back] == BOUNDARY:
+            return False
+        if words[back] == "ni":
+            return back > 0 and words[back - 1] in ABILITY
+    return False
 
 
 def _verb_negated(after: tuple[str, ...], index: int) -> bool | None:
@@ -703,7 +718,7 @@ LEFT_OR_ASKED = {
     "commencee",
 }  # fmt: skip
 # Just after an option: it no longer works ("la voiture est morte", "en panne").
-BROKEN = {"morte", "mort", "panne", "cassee", "casse", "hs", "vendue", "vendu", "foutue"}
+BROKEN = {"morte", "mort", "panne", "cassee", "casse", "hs", "vendue", "vendu", "foutue", "rade"}
 # Just after an option, in its clause: refused ("l'interim par contre c'est trop complique").
 REFUSED_AFTER = {("trop", "complique"), ("pas", "possible"), ("hors", "de"), ("pas", "question")}
 # Just after an option, in its clause: asked for, not obtained ("la RQTH j'ai fait la demande").
@@ -852,7 +867,10 @@ def _resolve(
             if other is not match
             for span in other.spans
         ):
-            continue  # "ordinateur portable" covers the smartphone's "portable"
+            # "ordinateur portable" covers the smartphone's "portable"
+            if elsewhere := _span_elsewhere(match, matches):
+                kept.append(replace(match, positions=elsewhere, score=1.0))
+            continue
         for other in others:
             if words is not None and _content_at(match, words) < _content_at(other, words):
                 beaten = True  # "j'ai le permis" < "permis marocain": the more precise name
@@ -870,7 +888,20 @@ def _resolve(
                 beaten = True
         if not beaten:
             kept.append(match)
+        elif match not in ambiguous and (elsewhere := _span_elsewhere(match, matches)):
+            # "la garde des jumeaux ... chez mes parents": "mes parents" belongs to the
+            # housing, but the family was named on its own before ("garde").
+            kept.append(replace(match, positions=elsewhere, score=1.0))
     return kept, ambiguous
+
+
+def _span_elsewhere(match: Match, matches: list[Match]) -> tuple[int, ...] | None:
+    """Another place the option was named, claimed by no other option."""
+    taken = {i for m in matches if m is not match for span in (m.positions, *m.spans) for i in span}
+    for span in match.spans:
+        if not set(span) & taken:
+            return span
+    return None
 
 
 HESITATIONS = {"bof", "euh", "heu", "hmm", "mmm", "ben", "bah", "beh", "alors", "hum"}
