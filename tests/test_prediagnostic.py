@@ -360,3 +360,20 @@ def test_an_answer_said_again_is_taken_even_if_it_read_as_a_digression(db):
         select(PrediagnosticAnswer.value).where(PrediagnosticAnswer.question_key == "metier")
     )
     assert stored == job
+
+
+def test_a_question_asked_back_then_answered_is_an_answer(db):
+    """'un professionnel c est qui ? bon je ne sais pas encore': a plain answer after the
+    question stands (a persona looped on the main menu the help digression showed instead)."""
+    contact = new_contact(db)
+    start(db, contact)
+    # A reason after the question is not the answer "Non".
+    reason = say(db, contact, "c qd mon rdv dja? jpe pa le mardi", "ask_next_appointment", 0.95)
+    assert reason["status"] == "digression"
+    result = say(db, contact, "c'est quoi ce questionnaire ? oui allez y", "help", 0.9)
+    assert result["status"] == "answered"
+    # A topic word after the question is not an answer: "... je travaille" stays a digression
+    # (as "... je dois savoir pour le petit" is not the answer "Famille").
+    asked = say(db, contact, "c quand mon rdv ? je travaille", "ask_next_appointment", 0.95)
+    assert asked["status"] == "digression"
+    assert db.scalars(select(PrediagnosticAnswer.question_key)).all() == ["consentement"]

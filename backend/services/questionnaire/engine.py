@@ -282,6 +282,7 @@ class Engine:
         if (
             parsed.kind == "answer"
             and is_question(text)
+            and not self._answered_after(question, options, text)
             and (
                 (
                     nlu.name() in DIGRESSION_INTENTS
@@ -328,6 +329,24 @@ class Engine:
                 "answered", [text_message(self.q.messages.confirm_no)], question.key, prediag.id
             )
         return self._record(prediag, state, question, parsed, text, message_id)
+
+    def _answered_after(self, question: Question, options: list[Option], text: str) -> bool:
+        """'un professionnel c est qui ? bon je ne sais pas encore': the question asked back is
+        followed by a plain answer of its own; that answer stands."""
+        tail = text.rsplit("?", 1)[1] if "?" in text else ""
+        if not question.has_options or sum(c.isalpha() for c in tail) < 2:
+            return False
+        parsed = parse_answer(question, options, tail)
+        if parsed.kind != "answer":
+            return False
+        # Only "I don't know", or a bare yes or no: a topic word after a question ("... je dois
+        # savoir pour le petit") is not the answer "Famille", and a reason ("... jpe pa le
+        # mardi") is not the answer "Non".
+        meaning = {o.key: o.means for o in options}
+        means = {meaning.get(k) for k in parsed.value or [None]}
+        if means == {"dont_know"}:
+            return True
+        return means <= {"yes", "no"} and None not in means and len(tail.split()) <= 3
 
     def _said_again(self, text: str, message_id: int | None) -> bool:
         """The same words as the person's previous message: they insist it is their answer
