@@ -163,8 +163,7 @@ def test_confirmation_replies(text, expected):
     ],
 )
 def test_sentences_people_write(key, text, expected):
-    question = Q.question(key)
-    parsed = parse_answer(question, question.options, text)
+    parsed = parse(key, text)
     assert (parsed.kind, parsed.value) == ("answer", expected)
 
 
@@ -194,8 +193,7 @@ def test_a_difficulty_said_fine_is_not_chosen():
     ],
 )
 def test_mixed_answers(key, text, expected):
-    question = Q.question(key)
-    parsed = parse_answer(question, question.options, text)
+    parsed = parse(key, text)
     assert (parsed.kind, parsed.value) == ("answer", expected)
 
 
@@ -262,8 +260,7 @@ def test_a_whole_question_is_not_an_answer(text, expected):
 )
 def test_spent_sealed_personas_answers(key, text, expected):
     """Answers of the personas sealed at stop 19 (writer5/6), now spent and tuned on."""
-    question = Q.question(key)
-    parsed = parse_answer(question, question.options, text)
+    parsed = parse(key, text)
     assert (parsed.kind, parsed.value) == ("answer", expected)
 
 
@@ -313,8 +310,7 @@ def test_spent_sealed_personas_answers(key, text, expected):
     ],
 )
 def test_tuning_personas_writer10_11(key, text, expected):
-    question = Q.question(key)
-    parsed = parse_answer(question, question.options, text)
+    parsed = parse(key, text)
     if expected is None:  # only the part that must not be chosen
         assert "aucun_transport" not in (parsed.value or [])
     else:
@@ -374,8 +370,7 @@ def test_a_refusal_in_a_sentence_skips(text):
     ],
 )
 def test_tuning_personas_writer12_13(key, text, expected):
-    question = Q.question(key)
-    parsed = parse_answer(question, question.options, text)
+    parsed = parse(key, text)
     assert (parsed.kind, parsed.value) == ("answer", expected)
 
 
@@ -429,8 +424,7 @@ def test_tuning_personas_writer12_13(key, text, expected):
 )
 def test_spent_personas_writer8_9(key, text, expected):
     """Answers of the personas sealed at the start of stop 20 (scored once, then tuned on)."""
-    question = Q.question(key)
-    parsed = parse_answer(question, question.options, text)
+    parsed = parse(key, text)
     assert (parsed.kind, parsed.value) == ("answer", expected)
 
 
@@ -491,8 +485,7 @@ def test_more_refusals_skip(text):
 )
 def test_spent_personas_writer14_15(key, text, expected):
     """Answers of the personas sealed at the end of stop 20 (scored once, then tuned on)."""
-    question = Q.question(key)
-    parsed = parse_answer(question, question.options, text)
+    parsed = parse(key, text)
     assert (parsed.kind, parsed.value) == ("answer", expected)
 
 
@@ -536,8 +529,7 @@ def test_spent_personas_writer14_15(key, text, expected):
 )
 def test_spent_personas_writer16_17(key, text, expected):
     """Answers of the personas sealed at the start of stop 21 (scored once, then tuned on)."""
-    question = Q.question(key)
-    parsed = parse_answer(question, question.options, text)
+    parsed = parse(key, text)
     assert (parsed.kind, sorted(parsed.value)) == ("answer", sorted(expected))
 
 
@@ -581,6 +573,5 @@ def test_spent_personas_writer16_17(key, text, expected):
 )
 def test_spent_personas_writer18_19(key, text, expected):
     """Answers of the personas sealed in the middle of stop 21 (scored once, then tuned on)."""
-    question = Q.question(key)
-    parsed = parse_answer(question, question.options, text)
+    parsed = parse(key, text)
     assert (parsed.kind, sorted(parsed.value)) == ("answer", sorted(expected))

@@ -62,12 +62,19 @@ def enqueue(
         return None
 
 
+def _take_lease(session: Session, key: str, owner: str, now: datetime, expires: datetime) -> None:
+    """Insert the key's lease, an expired one cleared first; raises IntegrityError when another
+    owner holds it. No commit: the caller's savepoint decides."""
+    session.execute(delete(KeyLease).where(KeyLease.key == key, KeyLease.expires_at < now))
+    session.add(KeyLease(key=key, owner=owner, expires_at=expires))
+    session.flush()
+
+
 def acquire_lease(session: Session, key: str, owner: str, seconds: int = LEASE_SECONDS) -> bool:
     now = utcnow()
-    session.execute(delete(KeyLease).where(KeyLease.key == key, KeyLease.expires_at < now))
     try:
         with session.begin_nested():
-            session.add(KeyLease(key=key, owner=owner, expires_at=now + timedelta(seconds=seconds)))
+            _take_lease(session, key, owner, now, now + timedelta(seconds=seconds))
         session.commit()
         return True
     except IntegrityError:
@@ -126,11 +133,7 @@ def claim_next(
             # candidate's row lock held until the task is marked running.
             with session.begin_nested():
                 if task.key:
-                    session.execute(
-                        delete(KeyLease).where(KeyLease.key == task.key, KeyLease.expires_at < now)
-                    )
-                    session.add(KeyLease(key=task.key, owner=worker_id, expires_at=expires))
-                    session.flush()
+                    _take_lease(session, task.key, worker_id, now, expires)
                 claimed = session.execute(
                     update(Task)
                     .where(Task.id == task.id, Task.status == TaskStatus.pending)

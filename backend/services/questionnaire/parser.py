@@ -574,8 +574,7 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
     if after[:2] == ("par", "contre"):
         after = words[last + 3 : last + 11]  # "l'interim par contre, c'est trop complique"
     # "Pour la RQTH, je n'ai jamais...": a topic named first, then what is said of it.
-    clause_start = max([i + 1 for i, w in enumerate(words[:first]) if w == BOUNDARY] or [0])
-    topic = any(w in ("pour", "quant") for w in words[clause_start:first])
+    topic = any(w in ("pour", "quant") for w in words[_clause_start(words, first) : first])
     return _denied_after(after, topic, problems)
 
 
@@ -868,8 +867,8 @@ def _resolve(
             for span in other.spans
         ):
             # "ordinateur portable" covers the smartphone's "portable"
-            if elsewhere := _span_elsewhere(match, matches):
-                kept.append(replace(match, positions=elsewhere, score=1.0))
+            if moved := _named_elsewhere(match, matches):
+                kept.append(moved)
             continue
         for other in others:
             if words is not None and _content_at(match, words) < _content_at(other, words):
@@ -888,19 +887,19 @@ def _resolve(
                 beaten = True
         if not beaten:
             kept.append(match)
-        elif match not in ambiguous and (elsewhere := _span_elsewhere(match, matches)):
+        elif match not in ambiguous and (moved := _named_elsewhere(match, matches)):
             # "la garde des jumeaux ... chez mes parents": "mes parents" belongs to the
             # housing, but the family was named on its own before ("garde").
-            kept.append(replace(match, positions=elsewhere, score=1.0))
+            kept.append(moved)
     return kept, ambiguous
 
 
-def _span_elsewhere(match: Match, matches: list[Match]) -> tuple[int, ...] | None:
-    """Another place the option was named, claimed by no other option."""
+def _named_elsewhere(match: Match, matches: list[Match]) -> Match | None:
+    """The match moved to another place its option was named, claimed by no other option."""
     taken = {i for m in matches if m is not match for span in (m.positions, *m.spans) for i in span}
     for span in match.spans:
         if not set(span) & taken:
-            return span
+            return replace(match, positions=span, score=1.0)
     return None
 
 
