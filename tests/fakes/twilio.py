@@ -53,6 +53,8 @@ class FakeTwilio:
         self.lock = threading.Lock()
         self.messages: list[dict[str, Any]] = []  # every accepted message, in order
         self.attempts = 0  # every create call, accepted or not
+        # (wall, monotonic) time of each create call: retry tests measure the gaps on both clocks
+        self.attempt_times: list[tuple[float, float]] = []
         self.opted_out: set[str] = set()  # E.164 numbers that texted STOP to Twilio
         self._failures: deque[tuple[int, int, str]] = deque()
         self._holds: deque[float] = deque()  # accept, then answer only after this many seconds
@@ -93,6 +95,7 @@ class FakeTwilio:
         with self.lock:
             self.messages.clear()
             self.attempts = 0
+            self.attempt_times.clear()
             self.opted_out.clear()
             self._failures.clear()
             self._holds.clear()
@@ -138,6 +141,7 @@ class FakeTwilio:
         form = {k: str(v) for k, v in (await request.form()).items()}
         with self.lock:
             self.attempts += 1
+            self.attempt_times.append((time.time(), time.monotonic()))
             failure = self._failures.popleft() if self._failures else None
         to, sender = form.get("To", ""), form.get("From", "")
         if not to:
