@@ -397,9 +397,8 @@ def process_inbound(message_id: int) -> list[Rendered]:
                 bot_messages += router.show_question()
             elif item.get("text") or item.get("buttons"):
                 bot_messages.append(item)
-        has_menu = any(m.get("buttons") for m in bot_messages)
-        if resume and not rasa.active_loop and not has_menu:
-            bot_messages += router.resume_messages()  # the pending question, on its own
+        if resume and not rasa.active_loop:
+            bot_messages = router.after_digression(bot_messages)
         replies = render(_with_notice(notice, bot_messages), channel)
         store_replies(session, message, replies, flow=rasa.active_loop)
         message.status = MessageStatus.processed

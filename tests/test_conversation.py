@@ -202,3 +202,23 @@ def test_a_plain_answer_needs_no_parse_and_an_unclear_one_one(db):
         Router(db, person.contact, message, counting).decide(text, defer_intent=True)
         db.commit()
     assert asked == ["zxqv", "c'est quand mon rdv ?"]
+
+
+def test_after_a_digression_the_main_menu_is_left_out_and_the_question_comes_again(person, db):
+    person.start_questionnaire(["oui", "2", "1"])  # "niveau" asked
+    message = person._inbound("la rqth c est pour qui au juste ?")
+    router = Router(db, person.contact, message, nlu)
+    help_then_menu = [
+        {"text": "Je suis l'assistant de votre parcours."},
+        {"text": "Que voulez-vous faire ?", "buttons": MAIN_MENU},
+    ]
+    replies = router.after_digression(help_then_menu)
+    assert replies[0]["text"] == "Je suis l'assistant de votre parcours."
+    assert "niveau d'études" in replies[-1]["text"] and len(replies) == 2
+    # Only the menu (Rasa did not understand): one line says so, then the question.
+    only_menu = router.after_digression([{"text": "Je n'ai pas compris.", "buttons": MAIN_MENU}])
+    assert only_menu[0]["text"].startswith("Je ne sais pas répondre")
+    assert "niveau d'études" in only_menu[1]["text"]
+    # A menu of the digression's own stays the last thing sent: no question after it.
+    rdv = [{"text": "Votre prochain RDV : lundi 14h.", "buttons": APPOINTMENT}]
+    assert router.after_digression(rdv) == rdv

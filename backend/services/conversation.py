@@ -14,7 +14,8 @@ waiting for its answer) and whether a pre-diagnostic is in progress. In order:
    an opt-out) asked in free words is confirmed in one short message first, unless the last
    menu offered exactly that;
 6. the rest goes to Rasa's dialogue. After a digression the pending question is asked again,
-   on its own, unless the digression's answer carries a menu of its own (one menu at a time).
+   on its own, unless the digression's answer carries a menu of its own (one menu at a time);
+   Rasa's main menu is left out of it while a question is pending.
 
 The gateway (channels/pipeline.py) runs what is decided; Rasa gives the intent (its parse) and
 the dialogue for everything that is not the questionnaire.
@@ -54,6 +55,8 @@ YES_NO_BUTTONS = [
 ]
 NOTHING_DONE = text("nothing_done")
 GO_ON = text("go_on")
+NOT_FOR_HERE = text("not_for_here")
+START_PAYLOAD = "/start_prediagnostic"
 _DIGITS = re.compile(r"^\s*\d[\d\s,.;et+]*$")
 
 Nlu = dict[str, Any]
@@ -315,13 +318,24 @@ class Router:
             return Decision(messages=[text_message(GO_ON), *asked], reason="intent_refused")
         return Decision(messages=[text_message(NOTHING_DONE)], reason="intent_refused")
 
-    def resume_messages(self) -> list[dict[str, Any]]:
-        """The pending question, on its own, after a digression (nothing if it is over)."""
+    def after_digression(self, replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Rasa's replies to a digression, then the pending question again, on its own.
+
+        A reply with a menu of its own (the appointment's "1 Oui 2 Non") stays the last thing
+        sent: one menu at a time. Rasa's main menu (after help, a greeting or a message it did
+        not understand) is left out while a question is pending: the person's next number must
+        answer the question. When nothing else was said, one line says so before the question.
+        """
         if self.engine is None and self.contact.beneficiary_id:
             self.engine = Engine(self.session, self.contact)
         if self.engine is None or not self.engine.in_progress():
-            return []
-        return self.engine.ask().messages
+            return replies
+        kept = [r for r in replies if not _is_main_menu(r)]
+        if any(r.get("buttons") for r in kept):
+            return kept
+        if not kept:
+            kept = [text_message(NOT_FOR_HERE)]
+        return [*kept, *self.engine.ask().messages]
 
     def show_question(self) -> list[dict[str, Any]]:
         """Rasa's action started the pre-diagnostic: the engine shows where it stands."""
@@ -330,3 +344,8 @@ class Router:
         if self.engine is None:
             return []
         return self.engine.ask().messages
+
+
+def _is_main_menu(reply: dict[str, Any]) -> bool:
+    """Rasa's main menu (bot/actions/menu.py) is the one offering to start the pre-diagnostic."""
+    return any(b.get("payload") == START_PAYLOAD for b in reply.get("buttons") or [])
