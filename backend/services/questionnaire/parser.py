@@ -64,7 +64,9 @@ SMS_WORDS = {
     "sai": "sais", "fai": "fait", "dernie": "dernier", "derniere": "derniere",
     "jusqa": "jusqu a", "jusca": "jusqu a", "boucou": "beaucoup", "bocou": "beaucoup",
     "boucoup": "beaucoup", "jarrive": "j arrive", "lete": "l ete",
-    "ale": "alle",
+    "ale": "alle", "didentite": "d identite", "jdors": "je dors", "qd": "quand", "dabord": "d abord",
+    "permi": "permis", "largen": "l argent", "jecri": "j ecris", "jecris": "j ecris",
+    "dificil": "difficile", "dificile": "difficile", "difficil": "difficile",
 }  # fmt: skip
 # "une vingtaine de km": approximate numbers text2num leaves as words.
 APPROXIMATE = {
@@ -102,8 +104,8 @@ def _expand(word: str) -> str:
 def words_of(raw: str) -> tuple[str, ...]:
     """The words of a message as the matcher sees them: normalised, SMS spellings expanded,
     numbers written in words turned into digits ("quinze" -> "15"), hesitations dropped, and
-    "|" where a sentence or a clause ends (after . , ; ! ?)."""
-    marked = re.sub(r"[.,;!?\n]+", " zzbound ", raw or "")
+    "|" where a sentence or a clause ends (after . , ; : ! ? or a dash between spaces)."""
+    marked = re.sub(r"[.,;:!?\n]+| [-–—] ", " zzbound ", raw or "")
     text = normalise(marked)
     expanded = " ".join(_expand(w) for w in text.split() if w not in FILLER_WORDS)
     expanded = re.sub(r"\bsa va\b", "ca va", expanded)  # "ça va" as it sounds
@@ -210,7 +212,8 @@ DONT_KNOW = _phrases(
     "je ne sais pas encore", "ca depend", "je sais pas ca depend", "bof je sais pas",
     "jsp trop", "aucune idee franchement", "on verra", "je ne saurais pas", "je saurais pas",
     "je ne saurais pas vous dire", "je saurais pas dire", "je ne saurais dire", "difficile a dire",
-    "dur a dire", "je ne saurais vous dire", "saurais vous dire",
+    "dur a dire", "je ne saurais vous dire", "saurais vous dire", "sait pas trop dire",
+    "sais pas trop dire", "je sais pas dire", "sais pas dire",
 )  # fmt: skip
 SKIP = _phrases(
     "passer", "passe", "pass", "je passe", "suivant", "suivante", "question suivante",
@@ -226,8 +229,11 @@ SKIP = _phrases(
 SKIP_STARTS = _phrases(
     "je prefere ne pas", "je prefere pas", "je ne veux pas repondre", "je veux pas repondre",
     "je prefere passer", "je ne reponds pas", "je reponds pas", "je ne repondrai pas",
-    "pas envie de repondre", "pas envie d en parler",
+    "pas envie de repondre", "pas envie d en parler", "je ne souhaite pas repondre",
+    "je souhaite pas repondre", "je ne souhaite pas en parler",
 )  # fmt: skip
+# Words before a refusal or an "I don't know" that point at the question or the speaker.
+POINTING = {"ca", "la", "moi", "mi", "ben", "bah", "euh", "bof"}
 BACK = _phrases(
     "retour", "revenir", "precedent", "precedente", "question precedente", "retour arriere",
     "je me suis trompe", "je me suis trompee", "erreur", "retourner", "en arriere",
@@ -478,7 +484,8 @@ def _same(token: Token, candidate: Token) -> float:
     ratio = fuzz.ratio(word, other)
     if ratio >= 85:
         return 0.95
-    if ratio >= 75 and min(len(word), len(other)) >= 6:
+    # A looser likeness keeps the first letter: "baisse" is not a typo of "caisse".
+    if ratio >= 75 and min(len(word), len(other)) >= 6 and word[0] == other[0]:
         return 0.8
     return 0.0
 
@@ -552,20 +559,29 @@ def _found_at(
 
 # A negation stops at these: "sans logement et loyer dur" denies only the housing.
 NEGATION_STOPS = {"et", "mais", "ou", "puis", "par", "contre", "sinon"}
+SUBJECTS = {"je", "j"}  # a new clause starts: a negation before it is not about what follows
 
 
 def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool = False) -> bool:
     """'pas de voiture', 'ni bus': a negation just before; 'la RQTH, je n'ai jamais fait de
     demande', 'le permis je l'ai pas': a verb's negation just after, in the same sentence."""
     first, last = positions[0], positions[-1]
+    # "non jamais", "non aucun": a negation before an option named by a negation agrees with it.
+    agreeing = all(words[i] in NEGATORS for i in positions)
     for at in range(first - 1, max(0, first - NEGATION_REACH) - 1, -1):
+        if agreeing:
+            break
         word = words[at]
         if word in NEGATION_STOPS or word == BOUNDARY:
             break
         if word == "quoi":
             return True  # "c'est quoi la RQTH ?": asked about, not chosen
-        if word in LEFT_OR_ASKED:
-            return True  # "sorti du foyer", "une demande HLM": left it, or not obtained yet
+        if word in LEFT_OR_ASKED and not (problems and word == "dossier"):
+            # "sorti du foyer", "une demande HLM": left it, or not obtained yet (in a list of
+            # difficulties, a file named is that difficulty: "dossier caf bloque")
+            return True
+        if word in NEGATORS and words[at + 1] in SUBJECTS and at + 1 < first:
+            break  # "je fais rien je cherche du travail": it ended the clause before
         if word in NEGATORS:
             # "j'arrive pas a gerer mon budget", "je sais ni lire ni ecrire": in a list of
             # difficulties, not being able to do something is that difficulty.
@@ -612,9 +628,13 @@ def _verb_negated(after: tuple[str, ...], index: int) -> bool | None:
 
 def _broken_or_refused(after: tuple[str, ...], index: int) -> bool:
     """'la voiture est morte', 'l'interim c'est trop complique'."""
-    return (after[index] in BROKEN and index <= 3) or tuple(
-        after[index : index + 2]
-    ) in REFUSED_AFTER
+    pair = tuple(after[index : index + 2])
+    ends = after[index + 2 : index + 3] in ((), (BOUNDARY,))
+    return (
+        (after[index] in BROKEN and index <= 3)
+        or pair in REFUSED_AFTER
+        or (pair in NOT_WANTED and ends)
+    )
 
 
 def _denied_after(after: tuple[str, ...], topic: bool, problems: bool) -> bool:
@@ -662,7 +682,11 @@ def _denied_after(after: tuple[str, ...], topic: bool, problems: bool) -> bool:
 
 # "je bosse pas de nuit", "pas mal", "plus de 2 ans": the negation is about what follows.
 _NOT_ABOUT_BEFORE = {"de", "d", "du", "des", "la", "le", "les", "un", "une", "mal", "trop", "que"}
-_NO_LONGER = {"depuis", "maintenant", "actuellement", "aujourd", "du", "vraiment", "trop"}
+# "le car passe plus au village": no longer, there.
+_NO_LONGER = {
+    "depuis", "maintenant", "actuellement", "aujourd", "du", "vraiment", "trop", "au", "ici",
+    "dans", "chez",
+}  # fmt: skip
 
 
 def _fine(rest: tuple[str, ...]) -> bool:
@@ -714,14 +738,16 @@ def _bare_negation(word: str, rest: tuple[str, ...]) -> bool:
 # Just before an option: the person left it, or asked for it without having it yet.
 LEFT_OR_ASKED = {
     "sorti", "sortie", "sortis", "quitte", "demande", "demandee", "attente", "commence",
-    "commencee",
+    "commencee", "dossier",
 }  # fmt: skip
 # Just after an option: it no longer works ("la voiture est morte", "en panne").
 BROKEN = {"morte", "mort", "panne", "cassee", "casse", "hs", "vendue", "vendu", "foutue", "rade"}
 # Just after an option, in its clause: refused ("l'interim par contre c'est trop complique").
 REFUSED_AFTER = {("trop", "complique"), ("pas", "possible"), ("hors", "de"), ("pas", "question")}
+# "l'interim j'en veux plus" (the clause ends there; "je veux plus d'interim" is about interim).
+NOT_WANTED = {("veux", "plus"), ("veux", "pas"), ("voudrais", "pas")}
 # Just after an option, in its clause: asked for, not obtained ("la RQTH j'ai fait la demande").
-ASKED_AFTER = {"demande", "attente"}
+ASKED_AFTER = {"demande", "attente", "dossier"}
 
 # After an option's words, a possessive starts another subject: its negation is not about it.
 NEW_SUBJECT = {"mon", "ma", "mes", "son", "sa", "ses"}
@@ -732,7 +758,7 @@ INABILITY = {(w,) for w in ("connais", "sais", "arrive", "comprends", "capable",
 ABILITY = {"arrive", "jarrive", "arrives", "parviens", "reussis", "sais", "peux", "sait", "peut"}
 
 # After an option's words, these start something else: its negation is not about the option.
-STOPWORDS_AFTER = {"que", "qui", "pour", "si", "quand", "car", "parce"}
+STOPWORDS_AFTER = {"que", "qui", "pour", "si", "quand", "car", "parce", "surtout"}
 
 
 def option_matches(
@@ -1022,6 +1048,9 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
             return Parsed("answer", value=[meant.key], options=[meant.key])
         return Parsed("unclear", reason=reason)
     if ambiguous and not kept:
+        named = _named_beyond_yes_no(ambiguous[:2], said)
+        if named is not None:
+            return Parsed("answer", value=[named.key], options=[named.key])
         pair = [m.option for m in ambiguous[:2]]
         return _between(pair, words)
     kept.sort(key=lambda m: m.positions[0])  # in the order they were said ("d'abord")
@@ -1060,6 +1089,9 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
             ] or kept
         best = sorted(kept, key=lambda m: (-m.score, m.rank))
         if len(best) > 1 and best[0].score == best[1].score and best[0].rank == best[1].rank:
+            named = _named_beyond_yes_no(best[:2], said)
+            if named is not None:
+                return Parsed("answer", value=[named.key], options=[named.key])
             return _between([best[0].option, best[1].option], words)
         if len(best) > 1 and best[0].score - best[1].score < 0.5 and best[0].rank >= best[1].rank:
             return Parsed("unclear", reason="guess", options=[best[0].option.key])
@@ -1184,16 +1216,20 @@ def _by_duration(raw: str, options: list[Option]) -> Option | None:
     years: float | None = None
     for index, word in enumerate(words):
         count = int(word) if word.isdigit() else _number_word(word)
+        unit = index + 1
+        if words[unit : unit + 1] in (("d",), ("de",)) and words[unit + 1 : unit + 2] != ():
+            unit += words[unit + 1] in _UNITS  # "depuis une dizaine d'annees"
         if _YEAR.match(word) and index > 0 and words[index - 1] in YEAR_BEFORE:
             from datetime import date
 
             years = date.today().year - int(word)
-        elif count is not None and index + 1 < len(words) and words[index + 1] in _UNITS:
+        elif count is not None and unit < len(words) and words[unit] in _UNITS:
             before = words[max(0, index - 6) : index]  # "il y a un peu plus de 3 ans"
             if before[-1:] in (("pendant",), ("durant",)):
                 continue  # "pendant 31 ans": how long it lasted, not how long ago
-            if any(w in ("depuis", "ya", "y", "fait", "a") for w in before):
-                years = count * _UNITS[words[index + 1]]
+            # "il y a 3 ans" ("y", "a"), not "mariee a 19 ans" (an age)
+            if any(w in ("depuis", "ya", "y", "fait", "faire", "remonte") for w in before):
+                years = count * _UNITS[words[unit]]
     if years is None:
         years = _since_month(words)
     if years is None:
@@ -1206,6 +1242,15 @@ def _by_duration(raw: str, options: list[Option]) -> Option | None:
         if low <= years < high:
             return option
     return None
+
+
+def _named_beyond_yes_no(pair: list[Match], said: tuple[str, ...]) -> Option | None:
+    """'non jamais': both 'Non, ...' options share the bare 'non'; only one is named elsewhere."""
+    shared = set(pair[0].positions) & set(pair[1].positions)
+    if not shared or not all(said[i] in YES or said[i] in NO for i in shared):
+        return None
+    named = [m.option for m in pair if any(not shared & set(span) for span in m.spans)]
+    return named[0] if len(named) == 1 else None
 
 
 def _between(pair: list[Option], words: tuple[str, ...]) -> Parsed:
@@ -1230,7 +1275,8 @@ def _picked(chosen: list[Option], multi: bool) -> Parsed:
 _CORRECTION = re.compile(
     r"(?:\b(?:non attendez|non attends|attendez|non en fait|en fait non|non plutot|ou plutot|"
     r"enfin non|je veux dire|non pardon|pardon|je corrige|plutot)\b|"
-    r"(?:\.\.+|[,;.!?…])\s*(?:enfin|non|nn|nan)\b(?=\s*\w))"
+    r"(?:\.\.+|[,;.!?…])\s*(?:enfin(?:\s+non)?|non|nn|nan)\b(?=\s*\w)|"
+    r"(?:\.\.+|[,;.!?…])\s*(?=si si\b))"  # "attends non... si si c'est bon": kept, a yes
 )
 
 
@@ -1280,12 +1326,16 @@ def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
         if _match_set(plain, phrases) or _match_set(text, phrases):
             return Parsed(kind)
     skippable = question.type not in ("consent", "confirm")
-    refused = any(text.startswith(p + " ") for p in SKIP_STARTS)
+    # "ça je reponds pas": a refusal may come after the word pointing at the question.
+    opening = text.split(" ", 1)[1] if text.split(" ", 1)[0] in POINTING else text
+    refused = any(f"{opening} ".startswith(p + " ") for p in SKIP_STARTS)
     if _match_set(plain, SKIP) or _match_set(text, SKIP) or refused:
         return Parsed("skip") if skippable else Parsed("unclear", reason=_reason(question))
     dont_know = _match_set(plain, DONT_KNOW) or _match_set(text, DONT_KNOW)
     if not dont_know and any(o.means == "dont_know" for o in options):
-        dont_know = _first_clause(raw) in DONT_KNOW  # "je sais pas trop, les papiers ca va..."
+        # "je sais pas trop, les papiers ca va...", "ben mi sait pas trop dire"
+        first = _first_clause(raw).split(" ")
+        dont_know = " ".join(first[first[0] in POINTING :]) in DONT_KNOW
 
     if question.has_options:
         dont_know_option = next((o for o in options if o.means == "dont_know"), None)
