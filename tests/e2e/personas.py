@@ -28,13 +28,23 @@ def load_personas(sealed: bool | None = None) -> list[tuple[str, dict[str, Any]]
     """Personas as (name, persona). ``sealed``: only those of tests/personas/sealed/ (True),
     only the others (False), or all (None). Sealed personas were written after the parser was
     tuned and are never used to tune it: their score is reported as it is. Spent ones
-    (tests/personas/spent/) were sealed once, scored, then used for tuning: named "spent/..."."""
+    (tests/personas/spent/) were sealed once, scored, then used for tuning: named "spent/...".
+    Tuning ones (tests/personas/tuning/) were written to tune on, with answers their authors
+    read their own way: named "tuning/...", they must end and stay safe, like spent ones."""
     found = []
     for path in sorted(PERSONAS.rglob("*.yml")):
         parts = path.relative_to(PERSONAS).parts
         is_sealed = "sealed" in parts
         if sealed is None or sealed == is_sealed:
-            prefix = "sealed/" if is_sealed else "spent/" if "spent" in parts else ""
+            prefix = (
+                "sealed/"
+                if is_sealed
+                else "spent/"
+                if "spent" in parts
+                else "tuning/"
+                if "tuning" in parts
+                else ""
+            )
             persona = yaml.safe_load(path.read_text(encoding="utf-8"))
             found.append((f"{prefix}{path.parent.name}/{path.stem}", persona))
     return found
