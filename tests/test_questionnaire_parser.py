@@ -1,8 +1,10 @@
 """How answers typed on a phone are understood (no database)."""
 
+from typing import get_args
+
 import pytest
 
-from backend.services.questionnaire.parser import parse_answer
+from backend.services.questionnaire.parser import Kind, parse_answer
 from backend.services.questionnaire.schema import load_questionnaire
 
 Q = load_questionnaire()
@@ -701,3 +703,10 @@ def test_a_refusal_after_a_pointing_word_skips(text):
 
 def test_a_bare_no_still_leaves_two_options_open():
     assert parse("activite", "non").options == ["plus_deux_ans", "jamais"]
+
+
+@pytest.mark.parametrize("text", ["bof", "ça", "moi", "?", "...", "ben", "la", "😬", "a"])
+def test_every_question_reads_a_lone_short_word_without_failing(text):
+    questionnaire = load_questionnaire()
+    for question in questionnaire.questions:
+        assert parse_answer(question, question.options, text).kind in get_args(Kind)

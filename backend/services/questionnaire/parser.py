@@ -484,8 +484,8 @@ def _same(token: Token, candidate: Token) -> float:
     ratio = fuzz.ratio(word, other)
     if ratio >= 85:
         return 0.95
-    # A looser likeness keeps the first letter: "baisse" is not a typo of "caisse".
-    if ratio >= 75 and min(len(word), len(other)) >= 6 and word[0] == other[0]:
+    # A looser likeness keeps the first sound: "baisse" is not a typo of "caisse".
+    if ratio >= 75 and min(len(word), len(other)) >= 6 and sound(word)[:1] == sound(other)[:1]:
         return 0.8
     return 0.0
 
@@ -1327,7 +1327,8 @@ def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
             return Parsed(kind)
     skippable = question.type not in ("consent", "confirm")
     # "ça je reponds pas": a refusal may come after the word pointing at the question.
-    opening = text.split(" ", 1)[1] if text.split(" ", 1)[0] in POINTING else text
+    head, _, rest = text.partition(" ")
+    opening = rest if head in POINTING and rest else text
     refused = any(f"{opening} ".startswith(p + " ") for p in SKIP_STARTS)
     if _match_set(plain, SKIP) or _match_set(text, SKIP) or refused:
         return Parsed("skip") if skippable else Parsed("unclear", reason=_reason(question))
