@@ -36,15 +36,8 @@ def load_personas(sealed: bool | None = None) -> list[tuple[str, dict[str, Any]]
         parts = path.relative_to(PERSONAS).parts
         is_sealed = "sealed" in parts
         if sealed is None or sealed == is_sealed:
-            prefix = (
-                "sealed/"
-                if is_sealed
-                else "spent/"
-                if "spent" in parts
-                else "tuning/"
-                if "tuning" in parts
-                else ""
-            )
+            kind = next((k for k in ("sealed", "spent", "tuning") if k in parts), None)
+            prefix = f"{kind}/" if kind else ""
             persona = yaml.safe_load(path.read_text(encoding="utf-8"))
             found.append((f"{prefix}{path.parent.name}/{path.stem}", persona))
     return found

@@ -567,19 +567,15 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
     demande', 'le permis je l'ai pas': a verb's negation just after, in the same sentence."""
     first, last = positions[0], positions[-1]
     # "non jamais", "non aucun": a negation before an option named by a negation agrees with it.
-    agreeing = all(words[i] in NEGATORS for i in positions)
-    for at in range(first - 1, max(0, first - NEGATION_REACH) - 1, -1):
-        if agreeing:
-            break
+    reach = 0 if all(words[i] in NEGATORS for i in positions) else NEGATION_REACH
+    for at in range(first - 1, max(0, first - reach) - 1, -1):
         word = words[at]
         if word in NEGATION_STOPS or word == BOUNDARY:
             break
         if word == "quoi":
             return True  # "c'est quoi la RQTH ?": asked about, not chosen
-        if word in LEFT_OR_ASKED and not (problems and word == "dossier"):
-            # "sorti du foyer", "une demande HLM": left it, or not obtained yet (in a list of
-            # difficulties, a file named is that difficulty: "dossier caf bloque")
-            return True
+        if word in LEFT_OR_ASKED or (word in FILED and not problems):
+            return True  # "sorti du foyer", "une demande HLM": left it, or not obtained yet
         if word in NEGATORS and words[at + 1] in SUBJECTS and at + 1 < first:
             break  # "je fais rien je cherche du travail": it ended the clause before
         if word in NEGATORS:
@@ -738,8 +734,11 @@ def _bare_negation(word: str, rest: tuple[str, ...]) -> bool:
 # Just before an option: the person left it, or asked for it without having it yet.
 LEFT_OR_ASKED = {
     "sorti", "sortie", "sortis", "quitte", "demande", "demandee", "attente", "commence",
-    "commencee", "dossier",
+    "commencee",
 }  # fmt: skip
+# "dossier mdph": asked for, not obtained; in a list of difficulties a file named is that
+# difficulty ("dossier caf bloque").
+FILED = {"dossier"}
 # Just after an option: it no longer works ("la voiture est morte", "en panne").
 BROKEN = {"morte", "mort", "panne", "cassee", "casse", "hs", "vendue", "vendu", "foutue", "rade"}
 # Just after an option, in its clause: refused ("l'interim par contre c'est trop complique").
@@ -1217,8 +1216,8 @@ def _by_duration(raw: str, options: list[Option]) -> Option | None:
     for index, word in enumerate(words):
         count = int(word) if word.isdigit() else _number_word(word)
         unit = index + 1
-        if words[unit : unit + 1] in (("d",), ("de",)) and words[unit + 1 : unit + 2] != ():
-            unit += words[unit + 1] in _UNITS  # "depuis une dizaine d'annees"
+        if unit + 1 < len(words) and words[unit] in ("d", "de") and words[unit + 1] in _UNITS:
+            unit += 1  # "depuis une dizaine d'annees"
         if _YEAR.match(word) and index > 0 and words[index - 1] in YEAR_BEFORE:
             from datetime import date
 
@@ -1327,16 +1326,13 @@ def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
             return Parsed(kind)
     skippable = question.type not in ("consent", "confirm")
     # "ça je reponds pas": a refusal may come after the word pointing at the question.
-    head, _, rest = text.partition(" ")
-    opening = rest if head in POINTING and rest else text
-    refused = any(f"{opening} ".startswith(p + " ") for p in SKIP_STARTS)
+    refused = any(f"{_unpointed(text)} ".startswith(p + " ") for p in SKIP_STARTS)
     if _match_set(plain, SKIP) or _match_set(text, SKIP) or refused:
         return Parsed("skip") if skippable else Parsed("unclear", reason=_reason(question))
     dont_know = _match_set(plain, DONT_KNOW) or _match_set(text, DONT_KNOW)
     if not dont_know and any(o.means == "dont_know" for o in options):
         # "je sais pas trop, les papiers ca va...", "ben mi sait pas trop dire"
-        first = _first_clause(raw).split(" ")
-        dont_know = " ".join(first[first[0] in POINTING :]) in DONT_KNOW
+        dont_know = _unpointed(_first_clause(raw)) in DONT_KNOW
 
     if question.has_options:
         dont_know_option = next((o for o in options if o.means == "dont_know"), None)
@@ -1367,6 +1363,12 @@ def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
 
 
 LAUGHTER = {"mdr", "lol", "ptdr", "xd", "haha", "hahaha", "hihi"}
+
+
+def _unpointed(text: str) -> str:
+    """Without a first word pointing at the question or the speaker ("ça", "moi", "bof")."""
+    head, _, rest = text.partition(" ")
+    return rest if head in POINTING and rest else text
 
 
 def _first_clause(raw: str) -> str:
