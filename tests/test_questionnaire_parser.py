@@ -671,6 +671,83 @@ WRITER24_27 = [
     ),
 ]
 
+# Answers of writer22 and writer23 (sealed at stop 22, scored once, then tuned on at stop 23).
+WRITER22_23 = [
+    (
+        "situations_logement",
+        "chez mes darons dans un bled perdu ya rien autour",
+        ["parents", "rural"],
+    ),
+    (
+        "situation_actuelle",
+        "bah je moccupe de mon fils il a 8 mois jsuis toute seule avec lui son pere est parti, "
+        "donc au foyer on va dire, jaimerais bien trouver un truc mais pr linstant c complique",
+        ["foyer"],
+    ),
+    (
+        "situation_actuelle",
+        "je m'occupe de mon fils Yanis à plein temps, il est polyhandicapé",
+        ["aidant"],
+    ),
+    (
+        "situation_actuelle",
+        "Je m'occupe de mon mari à la maison. Il est à moitié paralysé depuis son AVC et il ne "
+        "peut pas rester seul.",
+        ["aidant"],
+    ),
+    ("contrats", "cdi seulement linterim jen ai mar", ["cdi"]),
+    ("contrats", "interim cdd j'en ai marre de chercher", ["interim", "cdd"]),
+    (
+        "freins",
+        "alors mon dos surtout jai 2 hernies operees et je peux pas rester debout longtemps, et "
+        "linternet aussi je suis nulle avec ca cest ma fille qui maide, sinon le reste ca va",
+        ["sante", "numerique"],
+    ),
+    (
+        "freins",
+        "Internet, j'ai peur de tout ce qui est en ligne. Le mercredi avec mes petits-enfants. "
+        "Et je suis très angoissée, je prends un traitement pour ça",
+        ["numerique", "famille", "sante"],
+    ),
+    ("priorites", "les dettes dabord et les impots", ["argent", "papiers"]),
+    (
+        "situations_argent",
+        "On n'a que le RSA et la petite pension d'invalidité de mon mari, c'est très peu. Et je "
+        "vais aux Restos du cœur depuis cet hiver.",
+        ["precaire", "alimentaire"],
+    ),
+    (
+        "situations_famille",
+        "Mes horaires sont bloqués le mercredi, je garde mes petits-enfants toute la journée",
+        ["horaires"],
+    ),
+    ("situations_famille", "je garde mon petit de 2 ans pas de creche", ["garde"]),
+    (
+        "confiance",
+        "Toute seule je m'embrouille vite, il me faut toujours quelqu'un à côté de moi",
+        ["non"],
+    ),
+    ("confiance", "Non, honnêtement, toute seule je ne m'en sens pas capable.", ["non"]),
+    ("confiance", "toute seule", ["oui"]),
+    ("confirmation", "Vous pouvez lui transmettre, merci beaucoup", ["oui"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "le travail d'abord, et le transport. non en fait l'inverse, le transport d'abord, "
+            "sans voiture je peux pas aller bosser",
+            ["transport", "emploi"],
+        ),
+        ("argent puis logement... non en fait linverse", ["logement", "argent"]),
+    ],
+)
+def test_the_other_way_round_reverses_the_priorities(text, expected):
+    parsed = parse("priorites", text)
+    assert (parsed.kind, parsed.value) == ("answer", expected)
+
 
 def _same(value):
     return sorted(value) if isinstance(value, list) else value
@@ -685,6 +762,7 @@ def _same(value):
         *WRITER16_17,
         *WRITER18_19,
         *WRITER20_21,
+        *WRITER22_23,
         *WRITER24_27,
     ],
 )

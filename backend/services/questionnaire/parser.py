@@ -75,8 +75,12 @@ APPROXIMATE = {
 }  # fmt: skip
 
 
+# Ligatures NFKD leaves whole ("cœur").
+LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"})
+
+
 def strip_accents(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text or "")
+    text = unicodedata.normalize("NFKD", (text or "").translate(LIGATURES))
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
@@ -463,6 +467,11 @@ COMMON_SHORT = {
     "est", "ete", "une", "bus", "car", "bon", "mal", "oui", "non", "moi", "toi", "lui", "eux",
     "vie", "dur", "fin", "ans", "mai", "ici", "ces", "nos", "vos", "ont", "sont", "fai",
 }  # fmt: skip
+# Everyday words, spelt right, that look like an option's word ("prends" is not "parents").
+COMMON_LONG = {
+    "prends", "prend", "prendre", "pendant", "depuis", "toujours", "jamais", "parce", "comme",
+    "quand", "maintenant", "vraiment", "beaucoup", "personne", "pourtant",
+}  # fmt: skip
 
 
 def _same(token: Token, candidate: Token) -> float:
@@ -479,7 +488,7 @@ def _same(token: Token, candidate: Token) -> float:
         and sound(word) == sound(other)
     ):
         return 0.95
-    if min(len(word), len(other)) < CONTENT_FUZZY_MIN:
+    if min(len(word), len(other)) < CONTENT_FUZZY_MIN or word in COMMON_LONG:
         return 0.0
     ratio = fuzz.ratio(word, other)
     if ratio >= 85:
@@ -491,6 +500,7 @@ def _same(token: Token, candidate: Token) -> float:
 
 
 ELISIONS = {"j", "l", "d", "m", "n", "s", "t", "c", "qu"}
+VOWELS = set("aeiouyh")
 
 
 def _glued(phrase: Phrase) -> list[Token]:
@@ -515,6 +525,14 @@ def _find(phrase: Phrase, tokens: tuple[Token, ...]) -> tuple[tuple[int, ...], b
     found = _find_words(list(zip(phrase.words, phrase.plain, strict=True)), tokens)
     if found is None and any(w in ELISIONS for w in phrase.plain[:-1]):
         found = _find_words(_glued(phrase), tokens)
+    if found is None and phrase.plain[0][:1] in VOWELS:
+        # "linterim", "lessence": the article glued to the phrase's first word (exactly)
+        plains = {plain for _stem, plain in tokens}
+        for glued in ("l" + phrase.plain[0], "d" + phrase.plain[0]):
+            if glued in plains:
+                wanted = list(zip(phrase.words, phrase.plain, strict=True))
+                found = _find_words([(stem(glued), glued), *wanted[1:]], tokens)
+                break
     return found
 
 
@@ -622,14 +640,16 @@ def _verb_negated(after: tuple[str, ...], index: int) -> bool | None:
     return None
 
 
-def _broken_or_refused(after: tuple[str, ...], index: int) -> bool:
-    """'la voiture est morte', 'l'interim c'est trop complique'."""
+def _broken_or_refused(after: tuple[str, ...], index: int, problems: bool) -> bool:
+    """'la voiture est morte', 'l'interim c'est trop complique', 'l'interim j'en ai marre' (a
+    difficulty one is fed up with stays one)."""
     pair = tuple(after[index : index + 2])
     ends = after[index + 2 : index + 3] in ((), (BOUNDARY,))
     return (
         (after[index] in BROKEN and index <= 3)
         or pair in REFUSED_AFTER
         or (pair in NOT_WANTED and ends)
+        or (pair in FED_UP and ends and index <= 3 and not problems)
     )
 
 
@@ -639,7 +659,7 @@ def _denied_after(after: tuple[str, ...], topic: bool, problems: bool) -> bool:
     for index, word in enumerate(after):
         if word in NEGATION_STOPS or word in STOPWORDS_AFTER:
             return False
-        if _broken_or_refused(after, index):
+        if _broken_or_refused(after, index, problems):
             return True
         if word == BOUNDARY:
             clause = after[index + 1 :]
@@ -708,8 +728,20 @@ def _fine_after(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
 PUT_OUT = {"dehors", "vire", "viree", "jete", "jetee", "expulse", "expulsee"}
 
 
+# "c'est ma fille qui m'aide": the family member helps, they are not the difficulty.
+HELPS_ME = {
+    ("qui", "m", "aide"),
+    ("qui", "maide"),
+    ("m", "aide"),
+    ("maide",),
+    ("qui", "m", "aident"),
+}
+
+
 def _acted_after(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
     after = words[positions[-1] + 1 : positions[-1] + 6]
+    if any(after[: len(helps)] == helps for helps in HELPS_ME):
+        return True
     return BOUNDARY not in after[:2] and any(w in PUT_OUT for w in after)
 
 
@@ -745,6 +777,7 @@ BROKEN = {"morte", "mort", "panne", "cassee", "casse", "hs", "vendue", "vendu", 
 REFUSED_AFTER = {("trop", "complique"), ("pas", "possible"), ("hors", "de"), ("pas", "question")}
 # "l'interim j'en veux plus" (the clause ends there; "je veux plus d'interim" is about interim).
 NOT_WANTED = {("veux", "plus"), ("veux", "pas"), ("voudrais", "pas")}
+FED_UP = {("ai", "marre"), ("ai", "mar"), ("ai", "mare"), ("suis", "degoute"), ("suis", "degoutee")}
 # Just after an option, in its clause: asked for, not obtained ("la RQTH j'ai fait la demande").
 ASKED_AFTER = {"demande", "attente", "dossier"}
 
@@ -782,6 +815,8 @@ def option_matches(
             if found is None:
                 continue
             positions, fuzzy = found
+            if _other_sense(words, positions[0]):
+                continue
             content = sum(1 for w in phrase.words if w not in STOPWORDS)
             score = content + 0.25 * (len(phrase.words) - content) - (0.5 if fuzzy else 0)
             denied = not phrase.negative and (
@@ -819,6 +854,22 @@ def option_matches(
             best.spans = tuple(spans)
             matches.append(best)
     return matches
+
+
+# A lone word that means something else beside these: "mes petits-enfants" (grandchildren, not
+# a small child), "je garde mes petits-enfants" (who minds them is the person).
+OTHER_SENSE_AFTER = {
+    "petit": {"enfant", "enfants", "fils", "fille", "filles"},
+    "petits": {"enfant", "enfants", "fils", "fille", "filles"},
+}
+OTHER_SENSE_BEFORE = {"garde": {"je", "j"}, "gardes": {"je", "tu"}}
+
+
+def _other_sense(words: tuple[str, ...], index: int) -> bool:
+    word = words[index]
+    after = words[index + 1] if index + 1 < len(words) else ""
+    before = words[index - 1] if index else ""
+    return after in OTHER_SENSE_AFTER.get(word, ()) or before in OTHER_SENSE_BEFORE.get(word, ())
 
 
 def _not_this(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
@@ -887,6 +938,7 @@ def _resolve(
         beaten = False
         if any(
             set(match.positions) < set(span)
+            or (match.fuzzy and set(match.positions) <= set(span))  # a likeness of a word said
             for other in matches
             if other is not match
             for span in other.spans
@@ -1086,6 +1138,12 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
                     and "chose" in said[m.positions[0] : m.positions[-1] + 2]
                 )
             ] or kept
+        # "Vous sentez-vous capable de faire vos demarches seul ?" "Non, toute seule je ne m'en
+        # sens pas capable": words echoing the question weigh less than the person's own.
+        asked = {stem(w) for w in plain_words(question.text)} | {"tout", "toute"}
+        own = [m for m in kept if any(stem(said[i]) not in asked for i in m.positions)]
+        if own and len(own) < len(kept):
+            kept = own
         best = sorted(kept, key=lambda m: (-m.score, m.rank))
         if len(best) > 1 and best[0].score == best[1].score and best[0].rank == best[1].rank:
             named = _named_beyond_yes_no(best[:2], said)
@@ -1279,6 +1337,9 @@ _CORRECTION = re.compile(
 )
 
 
+_REVERSED = re.compile(
+    r"^(?:en fait,? )?(?:c'est |cest |c est )?(?:l'|l |l)?inverse\b|^(?:en fait,? )?dans l'autre sens"
+)
 _RETRACTED = re.compile(r"^(?:en fait\s+)?(?:c|c'est|cest|c est|ca|ça)\s+(?:bon|va)\b")
 
 
@@ -1298,6 +1359,8 @@ def _with_correction(question: Question, options: list[Option], raw: str) -> Par
         tail = tail.strip(" ,;.:!?-…")
     if not any(c.isalnum() for c in tail):
         return None
+    if question.type == "multi" and _REVERSED.match(tail):
+        return _reversed(question, options, text[: found[-1].start()], tail)
     parsed = parse_answer(question, options, tail)
     if parsed.kind != "answer" or question.type != "multi":
         return parsed if parsed.kind == "answer" else None
@@ -1308,6 +1371,18 @@ def _with_correction(question: Question, options: list[Option], raw: str) -> Par
     if before is None or before.kind != "answer":
         return parsed
     chosen = [*before.value, *(k for k in parsed.value if k not in before.value)]
+    return Parsed("answer", value=chosen, options=chosen)
+
+
+def _reversed(question: Question, options: list[Option], head: str, tail: str) -> Parsed | None:
+    """'le travail d'abord, et le transport. non en fait l'inverse': the same, other way round
+    (what the tail names first, then the rest of the list reversed)."""
+    before = parse_answer(question, options, head) if any(c.isalnum() for c in head) else None
+    if before is None or before.kind != "answer":
+        return None
+    named = parse_answer(question, options, _REVERSED.sub("", tail))
+    first = named.value if named.kind == "answer" else []
+    chosen = [*first, *(k for k in reversed(before.value) if k not in first)]
     return Parsed("answer", value=chosen, options=chosen)
 
 
