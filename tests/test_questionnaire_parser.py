@@ -730,6 +730,20 @@ WRITER22_23 = [
     ("confiance", "Non, honnêtement, toute seule je ne m'en sens pas capable.", ["non"]),
     ("confiance", "toute seule", ["oui"]),
     ("confirmation", "Vous pouvez lui transmettre, merci beaucoup", ["oui"]),
+    # from the tuning and spent personas, still missed at the start of stop 23
+    (
+        "droits",
+        "J'ai le RSA. J'ai déposé une demande de RQTH à la MDPH, mais je n'ai pas encore de "
+        "réponse, donc pour l'instant seulement le RSA.",
+        ["rsa"],
+    ),
+    ("situations_numerique", "g juste un tel, g plus de mail", ["smartphone", "email"]),
+    (
+        "situations_numerique",
+        "j'ai smartphone pour whatsapp, mais email pas. mon grand fils il fait pour moi",
+        ["smartphone", "email"],
+    ),
+    ("confiance", "non, tout seul c dificil", ["non"]),
 ]
 
 

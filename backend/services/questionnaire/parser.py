@@ -806,45 +806,10 @@ def option_matches(
     tokens = tuple((stem(w), w) for w in words)
     matches: list[Match] = []
     for option in options:
-        best: Match | None = None
-        spans: list[tuple[int, ...]] = []
-        for phrase in option_phrases(option):
-            if all(w in STOPWORDS for w in phrase.words):
-                continue
-            found = _find(phrase, tokens)
-            if found is None:
-                continue
-            positions, fuzzy = found
-            if _other_sense(words, positions[0]):
-                continue
-            content = sum(1 for w in phrase.words if w not in STOPWORDS)
-            score = content + 0.25 * (len(phrase.words) - content) - (0.5 if fuzzy else 0)
-            denied = not phrase.negative and (
-                (not lack and _denied(words, positions, problems))
-                or (problems and (_fine_after(words, positions) or _acted_after(words, positions)))
-            )
-            if phrase.plain == ("non",) and positions[0] and words[positions[0] - 1] == "pas":
-                denied = True  # "je ne dirais pas non"
-            if lack and not phrase.negative and _not_this(words, positions):
-                denied = True  # "le logement. pas le transport": not a lack, a denial
-            if not denied and not fuzzy:
-                spans.append(positions)
-            if (
-                positions[0] == 0
-                and phrase.rank == 0
-                and len(option_phrases(option))
-                and (phrase.plain == plain_words(option.sms))
-            ):
-                score += 0.5  # "Autre, je sors d'un foyer": the label said first is the choice
-            match = Match(option, score, phrase.rank, positions, fuzzy, denied)
-            # "Ca me gene beaucoup, certains metiers je ne peux plus": an option said plainly
-            # somewhere is chosen even if another of its names is denied elsewhere.
-            if best is None or (not match.denied, match.score, -match.rank) > (
-                not best.denied,
-                best.score,
-                -best.rank,
-            ):
-                best = match
+        best, spans, denied_at = _best_phrase(option, words, tokens, lack, problems)
+        if best is not None and not problems and _denied_in_clause(words, best, denied_at):
+            # "une demande de RQTH a la MDPH": another of its names, denied in the same clause
+            best.denied = True
         compound = _compound_match(option, tokens)
         if compound is not None and (best is None or best.denied or compound.score > best.score):
             best = compound
@@ -854,6 +819,72 @@ def option_matches(
             best.spans = tuple(spans)
             matches.append(best)
     return matches
+
+
+def _best_phrase(
+    option: Option,
+    words: tuple[str, ...],
+    tokens: tuple[Token, ...],
+    lack: bool,
+    problems: bool,
+) -> tuple[Match | None, list[tuple[int, ...]], list[int]]:
+    """The option's best-named phrase in the message; where its names were found not denied
+    (spans); where they were found denied."""
+    best: Match | None = None
+    spans: list[tuple[int, ...]] = []
+    denied_at: list[int] = []
+    for phrase in option_phrases(option):
+        if all(w in STOPWORDS for w in phrase.words):
+            continue
+        found = _find(phrase, tokens)
+        if found is None:
+            continue
+        positions, fuzzy = found
+        if _other_sense(words, positions[0]):
+            continue
+        content = sum(1 for w in phrase.words if w not in STOPWORDS)
+        score = content + 0.25 * (len(phrase.words) - content) - (0.5 if fuzzy else 0)
+        denied = not phrase.negative and (
+            (not lack and _denied(words, positions, problems))
+            or (problems and (_fine_after(words, positions) or _acted_after(words, positions)))
+        )
+        if phrase.plain == ("non",) and positions[0] and words[positions[0] - 1] == "pas":
+            denied = True  # "je ne dirais pas non"
+        if lack and not phrase.negative and _not_this(words, positions):
+            denied = True  # "le logement. pas le transport": not a lack, a denial
+        if not fuzzy:
+            if denied:
+                denied_at.append(positions[0])
+            else:
+                spans.append(positions)
+        if (
+            positions[0] == 0
+            and phrase.rank == 0
+            and len(option_phrases(option))
+            and (phrase.plain == plain_words(option.sms))
+        ):
+            score += 0.5  # "Autre, je sors d'un foyer": the label said first is the choice
+        match = Match(option, score, phrase.rank, positions, fuzzy, denied)
+        # "Ca me gene beaucoup, certains metiers je ne peux plus": an option said plainly
+        # somewhere is chosen even if another of its names is denied elsewhere.
+        if best is None or (not match.denied, match.score, -match.rank) > (
+            not best.denied,
+            best.score,
+            -best.rank,
+        ):
+            best = match
+    return best, spans, denied_at
+
+
+def _denied_in_clause(words: tuple[str, ...], match: Match, denied_at: list[int]) -> bool:
+    """Another name of the option was asked for, not obtained, earlier in this clause."""
+    at = match.positions[0]
+    return any(
+        d < at
+        and BOUNDARY not in words[d:at]
+        and any(w in LEFT_OR_ASKED | FILED for w in words[max(0, d - 3) : d])
+        for d in denied_at
+    )
 
 
 # A lone word that means something else beside these: "mes petits-enfants" (grandchildren, not
