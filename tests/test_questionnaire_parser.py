@@ -4,6 +4,7 @@ from typing import get_args
 
 import pytest
 
+from backend.services.questionnaire.foreign import in_french
 from backend.services.questionnaire.parser import Kind, parse_answer
 from backend.services.questionnaire.schema import load_questionnaire
 
@@ -746,6 +747,77 @@ WRITER22_23 = [
     ("confiance", "non, tout seul c dificil", ["non"]),
 ]
 
+# Answers of the tuning personas writer30 (dictated messages, travellers, seasonal workers) and
+# writer31 (form-weary people, French mixed with English, Portuguese or Arabic words), stop 23.
+WRITER30_31 = [
+    ("droits", "ni l'un ni l'autre pour l'instant la RQTH et en cours à la MDPH", ["aucun"]),
+    (
+        "situations_langue",
+        "lire et écrire surtout pour parler et compter pas de problème",
+        ["lire", "ecrire"],
+    ),
+    ("confirmation", "oui sept bon", ["oui"]),
+    ("contrats", "tout sauf l'alternance et l'interim", ["cdi", "cdd", "saisonnier"]),
+    (
+        "situations_logement",
+        "je vis dans mon fourgon amenage et des fois je squatte chez des potes",
+        ["mobile", "tiers"],
+    ),
+    (
+        "situations_argent",
+        "l'hiver je touche rien du tout meme pas le chomage et je vais aux restos du coeur",
+        ["aucune_ressource", "alimentaire"],
+    ),
+    (
+        "situations_famille",
+        "mes jumeaux ont 2 ans et j'ai pas de mode de garde et même avec la crèche 8h 18h sa "
+        "colle pas avec les horaires de l'entrepôt",
+        ["garde", "horaires"],
+    ),
+    ("temps", "temps partiel non temps plein plutôt", ["plein"]),
+    ("niveau", "bac plus 2", ["NV3"]),
+    ("capacite", "demain matin si vous voulez", ["oui"]),
+    ("rayon", "trente bornes si le bus y va, ce qui m'etonnerait. disons vingt", 20),
+    (
+        "freins",
+        "la thune, les transports, et jvis encore chez mes darons c relou",
+        ["argent", "transport", "logement"],
+    ),
+    (
+        "situations_logement",
+        "chez mes parents dans un bled paumé au milieu des champs",
+        ["parents", "rural"],
+    ),
+    (
+        "situations_argent",
+        "jai zero revenu, mes parents me depannent un peu mais voila",
+        ["aucune_ressource"],
+    ),
+    ("impact_numerique", "chwiya, mon fils il m'aide", ["moyen"]),
+    ("activite", "sim, I work now, maçon sur chantier", ["en_activite"]),
+    ("rayon", "with the car 50 km no problem... well, say 40, the gasóleo is caro", 40),
+    ("contrats", "CDI first, CDD ok também, interim não, enough", ["cdi", "cdd"]),
+    ("impact_logement", "muito, a lot", ["fort"]),
+    ("impact_papiers", "a bit, not so much", ["moyen"]),
+    ("confiance", "sozinho? no, not with the french letters", ["non"]),
+    ("priorites", "casa first, then the job", ["logement", "emploi"]),
+    (
+        "freins",
+        "L'argent avant tout, j'ai déposé un dossier de surendettement à la Banque de France en "
+        "janvier. Le logement aussi, le loyer me prend la moitié de mes allocations. Et ma santé, "
+        "mon dos.",
+        ["argent", "logement", "sante"],
+    ),
+    (
+        "confiance",
+        "Honnêtement, je ne sais plus. Avant, oui, sans hésiter, j'ai tenu l'administratif du "
+        "cabinet pendant vingt ans, mais depuis le dossier Banque de France je doute de tout.",
+        ["nsp"],
+    ),
+    ("droits", "euh c'est obligé ? je préfère pas répondre à ça", "skip"),
+    ("accompagnement", "pour la garde oui, pour le reste non... donc oui je dirais", ["oui"]),
+]
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -778,12 +850,17 @@ def _same(value):
         *WRITER20_21,
         *WRITER22_23,
         *WRITER24_27,
+        *WRITER30_31,
     ],
 )
 def test_persona_answers(key, text, expected):
-    """A sentence from a persona of a past round, read as its author meant it."""
+    """A sentence from a persona of a past round, read as its author meant it ("skip": the
+    person declines to answer)."""
     parsed = parse(key, text)
-    assert (parsed.kind, _same(parsed.value)) == ("answer", _same(expected))
+    if expected == "skip":
+        assert parsed.kind == "skip"
+    else:
+        assert (parsed.kind, _same(parsed.value)) == ("answer", _same(expected))
 
 
 @pytest.mark.parametrize(
@@ -802,3 +879,21 @@ def test_every_question_reads_a_lone_short_word_without_failing(text):
     questionnaire = load_questionnaire()
     for question in questionnaire.questions:
         assert parse_answer(question, question.options, text).kind in get_args(Kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "sozinho zzbound no zzbound not with the letters",
+            "seul zzbound non zzbound pas with the letters",
+        ),
+        ("i live in a mobil home no camping", "i live in a mobil home no camping"),
+        ("le car passe plus", "le car passe plus"),
+        ("casa first then the job", "logement d abord puis the job"),
+    ],
+)
+def test_foreign_words_read_in_french(text, expected):
+    """A lone "no" is a no; "no camping" is Portuguese for "in the campsite"; French words
+    that look English ("car") stay."""
+    assert in_french(text) == expected

@@ -27,6 +27,7 @@ import snowballstemmer
 from rapidfuzz import fuzz
 from text_to_num import alpha2digit
 
+from .foreign import in_french
 from .schema import Option, Question
 
 Kind = Literal["answer", "skip", "back", "help", "resume", "pause", "unclear"]
@@ -49,6 +50,7 @@ SMS_WORDS = {
     "jai": "j ai", "jé": "j ai", "g": "j ai", "jsuis": "je suis", "chui": "je suis",
     "chuis": "je suis", "jsui": "je suis", "jsais": "je sais", "jpeux": "je peux",
     "jpe": "je peux", "jveux": "je veux", "jbosse": "je bosse", "jtravaille": "je travaille",
+    "darons": "parents", "daronne": "mere", "daron": "pere", "reum": "mere",
     "ya": "il y a", "yen": "il y en", "pa": "pas", "pr": "pour", "ds": "dans", "bcp": "beaucoup",
     "tt": "tout", "tjs": "toujours", "mtn": "maintenant", "mnt": "maintenant", "ms": "mais",
     "kan": "quand", "koi": "quoi", "ke": "que", "ki": "qui", "kom": "comme", "cmme": "comme",
@@ -110,7 +112,11 @@ def words_of(raw: str) -> tuple[str, ...]:
     numbers written in words turned into digits ("quinze" -> "15"), hesitations dropped, and
     "|" where a sentence or a clause ends (after . , ; : ! ? or a dash between spaces)."""
     marked = re.sub(r"[.,;:!?\n]+| [-–—] ", " zzbound ", raw or "")
-    text = normalise(marked)
+    text = in_french(normalise(marked))
+    # "oui sept bon": a dictated "c'est" ("bon" is dropped as a hesitation just below)
+    text = re.sub(r"\bsept (bon|bien|ok|pas|vrai|tout|ca|juste|dur)\b", r"c est \1", text)
+    text = re.sub(r"\bet (en cours|en attente)\b", r"est \1", text)  # "la rqth et en cours"
+    text = re.sub(r"\bbac ?(?:\+|plus) ?(\d)\b", r"bac+\1", text)  # "bac plus 2"
     expanded = " ".join(_expand(w) for w in text.split() if w not in FILLER_WORDS)
     expanded = re.sub(r"\bsa va\b", "ca va", expanded)  # "ça va" as it sounds
     expanded = re.sub(r"(\d+)([a-z]+)", r"\1 \2", expanded)  # "30km" -> "30 km"
@@ -470,7 +476,7 @@ COMMON_SHORT = {
 # Everyday words, spelt right, that look like an option's word ("prends" is not "parents").
 COMMON_LONG = {
     "prends", "prend", "prendre", "pendant", "depuis", "toujours", "jamais", "parce", "comme",
-    "quand", "maintenant", "vraiment", "beaucoup", "personne", "pourtant",
+    "quand", "maintenant", "vraiment", "beaucoup", "personne", "pourtant", "fois",
 }  # fmt: skip
 
 
@@ -484,6 +490,7 @@ def _same(token: Token, candidate: Token) -> float:
         return 0.0
     if (
         (min(len(word), len(other)) >= 4 or (len(word) == 3 and word not in COMMON_SHORT))
+        and word not in COMMON_LONG
         and len(sound(other)) >= 3
         and sound(word) == sound(other)
     ):
@@ -599,7 +606,9 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
         if word in NEGATORS:
             # "j'arrive pas a gerer mon budget", "je sais ni lire ni ecrire": in a list of
             # difficulties, not being able to do something is that difficulty.
-            return not (problems and _unable(words, at))
+            # "ca colle pas avec les horaires": in a list of difficulties, what does not fit is
+            # that difficulty
+            return not (problems and (_unable(words, at) or words[at + 1] == "avec"))
     after = words[last + 1 : last + 7]
     if after[:2] == ("par", "contre"):
         after = words[last + 3 : last + 11]  # "l'interim par contre, c'est trop complique"
@@ -708,7 +717,13 @@ _NO_LONGER = {
 def _fine(rest: tuple[str, ...]) -> bool:
     """'parler un peu ca va', 'la famille ca va tranquille': in a list of difficulties, that
     one is fine."""
+    if rest[:3] in NO_PROBLEM or rest[:2] in NO_PROBLEM:
+        return True
     return rest[:2] == ("ca", "va") and "pas" not in rest[2:4]
+
+
+NO_PROBLEM = {("pas", "de", "probleme"), ("pas", "de", "souci"), ("aucun", "probleme"),
+              ("sans", "probleme"), ("aucun", "souci")}  # fmt: skip
 
 
 # "je parle bien, mais ecrire c'est dur": in a list of difficulties, that one is not.
@@ -718,6 +733,8 @@ _GOOD_AT_ENDS = {BOUNDARY, "mais", "et", "le", "la", "l", "francais", "sauf", "p
 
 def _fine_after(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
     after = words[positions[-1] + 1 : positions[-1] + 4]
+    if after[:1] == ("et",) and _fine(words[positions[-1] + 3 : positions[-1] + 7]):
+        return True  # "parler et compter pas de probleme"
     if after and after[0] in GOOD_AT and (len(after) == 1 or after[1] in _GOOD_AT_ENDS):
         return True
     return any(_fine(after[i:]) for i in range(len(after)))
@@ -779,7 +796,7 @@ REFUSED_AFTER = {("trop", "complique"), ("pas", "possible"), ("hors", "de"), ("p
 NOT_WANTED = {("veux", "plus"), ("veux", "pas"), ("voudrais", "pas")}
 FED_UP = {("ai", "marre"), ("ai", "mar"), ("ai", "mare"), ("suis", "degoute"), ("suis", "degoutee")}
 # Just after an option, in its clause: asked for, not obtained ("la RQTH j'ai fait la demande").
-ASKED_AFTER = {"demande", "attente", "dossier"}
+ASKED_AFTER = {"demande", "attente", "dossier", "cours"}
 
 # After an option's words, a possessive starts another subject: its negation is not about it.
 NEW_SUBJECT = {"mon", "ma", "mes", "son", "sa", "ses"}
@@ -882,7 +899,10 @@ def _denied_in_clause(words: tuple[str, ...], match: Match, denied_at: list[int]
     return any(
         d < at
         and BOUNDARY not in words[d:at]
-        and any(w in LEFT_OR_ASKED | FILED for w in words[max(0, d - 3) : d])
+        and (
+            any(w in LEFT_OR_ASKED | FILED for w in words[max(0, d - 3) : d])
+            or any(w in ASKED_AFTER for w in words[d:at])
+        )
         for d in denied_at
     )
 
@@ -1087,6 +1107,31 @@ def _exact(text: str, options: list[Option]) -> Option | None:
     return named[0] if len(named) == 1 else None
 
 
+_ALL_BUT = re.compile(
+    r"^(?:tout|tous|toutes|n importe|n importe lequel) (?:sauf|a part|hormis|mais pas) (.+)"
+)
+
+
+def _all_but(question: Question, options: list[Option], raw: str) -> Parsed | None:
+    """'tout sauf l'alternance et l'interim': every real choice but those named."""
+    found = _ALL_BUT.match(normalise(raw))
+    if found is None:
+        return None
+    named = _choices(question, options, found.group(1))
+    if named.kind != "answer":
+        return None
+    rest = [
+        o.key
+        for o in options
+        if o.key not in named.value
+        and not o.exclusive
+        and o.means is None
+        and not o.other
+        and o.key != "autre"
+    ]
+    return Parsed("answer", value=rest, options=rest) if rest else None
+
+
 def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # noqa: C901 - one decision table; splitting it hides the order
     multi = question.type == "multi"
     reason = "multi" if multi else "choice"
@@ -1104,6 +1149,9 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
         mixed = _numbers_and_names(raw, options)
         if mixed:
             return _picked(mixed, multi)
+        but = _all_but(question, options, raw)
+        if but is not None:
+            return but
     ongoing = _ongoing(raw, options)
     if ongoing is not None:
         return Parsed("answer", value=[ongoing.key], options=[ongoing.key])
@@ -1362,12 +1410,13 @@ def _picked(chosen: list[Option], multi: bool) -> Parsed:
 # person corrects themself; what follows the last of these is the answer.
 _CORRECTION = re.compile(
     r"(?:\b(?:non attendez|non attends|attendez|non en fait|en fait non|non plutot|ou plutot|"
-    r"enfin non|je veux dire|non pardon|pardon|je corrige|plutot)\b|"
+    r"enfin non|je veux dire|non pardon|pardon|je corrige|plutot|disons)\b|"
     r"(?:\.\.+|[,;.!?…])\s*(?:enfin(?:\s+non)?|non|nn|nan)\b(?=\s*\w)|"
     r"(?:\.\.+|[,;.!?…])\s*(?=si si\b))"  # "attends non... si si c'est bon": kept, a yes
 )
 
 
+_CONCLUSION = re.compile(r"(?:\.\.+|[,;.!?…])\s*(?:donc|bref|en gros|au final)\b")
 _REVERSED = re.compile(
     r"^(?:en fait,? )?(?:c'est |cest |c est )?(?:l'|l |l)?inverse\b|^(?:en fait,? )?dans l'autre sens"
 )
@@ -1380,7 +1429,16 @@ def _with_correction(question: Question, options: list[Option], raw: str) -> Par
     petits revenus": debts and small incomes), or adds to it ("CDI... enfin CDD aussi")."""
     if question.type == "text":
         return None
-    text = strip_accents(raw).lower().replace("’", "'")
+    text = in_french(strip_accents(raw).lower().replace("’", "'"))
+    # "temps partiel non temps plein plutot": the same correction, its marker last
+    text = re.sub(r"\bnon,? ([^.,;!?]+?) plutot\s*([.!]*)$", r", non plutot \1", text)
+    if question.type != "multi":
+        # "pour la garde oui, pour le reste non... donc oui je dirais": the conclusion answers
+        concluded = list(_CONCLUSION.finditer(text))
+        if concluded:
+            parsed = parse_answer(question, options, text[concluded[-1].end() :])
+            if parsed.kind == "answer":
+                return parsed
     found = list(_CORRECTION.finditer(text))
     tail = text[found[-1].end() :].strip(" ,;.:!?-…") if found else ""
     if _RETRACTED.match(tail):
@@ -1417,6 +1475,15 @@ def _reversed(question: Question, options: list[Option], head: str, tail: str) -
     return Parsed("answer", value=chosen, options=chosen)
 
 
+def _refused_last(raw: str) -> bool:
+    """The last sentence refuses to answer (what came before it named no option)."""
+    sentences = [s for s in re.split(r"[.?!…]+", raw) if s.strip()]
+    if len(sentences) < 2:
+        return False
+    last = " ".join(plain_words(sentences[-1]))
+    return any(f"{_unpointed(last)} ".startswith(p + " ") for p in SKIP_STARTS)
+
+
 def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
     """Parse ``raw`` against ``question`` whose visible options are ``options`` (in order)."""
     corrected = _with_correction(question, options, raw)
@@ -1445,7 +1512,8 @@ def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
         if dont_know and dont_know_option is not None:
             return Parsed("answer", value=[dont_know_option.key], options=[dont_know_option.key])
         parsed = _choices(question, options, raw)
-        if parsed.kind == "unclear" and not parsed.options and dont_know:
+        if parsed.kind == "unclear" and not parsed.options and (dont_know or _refused_last(raw)):
+            # "euh c'est obligé ? je préfère pas répondre à ça"
             return Parsed("skip") if skippable else parsed
         return parsed
 
