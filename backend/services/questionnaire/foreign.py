@@ -36,6 +36,10 @@ FOREIGN_WORDS: dict[str, str] = {
     "tambem": "aussi", "too": "aussi", "first": "d abord", "primeiro": "d abord",
     "then": "puis", "depois": "puis", "expensive": "cher", "caro": "cher", "cara": "cher",
     "expired": "expire", "expirado": "expire", "demais": "trop", "too much": "trop",
+    "before": "avant", "after": "apres", "find": "trouver", "need": "besoin",
+    "little bit": "un peu", "a little bit": "un peu", "learn": "apprends", "i learn": "j apprends",
+    "french": "francais", "frances": "francais", "syria": "syrie", "morocco": "maroc",
+    "algeria": "algerie", "tunisia": "tunisie", "turkey": "turquie",
     "say": "disons", "digamos": "disons", "id card": "carte d identite",
     "cartao de cidadao": "carte d identite", "passport": "passeport",
 }  # fmt: skip

@@ -50,7 +50,8 @@ SMS_WORDS = {
     "jai": "j ai", "jé": "j ai", "g": "j ai", "jsuis": "je suis", "chui": "je suis",
     "chuis": "je suis", "jsui": "je suis", "jsais": "je sais", "jpeux": "je peux",
     "jpe": "je peux", "jveux": "je veux", "jbosse": "je bosse", "jtravaille": "je travaille",
-    "darons": "parents", "daronne": "mere", "daron": "pere", "reum": "mere",
+    "darons": "parents", "daronne": "mere", "daron": "pere", "reum": "mere", "pcq": "parce que",
+    "pck": "parce que", "guere": "pas",
     "ya": "il y a", "yen": "il y en", "pa": "pas", "pr": "pour", "ds": "dans", "bcp": "beaucoup",
     "tt": "tout", "tjs": "toujours", "mtn": "maintenant", "mnt": "maintenant", "ms": "mais",
     "kan": "quand", "koi": "quoi", "ke": "que", "ki": "qui", "kom": "comme", "cmme": "comme",
@@ -88,7 +89,7 @@ def strip_accents(text: str) -> str:
 
 def normalise(text: str) -> str:
     """Lower case, no accents, letters/digits/+ only, single spaces."""
-    text = strip_accents(text).lower().replace("’", "'")
+    text = strip_accents(text).lower().replace("’", "'").replace("€", " euros ")
     text = re.sub(r"[^a-z0-9+]+", " ", text)
     return " ".join(text.split())
 
@@ -240,7 +241,8 @@ SKIP_STARTS = _phrases(
     "je prefere ne pas", "je prefere pas", "je ne veux pas repondre", "je veux pas repondre",
     "je prefere passer", "je ne reponds pas", "je reponds pas", "je ne repondrai pas",
     "pas envie de repondre", "pas envie d en parler", "je ne souhaite pas repondre",
-    "je souhaite pas repondre", "je ne souhaite pas en parler",
+    "je souhaite pas repondre", "je ne souhaite pas en parler", "je prefererais ne pas",
+    "je prefererais pas", "je prefere ne pas m etendre", "je ne prefere pas",
 )  # fmt: skip
 # Words before a refusal or an "I don't know" that point at the question or the speaker.
 POINTING = {"ca", "la", "moi", "mi", "ben", "bah", "euh", "bof"}
@@ -591,8 +593,14 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
     """'pas de voiture', 'ni bus': a negation just before; 'la RQTH, je n'ai jamais fait de
     demande', 'le permis je l'ai pas': a verb's negation just after, in the same sentence."""
     first, last = positions[0], positions[-1]
+    if _someone_elses(words[_clause_start(words, first) : first]):
+        return True  # "c'est mon mari qui a l'AAH"
     # "non jamais", "non aucun": a negation before an option named by a negation agrees with it.
     reach = 0 if all(words[i] in NEGATORS for i in positions) else NEGATION_REACH
+    # "je ne tiens pas particulierement a un CDI": a softening word does not count
+    reach += (
+        sum(1 for w in words[max(0, first - reach - 2) : first] if w in SOFTENERS) if reach else 0
+    )
     for at in range(first - 1, max(0, first - reach) - 1, -1):
         word = words[at]
         if word in NEGATION_STOPS or word == BOUNDARY:
@@ -601,7 +609,7 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
             return True  # "c'est quoi la RQTH ?": asked about, not chosen
         if word in LEFT_OR_ASKED or (word in FILED and not problems):
             return True  # "sorti du foyer", "une demande HLM": left it, or not obtained yet
-        if word in NEGATORS and words[at + 1] in SUBJECTS and at + 1 < first:
+        if word in NEGATORS and words[at + 1] in SUBJECTS and at + 1 <= first:
             break  # "je fais rien je cherche du travail": it ended the clause before
         if word in NEGATORS:
             # "j'arrive pas a gerer mon budget", "je sais ni lire ni ecrire": in a list of
@@ -615,6 +623,14 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
     # "Pour la RQTH, je n'ai jamais...": a topic named first, then what is said of it.
     topic = any(w in ("pour", "quant") for w in words[_clause_start(words, first) : first])
     return _denied_after(after, topic, problems)
+
+
+def _someone_elses(before: tuple[str, ...]) -> bool:
+    """'c'est mon mari qui a ...': what follows is another person's."""
+    for i in range(len(before) - 3):
+        if before[i : i + 2] == ("c", "est") and before[i + 2] in NEW_SUBJECT:
+            return "qui" in before[i + 3 : i + 6]
+    return False
 
 
 def _unable(words: tuple[str, ...], at: int) -> bool:
@@ -844,12 +860,12 @@ def _best_phrase(
     tokens: tuple[Token, ...],
     lack: bool,
     problems: bool,
-) -> tuple[Match | None, list[tuple[int, ...]], list[int]]:
+) -> tuple[Match | None, list[tuple[int, ...]], list[tuple[int, ...]]]:
     """The option's best-named phrase in the message; where its names were found not denied
     (spans); where they were found denied."""
     best: Match | None = None
     spans: list[tuple[int, ...]] = []
-    denied_at: list[int] = []
+    denied_at: list[tuple[int, ...]] = []
     for phrase in option_phrases(option):
         if all(w in STOPWORDS for w in phrase.words):
             continue
@@ -867,11 +883,15 @@ def _best_phrase(
         )
         if phrase.plain == ("non",) and positions[0] and words[positions[0] - 1] == "pas":
             denied = True  # "je ne dirais pas non"
-        if lack and not phrase.negative and _not_this(words, positions):
+        if (
+            lack
+            and not phrase.negative
+            and (_not_this(words, positions) or _no_problem_with(words, positions[0]))
+        ):
             denied = True  # "le logement. pas le transport": not a lack, a denial
         if not fuzzy:
             if denied:
-                denied_at.append(positions[0])
+                denied_at.append(positions)
             else:
                 spans.append(positions)
         if (
@@ -893,17 +913,49 @@ def _best_phrase(
     return best, spans, denied_at
 
 
-def _denied_in_clause(words: tuple[str, ...], match: Match, denied_at: list[int]) -> bool:
-    """Another name of the option was asked for, not obtained, earlier in this clause."""
+SOFTENERS = {"particulierement", "vraiment", "forcement", "specialement", "tellement"}
+PROBLEM_WORDS = {"probleme", "problemes", "souci", "soucis", "difficulte", "difficultes"}
+
+
+def _no_problem_with(words: tuple[str, ...], first: int) -> bool:
+    """'je n'ai ni probleme de logement ni probleme d'argent', 'aucun souci pour le transport':
+    where a lack names the option ('pas de logement'), no problem with it is still a denial."""
+    before = words[max(0, first - 5) : first]
+    if BOUNDARY in before:
+        before = before[len(before) - before[::-1].index(BOUNDARY) :]
+    for i, word in enumerate(before):
+        if word not in ("pas", "ni", "aucun", "sans"):
+            continue
+        rest = before[i + 1 :]
+        if rest[:1] in (("de",), ("d",)):
+            rest = rest[1:]
+        if rest[:1] and rest[0] in PROBLEM_WORDS:
+            return True
+    return False
+
+
+def _denied_in_clause(
+    words: tuple[str, ...], match: Match, denied_at: list[tuple[int, ...]]
+) -> bool:
+    """Another name of the option, denied, shares its words, or was asked for, not obtained,
+    earlier in this clause."""
     at = match.positions[0]
     return any(
-        d < at
-        and BOUNDARY not in words[d:at]
-        and (
-            any(w in LEFT_OR_ASKED | FILED for w in words[max(0, d - 3) : d])
-            or any(w in ASKED_AFTER for w in words[d:at])
+        (
+            denied[0] < at
+            and words[denied[0]] not in STOPWORDS
+            and set(denied) & set(match.positions)
+        )  # "pas d'une reconnaissance
+        # de travailleur handicape": one name inside another, the first denied
+        or (
+            denied[0] < at
+            and BOUNDARY not in words[denied[0] : at]
+            and (
+                any(w in LEFT_OR_ASKED | FILED for w in words[max(0, denied[0] - 3) : denied[0]])
+                or any(w in ASKED_AFTER for w in words[denied[0] : at])
+            )
         )
-        for d in denied_at
+        for denied in denied_at
     )
 
 
@@ -1059,6 +1111,20 @@ def _by_numbers(text: str, options: list[Option]) -> list[Option] | None:
     return list({options[n - 1].key: options[n - 1] for n in numbers}.values())
 
 
+_REASONED = re.compile(
+    r"^(\d{1,2}) (?:parce|car|surtout|pour|mais|vu|comme|because|enfin|sauf|si|par) "
+)
+
+
+def _number_with_reason(raw: str, options: list[Option]) -> Option | None:
+    """'1 surtout pour le financement', '2 pcq jai pas le permis': the number of the list,
+    then why."""
+    found = _REASONED.match(" ".join(plain_words(raw)) + " ")
+    if found is None or not 1 <= int(found.group(1)) <= len(options):
+        return None
+    return options[int(found.group(1)) - 1]
+
+
 def _numbers_and_names(raw: str, options: list[Option]) -> list[Option] | None:
     """'4, 7 et autre': numbers of the list and names of options in one answer. Only when every
     other word is a name of an option or a small word."""
@@ -1145,6 +1211,8 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
         if len(by_number) > 1 and any(o.exclusive for o in by_number):
             return Parsed("unclear", reason="multi")  # "1 9": a choice and "nothing"
         return _picked(by_number, multi)
+    if not multi and (reasoned := _number_with_reason(raw, options)) is not None:
+        return Parsed("answer", value=[reasoned.key], options=[reasoned.key])
     if multi:
         mixed = _numbers_and_names(raw, options)
         if mixed:
@@ -1156,7 +1224,7 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
     if ongoing is not None:
         return Parsed("answer", value=[ongoing.key], options=[ongoing.key])
     by_duration = _by_duration(raw, options)
-    if by_duration is not None:
+    if by_duration is not None and not _said_outright(raw, options):
         return Parsed("answer", value=[by_duration.key], options=[by_duration.key])
     # A lone distinctive word ("plein") names an option only where one answer is expected.
     matches = option_matches(
@@ -1176,6 +1244,12 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
         meant = _by_meaning(words, options)
         if meant is not None:
             return Parsed("answer", value=[meant.key], options=[meant.key])
+        none = next((o for o in options if o.exclusive and o.means == "no"), None)
+        denied = {m.option.key for m in matches if m.denied}
+        real = {o.key for o in options if not o.exclusive and o.means is None}
+        if multi and none is not None and real <= denied and not question.negation_means_lack:
+            # "je ne percois pas le RSA, et je n'ai pas non plus de RQTH": each one denied
+            return Parsed("answer", value=[none.key], options=[none.key])
         return Parsed("unclear", reason=reason)
     if ambiguous and not kept:
         named = _named_beyond_yes_no(ambiguous[:2], said)
@@ -1305,7 +1379,7 @@ def _ongoing(raw: str, options: list[Option]) -> Option | None:
     return None
 
 
-YEAR_BEFORE = {"depuis", "en", "fin", "jusqu", "jusque", "jusquen", "jusqua", "a"}
+YEAR_BEFORE = {"depuis", "en", "fin", "jusqu", "jusque", "jusquen", "jusqua", "a", "avant"}
 _YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")
 _UNITS = {"an": 1.0, "ans": 1.0, "annee": 1.0, "annees": 1.0, "mois": 1 / 12, "semaine": 1 / 52,
           "semaines": 1 / 52}  # fmt: skip
@@ -1340,6 +1414,20 @@ def _since_month(words: tuple[str, ...]) -> float | None:
         if before == "depuis" and any(w in ("plus", "pas") for w in words[:index]):
             return 0.5
     return None
+
+
+def _said_outright(raw: str, options: list[Option]) -> bool:
+    """'je suis toujours en CDI, mais en arret maladie depuis 7 mois': a state named in full
+    (not a time) outweighs how long ago something else began."""
+    words = words_of(raw)
+    return any(
+        m.option.years_ago is None
+        and not m.denied
+        and not m.fuzzy
+        and len(m.positions) >= 3
+        and words[m.positions[0]] in SUBJECTS  # "je suis en CDI", not "a mon compte pendant"
+        for m in option_matches(raw, options)
+    )
 
 
 def _by_duration(raw: str, options: list[Option]) -> Option | None:
