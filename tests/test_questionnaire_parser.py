@@ -965,6 +965,8 @@ def test_every_question_reads_a_lone_short_word_without_failing(text):
         ),
         ("i live in a mobil home no camping", "i live in a mobil home no camping"),
         ("le car passe plus", "le car passe plus"),
+        ("sim i work now", "oui je travaille now"),
+        ("pas de carte sim", "pas de carte sim"),
         ("casa first then the job", "logement d abord puis the job"),
     ],
 )

@@ -11,7 +11,7 @@ import re
 
 FOREIGN_WORDS: dict[str, str] = {
     # yes, no, a little, a lot
-    "yes": "oui", "yeah": "oui", "yep": "oui", "sim": "oui", "si claro": "oui",
+    "yes": "oui", "yeah": "oui", "yep": "oui", "si claro": "oui",
     "nope": "non", "nao": "non", "no problem": "pas de probleme", "not": "pas",
     "a lot": "beaucoup", "muito": "beaucoup", "mucho": "beaucoup", "bezzaf": "beaucoup",
     "bzaf": "beaucoup", "very much": "beaucoup",
@@ -52,9 +52,12 @@ _PATTERN = re.compile(
 # "no" alone before a clause ends ("sozinho? no, not with..."); elsewhere it may be the
 # Portuguese "in the" ("no camping").
 _LONE_NO = re.compile(r"\bno\b(?= zzbound|$)")
+# Portuguese "sim" (yes), not a SIM card.
+_SIM = re.compile(r"(?<!carte )(?<!puce )\bsim\b")
 
 
 def in_french(text: str) -> str:
     """``text`` (normalised, clause ends marked "zzbound") with the foreign words above
     replaced by their French words."""
-    return _LONE_NO.sub("non", _PATTERN.sub(lambda m: FOREIGN_WORDS[m.group(1)], text))
+    text = _PATTERN.sub(lambda m: FOREIGN_WORDS[m.group(1)], text)
+    return _SIM.sub("oui", _LONE_NO.sub("non", text))
