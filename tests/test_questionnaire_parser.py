@@ -889,6 +889,51 @@ WRITER30_31 = [
     ("impact_transport", "2 pcq jai pas le permis", ["moyen"]),
     ("situation_actuelle", "là je fais rien je cherche à travailler", ["recherche"]),
     ("temps", "plein ou pas plein ca me va pareil", ["les_deux"]),
+    # writer34 (Creole of La Reunion and the Antilles, simple words) and writer35 (complicated
+    # situations, explained)
+    ("niveau", "mi la arrêté l'école en seconde, na poin le bac", ["C12"]),
+    (
+        "situations_argent",
+        "néna juste le RSA et les allocs, c'est pas bcp. et mi doit encore des sous à EDF",
+        ["precaire", "dettes"],
+    ),
+    (
+        "situations_transport",
+        "na poin loto, na poin permis, mi prend le bus et le tram",
+        ["transports_communs"],
+    ),
+    ("activite", "mi travay pu depi 2021, mi té en métropole, cariste à Lyon", ["plus_deux_ans"]),
+    ("droits", "ça mi préfère pa dire", "skip"),
+    (
+        "freins",
+        "le transport surtout, na poin loto et le car i monte pas jusqu'en haut. Internet osi, na "
+        "poin réseau. Et le logement. La famille ni la santé non sa va",
+        ["transport", "numerique", "logement"],
+    ),
+    ("impact_argent", "Un peu... beaucoup... bon beaucoup!!! 😅", ["fort"]),
+    ("temps", "plein temps, a mi temps on vit pas", ["plein"]),
+    ("niveau", "j'ai un bep mecanique, le bac pro je l'ai rate", ["NV5"]),
+    (
+        "projet",
+        "Je ne sais pas trop. Je pensais reprendre dans la compta mais ça a tellement changé, ou "
+        "me former peut-être, honnêtement je ne sais pas encore",
+        ["aucun"],
+    ),
+    (
+        "situations_argent",
+        "Je n'ai plus aucun revenu depuis le décès, l'allocation d'aidant s'est arrêtée",
+        ["aucune_ressource"],
+    ),
+    (
+        "projet",
+        "trouver du boulot. pas faire encore une formation qui sert a rien",
+        ["salariat"],
+    ),
+    (
+        "situations_argent",
+        "900 euros avec la prime c pas grand chose, et jai un credit a rembourser",
+        ["precaire", "dettes"],
+    ),
 ]
 
 

@@ -1,5 +1,6 @@
 """Everyday words of the other languages people here mix into their French (English,
-Portuguese, Spanish, Arabic as spoken in France), read as the French word the parser knows.
+Portuguese, Spanish, Arabic as spoken in France, the Creoles of La Reunion and the Antilles),
+read as the French word the parser knows.
 
 Only words that cannot be French words themselves: "car" (a coach) or "bus" stay as they are.
 Applied to normalised text (lower case, no accents), whole words only.
@@ -42,6 +43,14 @@ FOREIGN_WORDS: dict[str, str] = {
     "algeria": "algerie", "tunisia": "tunisie", "turkey": "turquie",
     "say": "disons", "digamos": "disons", "id card": "carte d identite",
     "cartao de cidadao": "carte d identite", "passport": "passeport",
+    # Creole (La Reunion, the Antilles): words that are not French words
+    "na poin": "pas de", "na point": "pas de", "nena": "j ai", "mwen": "je", "loto": "voiture",
+    "osi": "aussi", "boukou": "beaucoup", "travay": "travail", "depi": "depuis",
+    "an ni": "j ai", "pa ni": "pas de", "i ni": "il y a", "pemi": "permis", "intenet": "internet",
+    "alez": "a l aise", "ditou": "du tout", "lekol": "l ecole", "kite": "quitte",
+    "vwazen": "voisin", "ankò": "encore", "anko": "encore", "kase": "casse", "epi": "avec",
+    "men": "mais", "bann": "les", "zot": "vous", "koz": "parle", "konnet": "connais",
+    "plis": "plus", "kilomet": "km", "sav": "sais", "pe pas": "peux pas",
 }  # fmt: skip
 
 _PATTERN = re.compile(
@@ -54,10 +63,14 @@ _PATTERN = re.compile(
 _LONE_NO = re.compile(r"\bno\b(?= zzbound|$)")
 # Portuguese "sim" (yes), not a SIM card.
 _SIM = re.compile(r"(?<!carte )(?<!puce )\bsim\b")
+# Creole "mi" (I), not "a mi temps"; "travay pu" (no longer works), not "j'ai pu".
+_MI = re.compile(r"\bmi\b(?! temps| chemin| journee| mars| ?-)")
+_NO_LONGER = re.compile(r"\b(travail|travaille|bosse) pu\b")
 
 
 def in_french(text: str) -> str:
     """``text`` (normalised, clause ends marked "zzbound") with the foreign words above
     replaced by their French words."""
     text = _PATTERN.sub(lambda m: FOREIGN_WORDS[m.group(1)], text)
+    text = _NO_LONGER.sub(r"\1 plus", _MI.sub("je", text))
     return _SIM.sub("oui", _LONE_NO.sub("non", text))

@@ -118,6 +118,7 @@ def words_of(raw: str) -> tuple[str, ...]:
     text = re.sub(r"\bsept (bon|bien|ok|pas|vrai|tout|ca|juste|dur)\b", r"c est \1", text)
     text = re.sub(r"\bet (en cours|en attente)\b", r"est \1", text)  # "la rqth et en cours"
     text = re.sub(r"\bbac ?(?:\+|plus) ?(\d)\b", r"bac+\1", text)  # "bac plus 2"
+    text = re.sub(r"\bje (sait|sai|se)\b", "je sais", text)  # "mi sait pas" -> "je sait pas"
     expanded = " ".join(_expand(w) for w in text.split() if w not in FILLER_WORDS)
     expanded = re.sub(r"\bsa va\b", "ca va", expanded)  # "ça va" as it sounds
     expanded = re.sub(r"(\d+)([a-z]+)", r"\1 \2", expanded)  # "30km" -> "30 km"
@@ -609,6 +610,8 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
             return True  # "c'est quoi la RQTH ?": asked about, not chosen
         if word in LEFT_OR_ASKED or (word in FILED and not problems):
             return True  # "sorti du foyer", "une demande HLM": left it, or not obtained yet
+        if word == "avant" and at == first - 1:
+            return True  # "avant CADA. maintenant colocation": what was before
         if word in NEGATORS and words[at + 1] in SUBJECTS and at + 1 <= first:
             break  # "je fais rien je cherche du travail": it ended the clause before
         if word in NEGATORS:
@@ -671,7 +674,7 @@ def _broken_or_refused(after: tuple[str, ...], index: int, problems: bool) -> bo
     pair = tuple(after[index : index + 2])
     ends = after[index + 2 : index + 3] in ((), (BOUNDARY,))
     return (
-        (after[index] in BROKEN and index <= 3)
+        (after[index] in BROKEN and index <= 4)  # "le bac pro je l'ai rate"
         or pair in REFUSED_AFTER
         or (pair in NOT_WANTED and ends)
         or (pair in FED_UP and ends and index <= 3 and not problems)
@@ -749,8 +752,13 @@ _GOOD_AT_ENDS = {BOUNDARY, "mais", "et", "le", "la", "l", "francais", "sauf", "p
 
 def _fine_after(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
     after = words[positions[-1] + 1 : positions[-1] + 4]
-    if after[:1] == ("et",) and _fine(words[positions[-1] + 3 : positions[-1] + 7]):
-        return True  # "parler et compter pas de probleme"
+    if after[:1] in (("et",), ("ni",)):
+        # "parler et compter pas de probleme", "la famille ni la sante non ca va"
+        chained = words[positions[-1] + 2 : positions[-1] + 7]
+        for i in (1, 2):  # right after the next option's word or two
+            rest = chained[i + 1 :] if chained[i : i + 1] == ("non",) else chained[i:]
+            if _fine(rest):
+                return True
     if after and after[0] in GOOD_AT and (len(after) == 1 or after[1] in _GOOD_AT_ENDS):
         return True
     return any(_fine(after[i:]) for i in range(len(after)))
@@ -805,9 +813,15 @@ LEFT_OR_ASKED = {
 # difficulty ("dossier caf bloque").
 FILED = {"dossier"}
 # Just after an option: it no longer works ("la voiture est morte", "en panne").
-BROKEN = {"morte", "mort", "panne", "cassee", "casse", "hs", "vendue", "vendu", "foutue", "rade"}
+BROKEN = {
+    "morte", "mort", "panne", "cassee", "casse", "hs", "vendue", "vendu", "foutue", "rade",
+    "rate", "ratee", "loupe", "loupee", "echoue",  # "le bac pro je l'ai rate"
+}  # fmt: skip
 # Just after an option, in its clause: refused ("l'interim par contre c'est trop complique").
-REFUSED_AFTER = {("trop", "complique"), ("pas", "possible"), ("hors", "de"), ("pas", "question")}
+REFUSED_AFTER = {
+    ("trop", "complique"), ("pas", "possible"), ("hors", "de"), ("pas", "question"),
+    ("vit", "pas"), ("sors", "pas"),  # "a mi temps on vit pas", "je m'en sors pas"
+}  # fmt: skip
 # "l'interim j'en veux plus" (the clause ends there; "je veux plus d'interim" is about interim).
 NOT_WANTED = {("veux", "plus"), ("veux", "pas"), ("voudrais", "pas")}
 FED_UP = {("ai", "marre"), ("ai", "mar"), ("ai", "mare"), ("suis", "degoute"), ("suis", "degoutee")}
@@ -913,7 +927,7 @@ def _best_phrase(
     return best, spans, denied_at
 
 
-SOFTENERS = {"particulierement", "vraiment", "forcement", "specialement", "tellement"}
+SOFTENERS = {"particulierement", "vraiment", "forcement", "specialement", "tellement", "encore"}
 PROBLEM_WORDS = {"probleme", "problemes", "souci", "soucis", "difficulte", "difficultes"}
 
 
@@ -1278,8 +1292,10 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
             and not m.option.exclusive
             and any(said[i] not in YES | NO for i in m.positions)  # not just "oui"
         ]
+        # "honnetement je ne sais pas encore": a whole phrase of "I don't know" stays in the run
+        said_in_full = [m for m in kept if m.option.means == "dont_know" and m.score >= 3]
         if something:
-            kept = something
+            kept = something + said_in_full
         if len(kept) > 1:
             # "je cherche autre chose, un boulot...": "autre chose" beside a real choice is
             # what they look for, not the option "Autre".
@@ -1500,6 +1516,7 @@ _CORRECTION = re.compile(
     r"(?:\b(?:non attendez|non attends|attendez|non en fait|en fait non|non plutot|ou plutot|"
     r"enfin non|je veux dire|non pardon|pardon|je corrige|plutot|disons)\b|"
     r"(?:\.\.+|[,;.!?…])\s*(?:enfin(?:\s+non)?|non|nn|nan)\b(?=\s*\w)|"
+    r"\.\.+\s*bon\b(?=\s*\w)|"  # "un peu... beaucoup... bon beaucoup"
     r"(?:\.\.+|[,;.!?…])\s*(?=si si\b))"  # "attends non... si si c'est bon": kept, a yes
 )
 
