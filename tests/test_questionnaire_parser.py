@@ -934,6 +934,62 @@ WRITER30_31 = [
         "900 euros avec la prime c pas grand chose, et jai un credit a rembourser",
         ["precaire", "dettes"],
     ),
+    # writer36 (people aged 16 to 25) and writer37 (people aged 45 to 64, some born abroad)
+    ("niveau", "le 2 je crois, jai arreté en plein milieu de la 4e", ["CP4"]),
+    ("freins", "les 3 premiers", ["logement", "argent", "transport"]),
+    ("confiance", "ouais tkt jsais faire", ["oui"]),
+    ("confiance", "je sais pas faire", ["non"]),
+    ("confiance", "je sais pas", ["nsp"]),
+    ("niveau", "licence information-communication, donc trois ans après le bac", ["NV2"]),
+    (
+        "contrats",
+        "CDI idéalement, CDD ça passe, intérim... non pas l'intérim finalement",
+        ["cdi", "cdd"],
+    ),
+    (
+        "freins",
+        "l'argent surtout, le logement aussi, et la santé un peu, le moral quoi. internet non "
+        "évidemment",
+        ["argent", "logement", "sante"],
+    ),
+    (
+        "situations_logement",
+        "studio dans le privé, 540€ par mois, c'est de plus en plus dur à payer",
+        ["prive", "loyer"],
+    ),
+    ("activite", "ui je taf o mcdo la nui", ["en_activite"]),
+    ("rayon", "vint kilomètre", 20),
+    ("contrats", "osef tan ke cé en journé", ["tous"]),
+    ("temps", "le plus d'heures possible, toute la semaine", ["plein"]),
+    ("temps", "partiel abi, plein temps les genoux tiennent pas", ["partiel"]),
+    (
+        "freins",
+        "la sante les genoux. et lire ecrire le francais c pas facile. internet aussi",
+        ["sante", "langue", "numerique"],
+    ),
+    ("confiance", "plus ou moins... non en vrai tout seul j y arrive pas", ["non"]),
+    (
+        "situations_papiers",
+        "savoir à quoi j'ai droit, la retraite et tout ça, et les impôts aussi je comprends pas "
+        "les lettres",
+        ["droits", "impots"],
+    ),
+    ("contrats", "CDI si possible. CDD aussi ça va. l'intérim no más", ["cdi", "cdd"]),
+    (
+        "priorites",
+        "los papeles primero, después el trabajo, y el francés",
+        ["papiers", "emploi", "langue"],
+    ),
+    (
+        "situations_famille",
+        "je m occupe de ma mere qui perd la tete, du coup je peux bosser que l apres midi",
+        ["aidant", "horaires"],
+    ),
+    (
+        "situations_numerique",
+        "pas d internet a la maison, ca capte a peine dans le hameau, et j ai pas d adresse mail",
+        ["connexion", "zone_blanche", "email"],
+    ),
 ]
 
 

@@ -41,6 +41,8 @@ FOREIGN_WORDS: dict[str, str] = {
     "little bit": "un peu", "a little bit": "un peu", "learn": "apprends", "i learn": "j apprends",
     "french": "francais", "frances": "francais", "syria": "syrie", "morocco": "maroc",
     "algeria": "algerie", "tunisia": "tunisie", "turkey": "turquie",
+    "papeles": "papiers", "primero": "d abord", "despues": "apres", "no mas": "pas",
+    "abi": "", "abla": "", "yani": "",
     "say": "disons", "digamos": "disons", "id card": "carte d identite",
     "cartao de cidadao": "carte d identite", "passport": "passeport",
     # Creole (La Reunion, the Antilles): words that are not French words

@@ -51,7 +51,8 @@ SMS_WORDS = {
     "chuis": "je suis", "jsui": "je suis", "jsais": "je sais", "jpeux": "je peux",
     "jpe": "je peux", "jveux": "je veux", "jbosse": "je bosse", "jtravaille": "je travaille",
     "darons": "parents", "daronne": "mere", "daron": "pere", "reum": "mere", "pcq": "parce que",
-    "pck": "parce que", "guere": "pas",
+    "pck": "parce que", "guere": "pas", "vint": "vingt", "tem": "temps", "tan": "tant",
+    "osef": "peu importe",
     "ya": "il y a", "yen": "il y en", "pa": "pas", "pr": "pour", "ds": "dans", "bcp": "beaucoup",
     "tt": "tout", "tjs": "toujours", "mtn": "maintenant", "mnt": "maintenant", "ms": "mais",
     "kan": "quand", "koi": "quoi", "ke": "que", "ki": "qui", "kom": "comme", "cmme": "comme",
@@ -94,6 +95,7 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+_SMALL = {"deux": 2, "trois": 3, "quatre": 4, "cinq": 5}
 BOUNDARY = "|"  # where a sentence or a clause ends: negations do not cross it
 FILLER_WORDS = {"euh", "heu", "ben", "bah", "bon", "hmm", "hum", "alors", "genre", "enfin"}
 
@@ -118,7 +120,13 @@ def words_of(raw: str) -> tuple[str, ...]:
     text = re.sub(r"\bsept (bon|bien|ok|pas|vrai|tout|ca|juste|dur)\b", r"c est \1", text)
     text = re.sub(r"\bet (en cours|en attente)\b", r"est \1", text)  # "la rqth et en cours"
     text = re.sub(r"\bbac ?(?:\+|plus) ?(\d)\b", r"bac+\1", text)  # "bac plus 2"
+    text = re.sub(  # "trois ans apres le bac"
+        r"\b(\d|deux|trois|quatre|cinq) ans? apres le bac\b",
+        lambda m: "bac+" + str(_SMALL.get(m.group(1), m.group(1))),
+        text,
+    )
     text = re.sub(r"\bje (sait|sai|se)\b", "je sais", text)  # "mi sait pas" -> "je sait pas"
+    text = re.sub(r"\bde plus en plus\b", "encore", text)  # not a negation
     expanded = " ".join(_expand(w) for w in text.split() if w not in FILLER_WORDS)
     expanded = re.sub(r"\bsa va\b", "ca va", expanded)  # "ça va" as it sounds
     expanded = re.sub(r"(\d+)([a-z]+)", r"\1 \2", expanded)  # "30km" -> "30 km"
@@ -453,10 +461,16 @@ def option_compounds(option: Option) -> tuple[tuple[Phrase, ...], ...]:
     return compounds
 
 
-def _compound_match(option: Option, tokens: tuple[Token, ...]) -> Match | None:
+def _compound_match(
+    option: Option, tokens: tuple[Token, ...], words: tuple[str, ...], lack: bool
+) -> Match | None:
+    """Every part said ("plein & partiel"), none of them denied unless a lack names it ("plein
+    temps les genoux tiennent pas" is not both)."""
     for parts in option_compounds(option):
         found = [_find(part, tokens) for part in parts]
-        if all(f is not None and not f[1] for f in found):
+        if all(f is not None and not f[1] for f in found) and (
+            lack or not any(f is not None and _denied(words, f[0]) for f in found)
+        ):
             positions = tuple(sorted(i for f in found if f is not None for i in f[0]))
             return Match(option, float(len(positions)), 30, positions, False, False)
     return None
@@ -479,7 +493,7 @@ COMMON_SHORT = {
 # Everyday words, spelt right, that look like an option's word ("prends" is not "parents").
 COMMON_LONG = {
     "prends", "prend", "prendre", "pendant", "depuis", "toujours", "jamais", "parce", "comme",
-    "quand", "maintenant", "vraiment", "beaucoup", "personne", "pourtant", "fois",
+    "quand", "maintenant", "vraiment", "beaucoup", "personne", "pourtant", "fois", "facile",
 }  # fmt: skip
 
 
@@ -821,6 +835,7 @@ BROKEN = {
 REFUSED_AFTER = {
     ("trop", "complique"), ("pas", "possible"), ("hors", "de"), ("pas", "question"),
     ("vit", "pas"), ("sors", "pas"),  # "a mi temps on vit pas", "je m'en sors pas"
+    ("tiennent", "pas"), ("tient", "pas"),  # "plein temps les genoux tiennent pas"
 }  # fmt: skip
 # "l'interim j'en veux plus" (the clause ends there; "je veux plus d'interim" is about interim).
 NOT_WANTED = {("veux", "plus"), ("veux", "pas"), ("voudrais", "pas")}
@@ -857,7 +872,7 @@ def option_matches(
         if best is not None and not problems and _denied_in_clause(words, best, denied_at):
             # "une demande de RQTH a la MDPH": another of its names, denied in the same clause
             best.denied = True
-        compound = _compound_match(option, tokens)
+        compound = _compound_match(option, tokens, words, lack)
         if compound is not None and (best is None or best.denied or compound.score > best.score):
             best = compound
         if best is None and distinctive:
@@ -900,7 +915,11 @@ def _best_phrase(
         if (
             lack
             and not phrase.negative
-            and (_not_this(words, positions) or _no_problem_with(words, positions[0]))
+            and (
+                _not_this(words, positions)
+                or _no_problem_with(words, positions[0])
+                or words[positions[-1] + 1 : positions[-1] + 2] == ("non",)  # "internet non"
+            )
         ):
             denied = True  # "le logement. pas le transport": not a lack, a denial
         if not fuzzy:
@@ -1126,7 +1145,8 @@ def _by_numbers(text: str, options: list[Option]) -> list[Option] | None:
 
 
 _REASONED = re.compile(
-    r"^(\d{1,2}) (?:parce|car|surtout|pour|mais|vu|comme|because|enfin|sauf|si|par) "
+    r"^(?:le |la |c est le |c est la )?(\d{1,2}) "
+    r"(?:parce|car|surtout|pour|mais|vu|comme|because|enfin|sauf|si|par|je crois|je pense) "
 )
 
 
@@ -1192,6 +1212,18 @@ _ALL_BUT = re.compile(
 )
 
 
+_FIRST_ONES = re.compile(r"^(?:les |le )?(\d) (?:premiers|premieres|1ers|1eres)$")
+
+
+def _first_ones(raw: str, options: list[Option]) -> list[Option]:
+    """'les 3 premiers': the first three of the list (not the exclusive ones)."""
+    found = _FIRST_ONES.match(" ".join(plain_words(raw)))
+    if found is None or not 1 < int(found.group(1)) <= len(options):
+        return []
+    first = options[: int(found.group(1))]
+    return [] if any(o.exclusive for o in first) else first
+
+
 def _all_but(question: Question, options: list[Option], raw: str) -> Parsed | None:
     """'tout sauf l'alternance et l'interim': every real choice but those named."""
     found = _ALL_BUT.match(normalise(raw))
@@ -1234,6 +1266,9 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
         but = _all_but(question, options, raw)
         if but is not None:
             return but
+        first = _first_ones(raw, options)
+        if first:
+            return _picked(first, multi)
     ongoing = _ongoing(raw, options)
     if ongoing is not None:
         return Parsed("answer", value=[ongoing.key], options=[ongoing.key])
@@ -1556,9 +1591,11 @@ def _with_correction(question: Question, options: list[Option], raw: str) -> Par
     if question.type == "multi" and _REVERSED.match(tail):
         return _reversed(question, options, text[: found[-1].start()], tail)
     parsed = parse_answer(question, options, tail)
+    head = text[: found[-1].start()]
+    if parsed.kind != "answer" and question.type == "multi":
+        return _taken_back(question, options, head, tail)
     if parsed.kind != "answer" or question.type != "multi":
         return parsed if parsed.kind == "answer" else None
-    head = text[: found[-1].start()]
     if "aussi" not in tail.split():
         head = ".".join(re.split(r"[.;!?…]", head.rstrip(" ,;.:!?-…"))[:-1])
     before = parse_answer(question, options, head) if any(c.isalnum() for c in head) else None
@@ -1566,6 +1603,19 @@ def _with_correction(question: Question, options: list[Option], raw: str) -> Par
         return parsed
     chosen = [*before.value, *(k for k in parsed.value if k not in before.value)]
     return Parsed("answer", value=chosen, options=chosen)
+
+
+def _taken_back(question: Question, options: list[Option], head: str, tail: str) -> Parsed | None:
+    """'CDI, CDD, interim... non pas l'interim finalement': the list said before, without what
+    the correction only denies."""
+    matches = option_matches(tail, options, lack=question.negation_means_lack)
+    if not matches or not all(m.denied for m in matches) or not any(c.isalnum() for c in head):
+        return None
+    before = parse_answer(question, options, head)
+    if before.kind != "answer":
+        return None
+    kept = [k for k in before.value if k not in {m.option.key for m in matches}]
+    return Parsed("answer", value=kept, options=kept) if kept else None
 
 
 def _reversed(question: Question, options: list[Option], head: str, tail: str) -> Parsed | None:
@@ -1580,6 +1630,14 @@ def _reversed(question: Question, options: list[Option], head: str, tail: str) -
     return Parsed("answer", value=chosen, options=chosen)
 
 
+def _said_as_worded(options: list[Option], words: tuple[str, ...]) -> Option | None:
+    """The one option one of whose words (three or more) is exactly the whole message."""
+    if len(words) < 3:
+        return None
+    said = [o for o in options if any(p.plain == words for p in option_phrases(o))]
+    return said[0] if len(said) == 1 else None
+
+
 def _refused_last(raw: str) -> bool:
     """The last sentence refuses to answer (what came before it named no option)."""
     sentences = [s for s in re.split(r"[.?!…]+", raw) if s.strip()]
@@ -1587,6 +1645,38 @@ def _refused_last(raw: str) -> bool:
         return False
     last = " ".join(plain_words(sentences[-1]))
     return any(f"{_unpointed(last)} ".startswith(p + " ") for p in SKIP_STARTS)
+
+
+def _with_options(
+    question: Question,
+    options: list[Option],
+    raw: str,
+    words: tuple[str, ...],
+    dont_know: bool,
+    skippable: bool,
+) -> Parsed:
+    dont_know_option = next((o for o in options if o.means == "dont_know"), None)
+    said = _said_as_worded(options, words)  # "je sais pas faire" is not "je sais pas dire"
+    if said is not None:
+        return Parsed("answer", value=[said.key], options=[said.key])
+    if dont_know and dont_know_option is not None:
+        return Parsed("answer", value=[dont_know_option.key], options=[dont_know_option.key])
+    parsed = _choices(question, options, raw)
+    if parsed.kind == "unclear" and not parsed.options and (dont_know or _refused_last(raw)):
+        # "euh c'est obligé ? je préfère pas répondre à ça"
+        return Parsed("skip") if skippable else parsed
+    return parsed
+
+
+def _number(question: Question, raw: str) -> Parsed:
+    value = quantity_in(raw)
+    if value is None:
+        return Parsed("unclear", reason="number")
+    low = question.min if question.min is not None else 0
+    high = question.max if question.max is not None else 10_000
+    if not low <= value <= high:
+        return Parsed("unclear", reason="number")
+    return Parsed("answer", value=value)
 
 
 def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
@@ -1613,26 +1703,11 @@ def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
         dont_know = _unpointed(_first_clause(raw)) in DONT_KNOW
 
     if question.has_options:
-        dont_know_option = next((o for o in options if o.means == "dont_know"), None)
-        if dont_know and dont_know_option is not None:
-            return Parsed("answer", value=[dont_know_option.key], options=[dont_know_option.key])
-        parsed = _choices(question, options, raw)
-        if parsed.kind == "unclear" and not parsed.options and (dont_know or _refused_last(raw)):
-            # "euh c'est obligé ? je préfère pas répondre à ça"
-            return Parsed("skip") if skippable else parsed
-        return parsed
-
+        return _with_options(question, options, raw, words, dont_know, skippable)
     if dont_know:
         return Parsed("skip")
     if question.type == "number":
-        value = quantity_in(raw)
-        if value is None:
-            return Parsed("unclear", reason="number")
-        low = question.min if question.min is not None else 0
-        high = question.max if question.max is not None else 10_000
-        if not low <= value <= high:
-            return Parsed("unclear", reason="number")
-        return Parsed("answer", value=value)
+        return _number(question, raw)
 
     # Free text: kept as typed (trimmed), as long as it has some letters.
     kept = " ".join((raw or "").split())
