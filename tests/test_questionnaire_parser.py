@@ -5,7 +5,8 @@ from typing import get_args
 import pytest
 
 from backend.services.questionnaire.foreign import in_french
-from backend.services.questionnaire.parser import Kind, parse_answer
+from backend.services.questionnaire.parser import parse_answer
+from backend.services.questionnaire.reading.parsed import Kind
 from backend.services.questionnaire.schema import load_questionnaire
 
 Q = load_questionnaire()

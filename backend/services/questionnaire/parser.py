@@ -18,30 +18,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any, Literal
 
 import snowballstemmer
 from rapidfuzz import fuzz
 from text_to_num import alpha2digit
 
 from .foreign import in_french
+from .reading.parsed import Kind, Parsed
 from .schema import Option, Question
-
-Kind = Literal["answer", "skip", "back", "help", "resume", "pause", "unclear"]
-
-
-@dataclass
-class Parsed:
-    kind: Kind
-    value: Any = None  # option keys (list) for choices, str for text, int for number
-    # Why it is unclear: "choice", "multi", "number", "text"; or "guess" (options holds the best
-    # guess, to confirm) or "between" (options holds the two that fit equally).
-    reason: str = ""
-    options: list[str] = field(default_factory=list)
-
 
 # --- Normalising ----------------------------------------------------------------------------------
 
