@@ -32,7 +32,8 @@ from backend.models import (
 from backend.services.events import EventKind, record_event
 
 from .declarations import projects_from, sync_projects, sync_situations
-from .parser import is_question, long_question, normalise, parse_answer
+from .parser import is_question, long_question, parse_answer
+from .reading.normalising import normalise
 from .reading.parsed import Parsed
 from .render import (
     between_message,
