@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from itertools import pairwise
 
 from rapidfuzz import fuzz
 
@@ -45,21 +44,13 @@ from .reading.normalising import (
     strip_accents,
     words_of,
 )
+from .reading.numbers import FILLERS, _number_word, numbers_in, quantity_in
 from .reading.parsed import Parsed
 from .schema import Option, Question
 
 # "pas de voiture", "ni bus ni train", "sans permis": the words after these are denied.
 NEGATORS = {"pas", "ni", "sans", "aucun", "aucune", "jamais", "non", "plus", "rien"}
 NEGATION_REACH = 3
-# Words that may sit between numbers: "1 et 3", "le 2 et le 5", "choix 4", "reponse 2 stp".
-FILLERS = {
-    "et", "le", "la", "les", "l", "n", "no", "num", "numero", "numeros", "choix", "reponse",
-    "reponses", "puis", "aussi", "stp", "svp", "merci", "c", "est", "ce", "sont", "je",
-    "choisis", "prends", "mets", "pour", "moi", "plus", "a", "au", "km", "kms", "kilometres",
-    "kilometre", "environ", "max", "maximum", "jusqu", "ou", "option", "options", "oui",
-    "bah", "ben", "euh", "alors", "donc", "voila", "hmm", "heu", "bon", "dirais", "dire",
-    "peu", "abord", "dabord", "apres", "ensuite", "surtout", "enfin",
-}  # fmt: skip
 # Small words that never name an option on their own.
 STOPWORDS = {
     "je", "j", "suis", "un", "une", "de", "des", "du", "le", "la", "les", "l", "et",
@@ -69,68 +60,6 @@ STOPWORDS = {
     "ses", "chez", "par", "dans", "sur", "ce", "cette", "ces", "vous", "nous", "tu", "te",
 }  # fmt: skip
 CONTENT_FUZZY_MIN = 5  # a typo is forgiven in words of at least this many letters
-
-
-# --- Numbers -----------------------------------------------------------------------------------
-
-
-# Small numbers text2num leaves as words, ordinals, and their phone spellings.
-NUMBER_WORDS = {
-    "un": 1, "une": 1, "premier": 1, "premiere": 1, "deux": 2, "deuxieme": 2, "trois": 3,
-    "troisieme": 3, "quatre": 4, "quatrieme": 4, "cinq": 5, "cinquieme": 5, "six": 6,
-    "sept": 7, "huit": 8, "neuf": 9, "dix": 10, "deu": 2, "troi": 3, "katre": 4, "cat": 4,
-    "sinq": 5, "cinqs": 5, "sis": 6, "set": 7, "uit": 8, "1er": 1, "1ere": 1, "2eme": 2,
-    "3eme": 3, "4eme": 4, "5eme": 5, "2e": 2, "3e": 3, "4e": 4, "5e": 5, "onze": 11,
-    "douze": 12, "quinze": 15, "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50,
-    "cent": 100,
-}  # fmt: skip
-# Typos are forgiven on cardinals only ("primere" is not "premiere" = 1).
-FUZZY_NUMBERS = [w for w in ("quatre", "trois", "deux", "cinq", "sept", "huit", "neuf")]
-
-
-def _number_word(token: str) -> int | None:
-    if token.isdigit():
-        return int(token)
-    if token in NUMBER_WORDS:
-        return NUMBER_WORDS[token]
-    if len(token) >= 4:
-        best = max(FUZZY_NUMBERS, key=lambda w: fuzz.ratio(token, w))
-        if fuzz.ratio(token, best) >= 80:
-            return NUMBER_WORDS[best]
-    return None
-
-
-def numbers_in(text: str) -> list[int] | None:
-    """The numbers of a text made only of numbers and small words ('1 et 3'), else None."""
-    numbers: list[int] = []
-    tokens = plain_words(text)
-    if any(a in ("un", "une") and b == "peu" for a, b in pairwise(tokens)):
-        return None  # "un peu aussi" is an amount, not option 1
-    for token in tokens:
-        if token in FILLERS or token == "+":
-            continue
-        number = _number_word(token)
-        if number is None:
-            return None
-        numbers.append(number)
-    return numbers or None
-
-
-def quantity_in(text: str) -> int | None:
-    """The number a sentence gives ('15 km maxi', 'une vingtaine de km', '30km pas plus'):
-    the one before 'km' when there is one, else the only number, else the largest."""
-    words = plain_words(text)
-    numbers = [
-        (i, int(w) if w.isdigit() else NUMBER_WORDS[w])
-        for i, w in enumerate(words)
-        if w.isdigit() or (w in NUMBER_WORDS and w not in ("un", "une"))
-    ]
-    if not numbers:
-        return None
-    for index, value in numbers:
-        if index + 1 < len(words) and words[index + 1] in ("km", "kms", "kilometres", "kilometre"):
-            return value
-    return max(value for _, value in numbers)
 
 
 # --- Matching options ------------------------------------------------------------------------------
