@@ -219,7 +219,7 @@ def test_numbers_beside_unknown_words_are_not_guessed():
     ],
 )
 def test_a_whole_question_is_not_an_answer(text, expected):
-    from backend.services.questionnaire.parser import long_question
+    from backend.services.questionnaire.reading.questions import long_question
 
     assert long_question(text) is expected
 

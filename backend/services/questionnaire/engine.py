@@ -32,9 +32,10 @@ from backend.models import (
 from backend.services.events import EventKind, record_event
 
 from .declarations import projects_from, sync_projects, sync_situations
-from .parser import is_question, long_question, parse_answer
+from .parser import parse_answer
 from .reading.normalising import normalise
 from .reading.parsed import Parsed
+from .reading.questions import is_question, long_question
 from .render import (
     between_message,
     guess_message,
