@@ -135,7 +135,7 @@ def test_yes_and_no_in_unusual_words(text, expected):
     ],
 )
 def test_confirmation_replies(text, expected):
-    from backend.services.questionnaire.parser import yes_or_no
+    from backend.services.questionnaire.reading.confirmation import yes_or_no
 
     assert yes_or_no(text) is expected
 

@@ -36,7 +36,7 @@ from backend.messages import text
 from backend.models import Contact, Message, MessageDirection
 from backend.services import consent, invitations
 from backend.services.questionnaire.engine import Engine
-from backend.services.questionnaire.parser import yes_or_no
+from backend.services.questionnaire.reading.confirmation import yes_or_no
 from backend.services.questionnaire.render import text_message
 
 INTENT_THRESHOLD = 0.6
