@@ -12,6 +12,11 @@ its ``words`` in bot/questionnaire.yml) is a short phrase; a phrase is found whe
 in the message in order, compared by their French stem (snowball), a typo allowed in long words.
 The longest phrase found wins; a phrase whose words follow a negation ("pas de", "ni", "sans")
 does not count, unless the phrase itself says it ("Pas d'internet").
+
+The parts live in ``reading/`` (normalising, keywords, numbers, negation, an option's names,
+finding them, matching, times, the list's numbers, choices; their order in its ``__init__``).
+Here: the self-corrections ("30 km, non plutot 40"), which re-read parts of the message with
+parse_answer, and parse_answer itself.
 """
 
 from __future__ import annotations
