@@ -5,6 +5,7 @@ is named in full ('je suis toujours en CDI') rather than a time."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from ..schema import Option
 from .keywords import YES
@@ -100,8 +101,6 @@ def _by_duration(raw: str, options: list[Option]) -> Option | None:
         if unit + 1 < len(words) and words[unit] in ("d", "de") and words[unit + 1] in _UNITS:
             unit += 1  # "depuis une dizaine d'annees"
         if _YEAR.match(word) and index > 0 and words[index - 1] in YEAR_BEFORE:
-            from datetime import date
-
             years = date.today().year - int(word)
         elif count is not None and unit < len(words) and words[unit] in _UNITS:
             before = words[max(0, index - 6) : index]  # "il y a un peu plus de 3 ans"

@@ -9,6 +9,8 @@ from .names import Phrase
 from .negation import NEGATORS
 from .normalising import BOUNDARY, sound, stem
 
+_GAP_STOPS = NEGATORS | {BOUNDARY}  # a phrase's words are not looked for past these
+
 CONTENT_FUZZY_MIN = 5  # a typo is forgiven in words of at least this many letters
 
 
@@ -114,7 +116,7 @@ def _found_at(
     for word in wanted[1:]:
         found = None
         for index in range(cursor + 1, min(len(tokens), cursor + 4)):
-            if index > cursor + 1 and tokens[index - 1][1] in NEGATORS | {BOUNDARY}:
+            if index > cursor + 1 and tokens[index - 1][1] in _GAP_STOPS:
                 break  # "j'ai plus de voiture" is not "j'ai une voiture"
             similarity = _same(tokens[index], word)
             if similarity:

@@ -123,12 +123,7 @@ def _best_phrase(
                 denied_at.append(positions)
             else:
                 spans.append(positions)
-        if (
-            positions[0] == 0
-            and phrase.rank == 0
-            and len(option_phrases(option))
-            and (phrase.plain == plain_words(option.sms))
-        ):
+        if positions[0] == 0 and phrase.rank == 0 and (phrase.plain == plain_words(option.sms)):
             score += 0.5  # "Autre, je sors d'un foyer": the label said first is the choice
         match = Match(option, score, phrase.rank, positions, fuzzy, denied)
         # "Ca me gene beaucoup, certains metiers je ne peux plus": an option said plainly
