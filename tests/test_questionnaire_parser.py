@@ -991,6 +991,45 @@ WRITER30_31 = [
         "pas d internet a la maison, ca capte a peine dans le hameau, et j ai pas d adresse mail",
         ["connexion", "zone_blanche", "email"],
     ),
+    # writer28/29 (sealed at the start of stop 23, scored once at its end: 178/197; then tuned)
+    (
+        "situations_papiers",
+        "carte d id perimee et jai pas fait mes impots depuis 2021",
+        ["identite", "impots"],
+    ),
+    (
+        "situations_argent",
+        "tres peu de revenus, et je vais au resto du coeur",
+        ["precaire", "alimentaire"],
+    ),
+    ("situations_transport", "jai le permis b et une vieille clio", ["permis_b", "vehicule"]),
+    ("priorites", "un cdi de jour, ensuite reparer la voiture", ["emploi", "transport"]),
+    ("droits", "les 2, jai eu la rqth en janvier", ["rsa", "rqth"]),
+    ("droits", "les deux", ["rsa", "rqth"]),
+    ("freins", "les 2", None),
+    ("capacite", "a temps partiel oui pas plus de 20h avec mon dos", ["partiel"]),
+    (
+        "freins",
+        "Je dirais surtout l'informatique, tout se fait sur internet maintenant et c'était mon "
+        "épouse, paix à son âme, qui s'occupait de cela. Il y a aussi mon dos, et le transport "
+        "car ma voiture a bientôt vingt ans.",
+        ["numerique", "sante", "transport"],
+    ),
+    (
+        "activite",
+        "yes I work last summer in hotel in Annecy, femme de chambre. now no work",
+        ["deux_ans"],
+    ),
+    ("capacite", "yes but only part time, morning I have french course", ["partiel"]),
+    ("rayon", "15 km.. no sorry, 10 km maximum, by bus is very long", 10),
+    ("contrats", "all is ok for me, no matter which contract", ["tous"]),
+    ("confiance", "I dont know.. with french it is difficult alone", ["nsp"]),
+    (
+        "freins",
+        "La famille surtout avec mon mari, l'argent on a que le rsa et son AAH, et la santé.. non "
+        "pas la santé c'est lui qui est malade pas moi. Et le logement aussi, trop petit",
+        ["famille", "argent", "logement"],
+    ),
 ]
 
 

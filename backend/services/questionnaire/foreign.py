@@ -20,7 +20,7 @@ FOREIGN_WORDS: dict[str, str] = {
     "chwiya": "un peu", "chouia": "un peu", "choui": "un peu", "shwiya": "un peu",
     "not so much": "pas trop", "not much": "pas trop", "not really": "pas vraiment",
     "nothing": "rien", "nada": "rien", "walou": "rien", "walo": "rien",
-    "i don t know": "je sais pas", "dont know": "je sais pas", "nao sei": "je sais pas",
+    "i don t know": "je sais pas", "i dont know": "je sais pas", "dont know": "je sais pas", "nao sei": "je sais pas",
     # what people name
     "work": "travail", "working": "travail", "trabalho": "travail", "trabajo": "travail",
     "i work": "je travaille", "house": "logement", "casa": "logement",
@@ -43,6 +43,10 @@ FOREIGN_WORDS: dict[str, str] = {
     "algeria": "algerie", "tunisia": "tunisie", "turkey": "turquie",
     "papeles": "papiers", "primero": "d abord", "despues": "apres", "no mas": "pas",
     "abi": "", "abla": "", "yani": "",
+    "last summer": "l ete dernier", "last year": "l an dernier", "part time": "temps partiel",
+    "full time": "temps plein", "only": "seulement", "sorry": "pardon", "no sorry": "non pardon",
+    "no matter": "peu importe", "all is ok": "tout me va", "i am learning": "j apprends",
+    "learning": "apprends", "i dont have": "je n ai pas", "i don t have": "je n ai pas",
     "say": "disons", "digamos": "disons", "id card": "carte d identite",
     "cartao de cidadao": "carte d identite", "passport": "passeport",
     # Creole (La Reunion, the Antilles): words that are not French words

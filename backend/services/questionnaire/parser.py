@@ -97,12 +97,19 @@ def _with_correction(question: Question, options: list[Option], raw: str) -> Par
         return _taken_back(question, options, head, tail)
     if parsed.kind != "answer" or question.type != "multi":
         return parsed if parsed.kind == "answer" else None
-    if "aussi" not in tail.split():
+    if not re.search(r"\baussi\b", tail):  # "et le logement aussi, trop petit"
         head = ".".join(re.split(r"[.;!?…]", head.rstrip(" ,;.:!?-…"))[:-1])
     before = parse_answer(question, options, head) if any(c.isalnum() for c in head) else None
     if before is None or before.kind != "answer":
         return parsed
     chosen = [*before.value, *(k for k in parsed.value if k not in before.value)]
+    # "et la sante.. non pas la sante, c'est lui qui est malade. Et le logement aussi"
+    denied = {
+        m.option.key
+        for m in option_matches(tail, options, lack=question.negation_means_lack)
+        if m.denied
+    }
+    chosen = [k for k in chosen if k not in denied or k in parsed.value]
     return Parsed("answer", value=chosen, options=chosen)
 
 

@@ -12,7 +12,14 @@ from .keywords import DONT_KNOW, NO, YES, _match_set, strengthened_no
 from .matching import Match, _resolve, option_matches
 from .names import _phrase_words, option_phrases
 from .normalising import BOUNDARY, _clause_start, normalise, plain_words, stem, words_of
-from .numbered import _by_numbers, _first_ones, _number_with_reason, _numbers_and_names
+from .numbered import (
+    _both,
+    _by_numbers,
+    _first_ones,
+    _number_with_reason,
+    _numbers_and_names,
+    _the_two_of_many,
+)
 from .parsed import Parsed
 
 HESITATIONS = {"bof", "euh", "heu", "hmm", "mmm", "ben", "bah", "beh", "alors", "hum"}
@@ -72,6 +79,11 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
     exact = _exact(raw, options)
     if exact is not None:
         return Parsed("answer", value=[exact.key], options=[exact.key])
+    both = _both(raw, options) if multi else []
+    if both:
+        return _picked(both, multi)
+    if multi and _the_two_of_many(raw, options):
+        return Parsed("unclear", reason=reason)
     by_number = _by_numbers(raw, options)
     if by_number is not None:
         if not by_number or (not multi and len(by_number) != 1):

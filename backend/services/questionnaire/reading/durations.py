@@ -45,7 +45,7 @@ _UNITS = {"an": 1.0, "ans": 1.0, "annee": 1.0, "annees": 1.0, "mois": 1 / 12, "s
 # How long ago, in years, for phrases without a number ("l'an dernier", "il y a longtemps").
 _RELATIVE_TIMES = (
     ("l an dernier", 1.0), ("l annee derniere", 1.0), ("l an passe", 1.0),
-    ("l annee passee", 1.0), ("l annee passe", 1.0), ("cette annee", 0.3), ("le mois dernier", 0.1),
+    ("l annee passee", 1.0), ("l annee passe", 1.0), ("cette annee", 0.3), ("l ete dernier", 0.4), ("le mois dernier", 0.1),
     ("la semaine derniere", 0.02), ("il y a quelques mois", 0.3), ("ya quelques mois", 0.3),
     ("il y a peu", 0.3), ("recemment", 0.3), ("il y a longtemps", 5.0), ("ya longtemps", 5.0),
     ("depuis longtemps", 5.0), ("ca fait longtemps", 5.0), ("des annees", 5.0),

@@ -19,8 +19,9 @@ from .negation import (
     _fine_after,
     _no_problem_with,
     _not_this,
+    _someone_elses,
 )
-from .normalising import BOUNDARY, plain_words, stem, words_of
+from .normalising import BOUNDARY, _clause_start, plain_words, stem, words_of
 
 
 @dataclass
@@ -115,6 +116,7 @@ def _best_phrase(
                 _not_this(words, positions)
                 or _no_problem_with(words, positions[0])
                 or words[positions[-1] + 1 : positions[-1] + 2] == ("non",)  # "internet non"
+                or _someone_elses(words[_clause_start(words, positions[0]) : positions[0]])
             )
         ):
             denied = True  # "le logement. pas le transport": not a lack, a denial
@@ -168,7 +170,16 @@ OTHER_SENSE_AFTER = {
     "petit": {"enfant", "enfants", "fils", "fille", "filles"},
     "petits": {"enfant", "enfants", "fils", "fille", "filles"},
 }
-OTHER_SENSE_BEFORE = {"garde": {"je", "j"}, "gardes": {"je", "tu"}}
+OTHER_SENSE_BEFORE = {
+    "garde": {"je", "j"},
+    "gardes": {"je", "tu"},
+    # "c'etait mon epouse qui s'occupait de cela": someone else took care, not the person
+    "occupait": {"s"},
+    "occupe": {"s"},
+    "occupaient": {"s"},
+    "petit": {"trop", "tres", "si", "plus"},  # "le logement, trop petit": not a small child
+    "petite": {"trop", "tres", "si", "plus"},
+}
 
 
 def _other_sense(words: tuple[str, ...], index: int) -> bool:

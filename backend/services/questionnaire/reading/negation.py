@@ -60,8 +60,8 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
 def _someone_elses(before: tuple[str, ...]) -> bool:
     """'c'est mon mari qui a ...': what follows is another person's."""
     for i in range(len(before) - 3):
-        if before[i : i + 2] == ("c", "est") and before[i + 2] in NEW_SUBJECT:
-            return "qui" in before[i + 3 : i + 6]
+        if before[i : i + 2] in (("c", "est"), ("c", "etait")) and before[i + 2] in OTHERS:
+            return "qui" in before[i + 3 : i + 8]  # "c'etait mon epouse, paix a son ame, qui"
     return False
 
 
@@ -227,6 +227,8 @@ def _bare_negation(word: str, rest: tuple[str, ...]) -> bool:
     """A negation typed without its 'ne' right after an option's words ('je travaille pas')."""
     following = rest[0] if rest else BOUNDARY
     if word in ("pas", "jamais"):
+        if rest[:2] in (("plus", "de"), ("plus", "d"), ("plus", "que")):
+            return False  # "a temps partiel oui, pas plus de 20h": about how much
         return following not in _NOT_ABOUT_BEFORE
     if word == "plus":  # "je travaille plus": no longer; "plus de 35h": more
         return following == BOUNDARY or following in _NO_LONGER
@@ -260,6 +262,7 @@ ASKED_AFTER = {"demande", "attente", "dossier", "cours"}
 
 # After an option's words, a possessive starts another subject: its negation is not about it.
 NEW_SUBJECT = {"mon", "ma", "mes", "son", "sa", "ses"}
+OTHERS = NEW_SUBJECT | {"lui", "elle", "eux"}  # "c'est lui qui est malade, pas moi"
 
 # "pas connais", "pas capable": not knowing how is the difficulty itself.
 INABILITY = {(w,) for w in ("connais", "sais", "arrive", "comprends", "capable", "peux", "reussis")}

@@ -87,3 +87,26 @@ def _first_ones(raw: str, options: list[Option]) -> list[Option]:
         return []
     first = options[: int(found.group(1))]
     return [] if any(o.exclusive for o in first) else first
+
+
+_BOTH = (
+    ("les", "2"), ("les", "deux"), ("tous", "les", "2"), ("tous", "les", "deux"),
+    ("toutes", "les", "2"), ("toutes", "les", "deux"),
+)  # fmt: skip
+
+
+def _both(raw: str, options: list[Option]) -> list[Option]:
+    """'les 2, j'ai eu la RQTH en janvier': where a list holds two real choices, both (not the
+    second one)."""
+    words = plain_words(raw)
+    real = [o for o in options if o.means is None and not o.exclusive]
+    if len(real) != 2 or not any(words[: len(start)] == start for start in _BOTH):
+        return []
+    return real
+
+
+def _the_two_of_many(raw: str, options: list[Option]) -> bool:
+    """'les 2' in a longer list: which two is not said (not the second option)."""
+    words = plain_words(raw)
+    real = [o for o in options if o.means is None and not o.exclusive]
+    return len(real) > 2 and words in (("les", "2"), ("les", "deux"), ("tous", "les", "2"))
