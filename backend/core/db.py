@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import get_settings
@@ -78,6 +79,15 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def insert_on_conflict(session: Session, entity: type) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say ``ON CONFLICT DO NOTHING / DO UPDATE`` (both engines have it):
+    one statement where a savepoint, the INSERT, its release and a lookup after a conflict
+    were four round trips."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(entity)
+    return sqlite.insert(entity)
 
 
 # One SQLite write transaction at a time per process: threads queue here, in order, instead of

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.core.db import insert_on_conflict
 from backend.models import Contact, Message, MessageDirection, MessageStatus
 from backend.services import queue
 from channels.identity import PHONE_CHANNELS
@@ -74,6 +75,35 @@ def find_or_create_contact(
         if inbound_at is not None:
             contact.last_inbound_at = inbound_at
         return contact
+
+
+def contact_writing(session: Session, channel: str, address: str, inbound_at: datetime) -> Contact:
+    """``find_or_create_contact`` for a person who just wrote, in one statement: the contact
+    inserted (linked as there to a beneficiary's phone contact with this number) or, when it
+    exists, its ``last_inbound_at`` set. A webhook's lookup, owner lookup and savepointed
+    INSERT were five round trips to the database."""
+    values: dict[str, Any] = {"channel": channel, "address": address, "last_inbound_at": inbound_at}
+    if channel in PHONE_CHANNELS:
+        owner = (
+            select(Contact)
+            .where(
+                Contact.channel.in_(PHONE_CHANNELS),
+                Contact.address == address,
+                Contact.beneficiary_id.is_not(None),
+            )
+            .order_by(Contact.verified.desc(), Contact.id)
+            .limit(1)
+            .subquery()
+        )
+        values["beneficiary_id"] = select(owner.c.beneficiary_id).scalar_subquery()
+        values["verified"] = func.coalesce(select(owner.c.verified).scalar_subquery(), False)
+    statement = insert_on_conflict(session, Contact).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[Contact.channel, Contact.address],
+        set_={"last_inbound_at": statement.excluded.last_inbound_at},
+    ).returning(Contact)
+    contact = session.scalars(statement, execution_options={"populate_existing": True}).one()
+    return contact
 
 
 def queue_outbound(
