@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.core.db import insert_on_conflict, session_scope
+from backend.core.db import insert_unless_duplicate, session_scope
 from backend.core.group_commit import write_grouped
 from backend.messages import text
 from backend.models import (
@@ -75,24 +75,21 @@ def store_inbound(
             return existing, None, False
     contact = contact_writing(session, inbound.channel, inbound.address, utcnow())
     # A retry racing in on another request is refused by the INSERT itself (no savepoint).
-    statement = (
-        insert_on_conflict(session, Message)
-        .values(
-            contact_id=contact.id,
-            direction=MessageDirection.inbound,
-            channel=inbound.channel,
-            text=inbound.text,
-            payload=inbound.payload,
-            provider_id=inbound.provider_id,
-            status=MessageStatus.received,
-            simulated=simulated,
-        )
-        .on_conflict_do_nothing(
-            index_elements=[Message.channel, Message.direction, Message.provider_id]
-        )
-        .returning(Message)
+    message = insert_unless_duplicate(
+        session,
+        Message,
+        {
+            "contact_id": contact.id,
+            "direction": MessageDirection.inbound,
+            "channel": inbound.channel,
+            "text": inbound.text,
+            "payload": inbound.payload,
+            "provider_id": inbound.provider_id,
+            "status": MessageStatus.received,
+            "simulated": simulated,
+        },
+        unique=("channel", "direction", "provider_id"),
     )
-    message = session.scalar(statement)
     if message is None:  # the same provider id raced in on another request
         duplicate = session.scalars(
             select(Message).where(

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from backend.core.clock import utcnow
-from backend.core.db import insert_on_conflict
+from backend.core.db import insert_unless_duplicate
 from backend.models import KeyLease, Task, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -58,13 +58,7 @@ def enqueue(
         return task
     # Another process may have queued it first: the unique key refuses it in the INSERT itself
     # (no savepoint around it, which costs two more round trips on PostgreSQL).
-    statement = (
-        insert_on_conflict(session, Task)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[Task.dedupe_key])
-        .returning(Task)
-    )
-    return session.scalar(statement)
+    return insert_unless_duplicate(session, Task, values, unique=("dedupe_key",))
 
 
 def _take_lease(session: Session, key: str, owner: str, now: datetime, expires: datetime) -> None:
