@@ -94,7 +94,7 @@ def contact_writing(session: Session, channel: str, address: str, inbound_at: da
 @lru_cache
 def _contact_upsert(dialect: str, phone: bool) -> Any:
     """Built once per engine and kind of channel (building it costs more CPU than running it)."""
-    address = bindparam("address")
+    address: Any = bindparam("address")
     values: dict[str, Any] = {
         "channel": bindparam("channel"),
         "address": address,
