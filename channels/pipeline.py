@@ -124,9 +124,9 @@ def accept_inbound(inbound: Inbound) -> tuple[int, bool]:
     reported with it (first delivery only), queue the processing and the channel's follow-ups.
     Returns (id, created).
 
-    One transaction: the message is stored with its task or not at all, and the webhooks
-    arriving together share it (backend/core/group_commit.py: one disk sync, one connection for
-    the group); a provider retry of a stored one finds it and queues nothing twice."""
+    One transaction: the message is stored with its task or not at all, and on SQLite the
+    webhooks arriving together share it (backend/core/group_commit.py: one disk sync for the
+    group); a provider retry of a stored one finds it and queues nothing twice."""
 
     def work(session: Session) -> tuple[int, bool]:
         message, contact, created = store_inbound(session, inbound)

@@ -6,11 +6,8 @@ rest. Here one writer thread takes every write waiting, runs each in its own sav
 failing one does not undo the others), commits once, then answers each caller. A caller is
 answered only after the commit: what it was told is stored is on disk.
 
-On PostgreSQL too: a webhook in its own transaction was a connection checked out (and pinged)
-per request, a BEGIN and a COMMIT waiting for its own WAL flush; with more webhooks at once than
-the pool holds, connections beyond it were opened and closed again (a server process forked
-for each), and a loaded machine made that worse. One writer per process keeps one connection
-busy and commits the webhooks waiting together (issue 13: the acknowledgement p99).
+PostgreSQL already groups concurrent commits in its write-ahead log: there each call is its own
+transaction.
 """
 
 from __future__ import annotations
@@ -24,19 +21,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .db import session_scope, write_transaction
+from .db import get_engine, session_scope, write_transaction
 
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 64
 
 
-def _lock_conflict(exc: BaseException) -> bool:
-    """A deadlock or serialization failure: undone whole, safe to run again."""
-    return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("40P01", "40001")
-
-
-@dataclass(eq=False)
+@dataclass
 class _Write:
     work: Callable[[Session], Any]
     done: threading.Event = field(default_factory=threading.Event)
@@ -81,7 +73,6 @@ class GroupCommit:
         if len(batch) == 1:
             GroupCommit._write_alone(batch[0])
             return
-        again: list[_Write] = []
         try:
             with session_scope() as session, write_transaction(session):
                 for write in batch:
@@ -89,23 +80,14 @@ class GroupCommit:
                         with session.begin_nested():
                             write.result = write.work(session)
                     except Exception as exc:  # this write only; the others go on
-                        if _lock_conflict(exc):
-                            again.append(write)
-                        else:
-                            write.error = exc
+                        write.error = exc
         except BaseException as exc:  # the commit failed: nothing of the group is stored
             logger.exception("group commit of %d writes failed", len(batch))
             for write in batch:
                 write.error = write.error or exc
-            again = []
         finally:
             for write in batch:
-                if write not in again:
-                    write.done.set()
-        # Two processes' groups may lock the same two contacts in opposite orders: PostgreSQL
-        # undoes one write (its savepoint) to break the deadlock; it runs again, alone.
-        for write in again:
-            GroupCommit._write_alone(write)
+                write.done.set()
 
     @staticmethod
     def _write_alone(write: _Write) -> None:
@@ -124,6 +106,9 @@ _group = GroupCommit()
 
 
 def write_grouped(work: Callable[[Session], Any]) -> Any:
-    """Run ``work(session)`` in a committed transaction, grouped with the writes waiting with
-    it. Returns its result once it is on disk."""
-    return _group.run(work)
+    """Run ``work(session)`` in a committed transaction: grouped with others on SQLite, its own
+    transaction on PostgreSQL. Returns its result once it is on disk."""
+    if get_engine().dialect.name == "sqlite":
+        return _group.run(work)
+    with session_scope() as session, write_transaction(session):
+        return work(session)
