@@ -12,10 +12,9 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.core.db import session_scope
+from backend.core.db import insert_unless_duplicate, session_scope
 from backend.core.group_commit import write_grouped
 from backend.messages import text
 from backend.models import (
@@ -30,7 +29,7 @@ from backend.models import (
 from backend.services import queue
 from backend.services.conversation import Router
 from backend.services.events import EventKind, record_event
-from backend.services.outbox import find_or_create_contact, store_replies
+from backend.services.outbox import contact_writing, store_replies
 
 from . import flood
 from .base import Inbound, StatusUpdate
@@ -74,21 +73,24 @@ def store_inbound(
         )
         if existing is not None:
             return existing, None, False
-    contact = find_or_create_contact(session, inbound.channel, inbound.address, inbound_at=utcnow())
-    message = Message(
-        contact_id=contact.id,
-        direction=MessageDirection.inbound,
-        channel=inbound.channel,
-        text=inbound.text,
-        payload=inbound.payload,
-        provider_id=inbound.provider_id,
-        status=MessageStatus.received,
-        simulated=simulated,
+    contact = contact_writing(session, inbound.channel, inbound.address, utcnow())
+    # A retry racing in on another request is refused by the INSERT itself (no savepoint).
+    message = insert_unless_duplicate(
+        session,
+        Message,
+        {
+            "contact_id": contact.id,
+            "direction": MessageDirection.inbound,
+            "channel": inbound.channel,
+            "text": inbound.text,
+            "payload": inbound.payload,
+            "provider_id": inbound.provider_id,
+            "status": MessageStatus.received,
+            "simulated": simulated,
+        },
+        unique=("channel", "direction", "provider_id"),
     )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:  # the same provider id raced in on another request
+    if message is None:  # the same provider id raced in on another request
         duplicate = session.scalars(
             select(Message).where(
                 Message.channel == inbound.channel,

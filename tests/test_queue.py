@@ -17,6 +17,21 @@ def test_dedupe_key_queues_a_job_once(db):
     assert len(db.scalars(select(Task)).all()) == 1
 
 
+def test_without_a_lookup_the_insert_itself_refuses_a_duplicate(db):
+    """``look_first=False`` (a webhook's task): no SELECT, the INSERT skips a key already
+    queued, and the transaction goes on (nothing to roll back)."""
+    task = queue.enqueue(db, "reminder", {"a": 1}, dedupe_key="rdv:2:48h", look_first=False)
+    assert task is not None and task.id is not None and task.payload == {"a": 1}
+    assert queue.enqueue(db, "reminder", {"a": 2}, dedupe_key="rdv:2:48h", look_first=False) is None
+    queue.enqueue(db, "reminder", {"a": 3}, dedupe_key="rdv:3:48h", look_first=False)
+    db.commit()
+    rows = db.scalars(select(Task).order_by(Task.id)).all()
+    assert [(t.dedupe_key, t.payload, t.status) for t in rows] == [
+        ("rdv:2:48h", {"a": 1}, "pending"),
+        ("rdv:3:48h", {"a": 3}, "pending"),
+    ]
+
+
 def test_tasks_of_one_key_run_in_order_and_one_at_a_time(db):
     for n in range(3):
         queue.enqueue(db, "turn", {"n": n}, key="contact:1")

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, bindparam, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import get_settings
@@ -78,6 +80,33 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def insert_unless_duplicate(
+    session: Session, entity: type, values: dict[str, Any], unique: tuple[str, ...]
+) -> Any:
+    """INSERT one ``entity`` row, ``ON CONFLICT (unique) DO NOTHING`` (both engines have it):
+    the new object, or None when a row with the same ``unique`` values exists (or is being
+    written by another transaction, which it waits for). One statement where a savepoint, the
+    INSERT, its release and a rollback after a conflict were four round trips."""
+    statement = _insert_unless_duplicate(
+        session.get_bind().dialect.name, entity, tuple(values), unique
+    )
+    return session.scalar(statement, values)
+
+
+@lru_cache(maxsize=64)
+def _insert_unless_duplicate(
+    dialect: str, entity: type, columns: tuple[str, ...], unique: tuple[str, ...]
+) -> Any:
+    """Built once (building it costs more CPU than running it); values are bound at run."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(entity)
+        .values({column: bindparam(column) for column in columns})
+        .on_conflict_do_nothing(index_elements=list(unique))
+        .returning(entity)
+    )
 
 
 # One SQLite write transaction at a time per process: threads queue here, in order, instead of

@@ -70,6 +70,9 @@ class GroupCommit:
 
     @staticmethod
     def _write(batch: list[_Write]) -> None:
+        if len(batch) == 1:
+            GroupCommit._write_alone(batch[0])
+            return
         try:
             with session_scope() as session, write_transaction(session):
                 for write in batch:
@@ -85,6 +88,18 @@ class GroupCommit:
         finally:
             for write in batch:
                 write.done.set()
+
+    @staticmethod
+    def _write_alone(write: _Write) -> None:
+        """A group of one: its transaction is its own, no savepoint needed (two round trips
+        less on PostgreSQL)."""
+        try:
+            with session_scope() as session, write_transaction(session):
+                write.result = write.work(session)
+        except BaseException as exc:
+            write.error = exc
+        finally:
+            write.done.set()
 
 
 _group = GroupCommit()
