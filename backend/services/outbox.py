@@ -30,18 +30,24 @@ def send_key(contact_id: int) -> str:
     return f"send:{contact_id}"
 
 
-def phone_owner(session: Session, number: str) -> Contact | None:
-    """The SMS or WhatsApp contact of a beneficiary that has this E.164 number, if any."""
-    return session.scalar(
-        select(Contact)
+def _owner_of(contact: Any, number: Any, column: Any) -> Any:
+    """``column`` of the beneficiary's phone contact that has this number (verified first): one
+    rule for the lookup below and for the webhook's upsert."""
+    return (
+        select(column)
         .where(
-            Contact.channel.in_(PHONE_CHANNELS),
-            Contact.address == number,
-            Contact.beneficiary_id.is_not(None),
+            contact.channel.in_(PHONE_CHANNELS),
+            contact.address == number,
+            contact.beneficiary_id.is_not(None),
         )
-        .order_by(Contact.verified.desc(), Contact.id)
+        .order_by(contact.verified.desc(), contact.id)
         .limit(1)
     )
+
+
+def phone_owner(session: Session, number: str) -> Contact | None:
+    """The SMS or WhatsApp contact of a beneficiary that has this E.164 number, if any."""
+    return session.scalar(_owner_of(Contact, number, Contact))
 
 
 def find_or_create_contact(
@@ -104,17 +110,7 @@ def _contact_upsert(dialect: str, phone: bool) -> Any:
         owner = aliased(Contact)
 
         def of_owner(column: Any) -> Any:
-            return (
-                select(column)
-                .where(
-                    owner.channel.in_(PHONE_CHANNELS),
-                    owner.address == address,
-                    owner.beneficiary_id.is_not(None),
-                )
-                .order_by(owner.verified.desc(), owner.id)
-                .limit(1)
-                .scalar_subquery()
-            )
+            return _owner_of(owner, address, column).scalar_subquery()
 
         values["beneficiary_id"] = of_owner(owner.beneficiary_id)
         values["verified"] = func.coalesce(of_owner(owner.verified), False)
