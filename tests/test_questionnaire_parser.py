@@ -1033,6 +1033,29 @@ WRITER30_31 = [
 ]
 
 
+# Stop 24: several options where one answer is expected; what one had is not what one has.
+STOP24 = [
+    ("niveau", "les 2", None),  # was read as the 2nd option ("Primaire a 4e")
+    ("niveau", "les deux", None),
+    ("niveau", "les 2 premiers", None),
+    ("temps", "les 2", ["les_deux"]),  # "Les deux" is an option of its own there
+    (
+        "situations_transport",
+        "j'ai le permis B + le C poids lourd, mais plus de vehicule, le camion était en leasing",
+        ["permis_b", "autres_permis"],
+    ),
+    (
+        "situations_transport",
+        "j'avais une voiture mais je l'ai vendue, je prends le bus",
+        ["transports_communs"],
+    ),
+    ("situations_transport", "j'ai vendu ma voiture, je prends le bus", ["transports_communs"]),
+    ("situations_transport", "le bus. j'avais un scooter avant", ["transports_communs"]),
+    ("situations_transport", "j'ai toujours la voiture qui etait a mon pere", ["vehicule"]),
+    ("situations_logement", "j'etais a la rue, maintenant je suis chez ma soeur", ["tiers"]),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -1065,6 +1088,7 @@ def _same(value):
         *WRITER22_23,
         *WRITER24_27,
         *WRITER30_31,
+        *STOP24,
     ],
 )
 def test_persona_answers(key, text, expected):

@@ -25,6 +25,8 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
     first, last = positions[0], positions[-1]
     if _someone_elses(words[_clause_start(words, first) : first]):
         return True  # "c'est mon mari qui a l'AAH"
+    if problems and _gone(words, positions):
+        return True  # "j'avais une voiture", "le camion etait en leasing": no longer so
     # "non jamais", "non aucun": a negation before an option named by a negation agrees with it.
     reach = 0 if all(words[i] in NEGATORS for i in positions) else NEGATION_REACH
     # "je ne tiens pas particulierement a un CDI": a softening word does not count
@@ -55,6 +57,29 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
     # "Pour la RQTH, je n'ai jamais...": a topic named first, then what is said of it.
     topic = any(w in ("pour", "quant") for w in words[_clause_start(words, first) : first])
     return _denied_after(after, topic, problems)
+
+
+# A past of having or being: in a list of situations, what was is not what is.
+PAST = {"avais", "avait", "avaient", "etais", "etait", "etaient", "vendu", "vendue"}
+NOW = {"maintenant", "toujours", "encore", "actuellement", "aujourd", "depuis", "en ce moment"}
+
+
+def _gone(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
+    """'j'avais une voiture mais je l'ai vendue', 'le camion etait en leasing': said in the
+    past tense of its own clause, without a 'maintenant' or 'toujours' that brings it back."""
+    first, last = positions[0], positions[-1]
+    start = _clause_start(words, first)
+    end = words.index(BOUNDARY, last) if BOUNDARY in words[last:] else len(words)
+    before = tuple(
+        w for i, w in enumerate(words[: last + 1]) if i >= max(start, first - 4) and i not in positions
+    )
+    after = words[last + 1 : min(end, last + 4)]
+    if any(w in NEGATION_STOPS for w in after):
+        after = after[: min(i for i, w in enumerate(after) if w in NEGATION_STOPS)]
+    clause = words[start:end]
+    if any(w in NEGATION_STOPS for w in before):
+        before = before[max(i for i, w in enumerate(before) if w in NEGATION_STOPS) + 1 :]
+    return any(w in PAST for w in before + after) and not any(w in NOW for w in clause)
 
 
 def _someone_elses(before: tuple[str, ...]) -> bool:

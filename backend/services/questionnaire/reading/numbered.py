@@ -105,6 +105,17 @@ def _both(raw: str, options: list[Option]) -> list[Option]:
     return real
 
 
+def _several_for_one(raw: str, options: list[Option]) -> bool:
+    """'les 2', 'les 2 premiers' where one answer is expected and no option is named 'les deux':
+    several at once, not the second option."""
+    words = plain_words(raw)
+    if any("deux" in w or "les 2" in w for o in options for w in [o.sms, *o.words]):
+        return False  # "Les deux" is an option of its own
+    return any(words[: len(start)] == start for start in _BOTH) or bool(
+        _FIRST_ONES.match(" ".join(words))
+    )
+
+
 def _the_two_of_many(raw: str, options: list[Option]) -> bool:
     """'les 2' in a longer list: which two is not said (not the second option)."""
     words = plain_words(raw)
