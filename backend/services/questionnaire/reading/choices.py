@@ -83,9 +83,7 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
     both = _both(raw, options) if multi else []
     if both:
         return _picked(both, multi)
-    if (multi and _the_two_of_many(raw, options)) or (
-        not multi and _several_for_one(raw, options)
-    ):
+    if (multi and _the_two_of_many(raw, options)) or (not multi and _several_for_one(raw, options)):
         return Parsed("unclear", reason=reason)
     by_number = _by_numbers(raw, options)
     if by_number is not None:

@@ -71,7 +71,9 @@ def _gone(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
     start = _clause_start(words, first)
     end = words.index(BOUNDARY, last) if BOUNDARY in words[last:] else len(words)
     before = tuple(
-        w for i, w in enumerate(words[: last + 1]) if i >= max(start, first - 4) and i not in positions
+        w
+        for i, w in enumerate(words[: last + 1])
+        if i >= max(start, first - 4) and i not in positions
     )
     after = words[last + 1 : min(end, last + 4)]
     if any(w in NEGATION_STOPS for w in after):
