@@ -1053,6 +1053,54 @@ STOP24 = [
     ("situations_transport", "le bus. j'avais un scooter avant", ["transports_communs"]),
     ("situations_transport", "j'ai toujours la voiture qui etait a mon pere", ["vehicule"]),
     ("situations_logement", "j'etais a la rue, maintenant je suis chez ma soeur", ["tiers"]),
+    # one said fine makes a later "non" a difficulty, and "aussi" fine too
+    ("situations_langue", "parler ca va. lire et ecrire non", ["lire", "ecrire"]),
+    (
+        "situations_langue",
+        "parler ok. ecrire difficile. je fais cours de francais",
+        ["ecrire", "fle"],
+    ),
+    ("situations_langue", "écrire surtout. parler ça va, lire aussi", ["ecrire"]),
+    ("situations_langue", "lire non", None),
+    # both, one of them second best
+    (
+        "temps",
+        "temps plein ca serait le mieux mais partiel ca va aussi si ca complete mes heures",
+        ["les_deux"],
+    ),
+    ("temps", "plein temps de preference, partiel sinon", ["les_deux"]),
+    ("temps", "plein temps, pas partiel sinon je m'en sors pas", ["plein"]),
+    # a place in the list, said in words; numbers, then why
+    ("droits", "le dernier", ["aucun"]),
+    ("droits", "l'an dernier", None),
+    ("impact_transport", "celui du milieu", ["moyen"]),
+    ("impact_transport", "le premier, sans voiture les entrepots c mort", ["fort"]),
+    ("niveau", "le 2, jai quitte l ecole a 14 ans", ["CP4"]),
+    ("niveau", "la 2e", ["CP4"]),
+    ("contrats", "les deux premiers", ["cdi", "cdd"]),
+    ("situations_argent", "le 2 et le 6, je vais aux restos du coeur", ["precaire", "alimentaire"]),
+    # a relative's, not the person's
+    (
+        "situations_transport",
+        "Moi j'ai pas le permis. Mon mari a le permis et la voiture mais il part avec a 5h.\n"
+        "Donc moi c'est le bus",
+        ["transports_communs"],
+    ),
+    (
+        "activite",
+        "non jamais travaillé, juste un stage en 3e. mon grand frere lui il bosse en interim "
+        "depuis 2 ans",
+        ["jamais"],
+    ),
+    (
+        "situations_numerique",
+        "L'ordinateur c'est celui de mon fils, moi j'ai juste mon telephone",
+        ["smartphone"],
+    ),
+    ("droits", "pas le rsa non. la rqth c'est pour mon mari pas moi", ["aucun"]),
+    ("situations_transport", "mon mari a le permis et moi j'ai le code", ["code"]),
+    ("situations_logement", "je vis chez ma mere", ["parents"]),
+    ("priorites", "ma mere dabord donc la famille et apres largent", ["famille", "argent"]),
 ]
 
 

@@ -18,6 +18,7 @@ from .numbered import (
     _first_ones,
     _number_with_reason,
     _numbers_and_names,
+    _numbers_then_why,
     _several_for_one,
     _the_two_of_many,
 )
@@ -94,6 +95,8 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
         return _picked(by_number, multi)
     if not multi and (reasoned := _number_with_reason(raw, options)) is not None:
         return Parsed("answer", value=[reasoned.key], options=[reasoned.key])
+    if then_why := _numbers_then_why(raw, options, multi):
+        return _picked(then_why, multi)
     if multi:
         mixed = _numbers_and_names(raw, options)
         if mixed:
@@ -117,6 +120,10 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
         lack=question.negation_means_lack,
         distinctive=not multi,
         problems=question.section == "freins",  # lists of difficulties
+        # a relative's situation is the person's answer only about their family
+        theirs=question.section in ("situation", "freins")
+        and not question.negation_means_lack
+        and question.frein != "contraintes_familiales",
     )
     positive = [m for m in matches if not m.denied]
     if not multi and any(m.score >= 1 for m in positive):

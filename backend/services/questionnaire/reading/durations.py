@@ -10,7 +10,7 @@ from datetime import date
 from ..schema import Option
 from .keywords import YES
 from .matching import option_matches
-from .negation import NEGATORS, SUBJECTS
+from .negation import NEGATORS, SUBJECTS, _theirs
 from .normalising import BOUNDARY, plain_words, words_of
 from .numbers import _number_word
 
@@ -22,7 +22,7 @@ def _ongoing(raw: str, options: list[Option]) -> Option | None:
     if "depuis" not in words or not any(o.years_ago is not None for o in options):
         return None
     since = words.index("depuis")
-    for match in option_matches(raw, options):
+    for match in option_matches(raw, options, theirs=True):
         if (
             match.option.years_ago is None
             and not match.denied
@@ -83,8 +83,21 @@ def _said_outright(raw: str, options: list[Option]) -> bool:
         and not m.fuzzy
         and len(m.positions) >= 3
         and words[m.positions[0]] in SUBJECTS  # "je suis en CDI", not "a mon compte pendant"
-        for m in option_matches(raw, options)
+        for m in option_matches(raw, options, theirs=True)
     )
+
+
+def _own_clauses(raw: str) -> str:
+    """The message without the clauses about a relative ('mon grand frere lui il bosse en
+    interim depuis 2 ans': his time, not the person's)."""
+    clauses: list[list[str]] = [[]]
+    for word in words_of(raw):
+        if word == BOUNDARY:
+            clauses.append([])
+        else:
+            clauses[-1].append(word)
+    own = [c for c in clauses if c and not _theirs(tuple(c), (len(c) - 1,))]
+    return " . ".join(" ".join(c) for c in own)
 
 
 def _by_duration(raw: str, options: list[Option]) -> Option | None:
@@ -93,7 +106,7 @@ def _by_duration(raw: str, options: list[Option]) -> Option | None:
     timed = [o for o in options if o.years_ago is not None]
     if not timed:
         return None
-    words = plain_words(raw)
+    words = plain_words(_own_clauses(raw))
     years: float | None = None
     for index, word in enumerate(words):
         count = int(word) if word.isdigit() else _number_word(word)

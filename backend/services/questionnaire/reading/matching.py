@@ -20,6 +20,7 @@ from .negation import (
     _no_problem_with,
     _not_this,
     _someone_elses,
+    _theirs,
 )
 from .normalising import BOUNDARY, _clause_start, plain_words, stem, words_of
 
@@ -41,15 +42,18 @@ def _compound_match(
     option: Option, tokens: tuple[Token, ...], words: tuple[str, ...], lack: bool
 ) -> Match | None:
     """Every part said ("plein & partiel"), none of them denied unless a lack names it ("plein
-    temps les genoux tiennent pas" is not both)."""
+    temps les genoux tiennent pas" is not both). The fullest one said counts ("plein & partiel
+    & sinon" over "plein & partiel")."""
+    best: Match | None = None
     for parts in option_compounds(option):
         found = [_find(part, tokens) for part in parts]
         if all(f is not None and not f[1] for f in found) and (
             lack or not any(f is not None and _denied(words, f[0]) for f in found)
         ):
             positions = tuple(sorted(i for f in found if f is not None for i in f[0]))
-            return Match(option, float(len(positions)), 30, positions, False, False)
-    return None
+            if best is None or len(positions) > len(best.positions):
+                best = Match(option, float(len(positions)), 30, positions, False, False)
+    return best
 
 
 def option_matches(
@@ -58,14 +62,16 @@ def option_matches(
     lack: bool = False,
     distinctive: bool = False,
     problems: bool = False,
+    theirs: bool = False,
 ) -> list[Match]:
     """Every option named in the text, with its best phrase. ``lack``: a negated mention still
-    names the option (what the person lacks is what they answer)."""
+    names the option (what the person lacks is what they answer). ``theirs``: what a relative
+    has or is ("mon mari a le permis") is not the person's answer."""
     words = words_of(text)
     tokens = tuple((stem(w), w) for w in words)
     matches: list[Match] = []
     for option in options:
-        best, spans, denied_at = _best_phrase(option, words, tokens, lack, problems)
+        best, spans, denied_at = _best_phrase(option, words, tokens, lack, problems, theirs)
         if best is not None and not problems and _denied_in_clause(words, best, denied_at):
             # "une demande de RQTH a la MDPH": another of its names, denied in the same clause
             best.denied = True
@@ -86,6 +92,7 @@ def _best_phrase(
     tokens: tuple[Token, ...],
     lack: bool,
     problems: bool,
+    theirs: bool = False,
 ) -> tuple[Match | None, list[tuple[int, ...]], list[tuple[int, ...]]]:
     """The option's best-named phrase in the message; where its names were found not denied
     (spans); where they were found denied."""
@@ -106,6 +113,7 @@ def _best_phrase(
         denied = not phrase.negative and (
             (not lack and _denied(words, positions, problems))
             or (problems and (_fine_after(words, positions) or _acted_after(words, positions)))
+            or (theirs and _theirs(words, positions))
         )
         if phrase.plain == ("non",) and positions[0] and words[positions[0] - 1] == "pas":
             denied = True  # "je ne dirais pas non"

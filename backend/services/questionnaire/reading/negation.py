@@ -56,6 +56,13 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
         after = words[last + 3 : last + 11]  # "l'interim par contre, c'est trop complique"
     # "Pour la RQTH, je n'ai jamais...": a topic named first, then what is said of it.
     topic = any(w in ("pour", "quant") for w in words[_clause_start(words, first) : first])
+    if (
+        problems
+        and after[:1] == ("non",)
+        and after[1:2] != ("plus",)
+        and _fine_said_before(words, first)
+    ):
+        return False  # "parler ca va. lire et ecrire non": not fine, so a difficulty
     return _denied_after(after, topic, problems)
 
 
@@ -82,6 +89,64 @@ def _gone(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
     if any(w in NEGATION_STOPS for w in before):
         before = before[max(i for i, w in enumerate(before) if w in NEGATION_STOPS) + 1 :]
     return any(w in PAST for w in before + after) and not any(w in NOW for w in clause)
+
+
+# "mon mari a le permis", "ma fille elle passe son bac": a relative's, not the person's.
+RELATIVES = {
+    "mari", "femme", "epouse", "epoux", "conjoint", "conjointe", "compagnon", "compagne",
+    "copain", "copine", "mere", "pere", "maman", "papa", "fils", "fille", "frere", "soeur",
+    "parents", "enfant", "enfants", "ex", "voisin", "voisine", "cousin", "cousine", "oncle",
+    "tante", "beau", "belle", "grand", "petit", "petite", "gars", "meuf", "homme",
+}  # fmt: skip
+THEIR_PRONOUNS = {"il", "elle", "ils", "elles", "lui", "eux"}
+# Between the relative and the option, these bring the person back ("ma mere m'a mise dehors").
+ME = {"je", "j", "me", "m", "moi", "nous", "on"}
+MINE_AFTER = {"celui", "celle", "ceux", "celles"}  # "l'ordinateur c'est celui de mon fils"
+
+
+def _theirs(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
+    """'Mon mari a le permis', 'eux ils sont proprietaires', 'ma mere a une voiture': the
+    clause's subject is a relative and the option comes after its verb; 'l'ordinateur c'est
+    celui de mon fils', 'la rqth c'est pour mon mari': the option is said to be theirs."""
+    first, last = positions[0], positions[-1]
+    start = _clause_start(words, first)
+    before = words[start:first]
+    turns = NEGATION_STOPS - {"et", "ou"}  # "mon mari a le permis et la voiture": still his
+    if any(w in turns for w in before):
+        before = before[max(i for i, w in enumerate(before) if w in turns) + 1 :]
+    if not any(w in ME for w in before):
+        if (
+            before[:1]
+            and before[0] in THEIR_PRONOUNS
+            and before[1:2]
+            in (
+                ("il",),
+                ("elle",),
+                ("ils",),
+            )
+        ):
+            return True  # "eux ils sont proprietaires"
+        for i in range(len(before) - 1):
+            if (
+                before[i] in NEW_SUBJECT
+                and before[i + 1] in RELATIVES
+                and (i == 0 or before[i - 1] not in ("de", "d", "chez", "avec", "a", "pour"))
+            ):
+                return True
+    after = words[last + 1 : last + 8]
+    if BOUNDARY in after[:1]:
+        after = after[1:]
+    for i in range(len(after) - 2):
+        if after[i] in MINE_AFTER and after[i + 1] in ("de", "d") and after[i + 2] in NEW_SUBJECT:
+            return True
+        if (
+            after[i : i + 2] == ("c", "est")
+            and after[i + 2 : i + 3] in (("pour",), ("a",))
+            and after[i + 3 : i + 4]
+            and after[i + 3] in NEW_SUBJECT
+        ):
+            return True  # "la rqth c'est pour mon mari pas moi"
+    return False
 
 
 def _someone_elses(before: tuple[str, ...]) -> bool:
@@ -194,7 +259,16 @@ def _fine(rest: tuple[str, ...]) -> bool:
     one is fine."""
     if rest[:3] in NO_PROBLEM or rest[:2] in NO_PROBLEM:
         return True
+    if rest[:1] == ("ok",) and rest[1:2] in ((), (BOUNDARY,), ("mais",), ("et",), ("par",)):
+        return True  # "parler ok. ecrire difficile"
     return rest[:2] == ("ca", "va") and "pas" not in rest[2:4]
+
+
+def _fine_said_before(words: tuple[str, ...], first: int) -> bool:
+    """'parler ca va. lire et ecrire non': an earlier clause said one was fine, so a 'non'
+    now is 'not fine', and 'lire aussi' is fine too."""
+    before = words[: _clause_start(words, first)]
+    return any(_fine(before[i:]) and (i == 0 or before[i - 1] != "pas") for i in range(len(before)))
 
 
 NO_PROBLEM = {("pas", "de", "probleme"), ("pas", "de", "souci"), ("aucun", "probleme"),
@@ -217,6 +291,8 @@ def _fine_after(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
                 return True
     if after and after[0] in GOOD_AT and (len(after) == 1 or after[1] in _GOOD_AT_ENDS):
         return True
+    if after[:1] == ("aussi",) and after[1:2] in ((), (BOUNDARY,)):
+        return _fine_said_before(words, positions[0])  # "parler ca va, lire aussi"
     return any(_fine(after[i:]) for i in range(len(after)))
 
 

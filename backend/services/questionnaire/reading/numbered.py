@@ -11,9 +11,30 @@ from .names import STOPWORDS
 from .normalising import BOUNDARY, plain_words, words_of
 from .numbers import FILLERS, numbers_in
 
+# "le dernier", "celui du milieu": a place in the list shown, said in words.
+_LAST = {"dernier", "derniere", "bas"}
+_PLACE = re.compile(
+    r"\b(?:(?:le|la|l) (?:dernier|derniere)|(?:celui|celle) (?:du|d en) (?:bas|milieu|haut))\b"
+)
+
+
+def _places_as_numbers(text: str, options: list[Option]) -> str:
+    """'le dernier' -> 'le 7' where seven options are shown; 'celui du milieu' -> the middle
+    one where there is one. Other words are left as they are."""
+
+    def number(found: re.Match[str]) -> str:
+        last = found.group(0).split()[-1]
+        if last in _LAST:
+            return str(len(options))
+        if last == "haut":
+            return "1"
+        return str(len(options) // 2 + 1) if len(options) % 2 else found.group(0)
+
+    return _PLACE.sub(number, " ".join(plain_words(text)))
+
 
 def _by_numbers(text: str, options: list[Option]) -> list[Option] | None:
-    numbers = numbers_in(text)
+    numbers = numbers_in(_places_as_numbers(text, options))
     if numbers is None:
         return None
     if any(n < 1 or n > len(options) for n in numbers):
@@ -25,6 +46,21 @@ _REASONED = re.compile(
     r"^(?:le |la |c est le |c est la )?(\d{1,2}) "
     r"(?:parce|car|surtout|pour|mais|vu|comme|because|enfin|sauf|si|par|je crois|je pense) "
 )
+
+
+def _numbers_then_why(raw: str, options: list[Option], multi: bool) -> list[Option]:
+    """'le 2, jai quitte l'ecole a 14 ans', 'le 2 et le 6, je vais aux restos du coeur': the
+    numbers of the list in the first clause, then why, in words that name no other option."""
+    words = words_of(raw)
+    if BOUNDARY not in words or words.index(BOUNDARY) == 0:
+        return []
+    cut = words.index(BOUNDARY)
+    picked = _by_numbers(" ".join(words[:cut]), options)
+    if not picked or (not multi and len(picked) != 1) or any(o.exclusive for o in picked):
+        return []
+    rest = " ".join(w for w in words[cut + 1 :] if w != BOUNDARY)
+    named = {m.option.key for m in option_matches(rest, options) if not m.denied}
+    return picked if named <= {o.key for o in picked} else []
 
 
 def _number_with_reason(raw: str, options: list[Option]) -> Option | None:
@@ -77,15 +113,19 @@ def _ranks(words: tuple[str, ...]) -> bool:
     )
 
 
-_FIRST_ONES = re.compile(r"^(?:les |le )?(\d) (?:premiers|premieres|1ers|1eres)$")
+_FIRST_ONES = re.compile(r"^(?:les |le )?(\d|deux|trois|quatre) (?:premiers|premieres|1ers|1eres)$")
+_SMALL_NUMBERS = {"deux": 2, "trois": 3, "quatre": 4}
 
 
 def _first_ones(raw: str, options: list[Option]) -> list[Option]:
     """'les 3 premiers': the first three of the list (not the exclusive ones)."""
     found = _FIRST_ONES.match(" ".join(plain_words(raw)))
-    if found is None or not 1 < int(found.group(1)) <= len(options):
+    if found is None:
         return []
-    first = options[: int(found.group(1))]
+    count = _SMALL_NUMBERS.get(found.group(1)) or int(found.group(1))
+    if not 1 < count <= len(options):
+        return []
+    first = options[:count]
     return [] if any(o.exclusive for o in first) else first
 
 

@@ -16,7 +16,8 @@ FILLERS = {
     "choisis", "prends", "mets", "pour", "moi", "plus", "a", "au", "km", "kms", "kilometres",
     "kilometre", "environ", "max", "maximum", "jusqu", "ou", "option", "options", "oui",
     "bah", "ben", "euh", "alors", "donc", "voila", "hmm", "heu", "bon", "dirais", "dire",
-    "peu", "abord", "dabord", "apres", "ensuite", "surtout", "enfin",
+    "peu", "abord", "dabord", "apres", "ensuite", "surtout", "enfin", "d", "mais",
+    "e", "eme", "er", "ere", "re",  # "la 2e", "le 1er": an ordinal's ending, typed apart
 }  # fmt: skip
 
 
