@@ -1101,6 +1101,25 @@ STOP24 = [
     ("situations_transport", "mon mari a le permis et moi j'ai le code", ["code"]),
     ("situations_logement", "je vis chez ma mere", ["parents"]),
     ("priorites", "ma mere dabord donc la famille et apres largent", ["famille", "argent"]),
+    # a yes said after a no
+    ("consentement", "non mais oui allez y", ["oui"]),
+    ("confirmation", "non non c bon vous pouvez envoyer", ["oui"]),
+    ("confirmation", "non c'est bon", ["non"]),
+    ("confirmation", "non ne l'envoyez pas", ["non"]),
+    ("confiance", "ma femme dit que j'y arriverai pas mais si, je peux le faire seul", ["oui"]),
+    ("confiance", "non pas seul mais oui avec de l'aide", ["non"]),
+    # regional words, any of them, refusals
+    ("contrats", "cdi ou cdd, mais pu d'interim j'en ai trop fait", ["cdi", "cdd"]),
+    (
+        "situations_transport",
+        "j'ai l'permis mais pu d'carrette, elle a rendu l'ame. j'prends l'bus",
+        ["permis_b", "transports_communs"],
+    ),
+    ("contrats", "ca m'est egal, cdi cdd interim, n'importe", ["tous"]),
+    ("contrats", "cdi ou cdd peu importe, tant que c'est pas de l'intérim", ["cdi", "cdd"]),
+    ("droits", "ca c'est personnel, je prefere pas dire", "skip"),
+    ("droits", "ca je prefere le dire au conseiller en face", "skip"),
+    ("impact_famille", "je prefere le dire au conseiller", ["conseiller"]),
 ]
 
 

@@ -64,6 +64,40 @@ _REVERSED = re.compile(
 _RETRACTED = re.compile(r"^(?:en fait\s+)?(?:c|c'est|cest|c est|ca|ça)\s+(?:bon|va)\b")
 
 
+# "non mais oui allez y", "ma femme dit que j'y arriverai pas mais si": a "mais oui" or "mais si"
+# takes back the no before it; what follows it answers.
+_BUT_YES = re.compile(r"\bmais (?=(?:oui|si|ouais)\b)")
+# "non non c bon vous pouvez envoyer": a go-ahead answers a yes-or-no question, whatever
+# "non" came before it (unless it is itself denied: "n'envoyez pas").
+_GO_AHEAD = re.compile(
+    r"(?<!n')(?<!ne )\b(?:vous pouvez (?:l'|l |le )?envoyer|allez[ -]?y|envoyez(?:[ -]le)?|"
+    r"on y va|c'est parti|vas[ -]?y)\b(?! pas)"
+)
+
+
+def _tangled_yes(question: Question, options: list[Option], text: str) -> Parsed | None:
+    """A yes said after a no, in a question answered by one choice."""
+    if question.type == "multi":
+        return None
+    if question.type in ("consent", "confirm") and _GO_AHEAD.search(text):
+        yes = next((o for o in options if o.key == "oui"), None)
+        if yes is not None:
+            return Parsed("answer", value=[yes.key], options=[yes.key])
+    found = list(_BUT_YES.finditer(text))
+    if not found:
+        return None
+    head, tail = text[: found[-1].start()], text[found[-1].end() :]
+    # "mais si" contradicts any no before it; "mais oui" only a bare one ("non mais oui"), not
+    # "pas seul mais oui avec de l'aide"
+    bare_no = re.fullmatch(r"\W*(?:(?:non|nan|nn|ouais)\W*)+", head) is not None
+    # "mais si, je peux": a yes; "mais si on m'aide": an if
+    si_yes = re.match(r"si(?:\s*[,.!…]|\s*$|\s+si\b)", tail) is not None
+    if (si_yes and re.search(r"\b(?:non|nan|pas|jamais)\b", head)) or bare_no:
+        parsed = parse_answer(question, options, tail)
+        return parsed if parsed.kind == "answer" else None
+    return None
+
+
 def _with_correction(question: Question, options: list[Option], raw: str) -> Parsed | None:
     """The answer after the last self-correction, or None. In a list, the correction replaces
     what was said just before it ("des dettes. et des revenus en chute, non attendez, tres
@@ -73,6 +107,9 @@ def _with_correction(question: Question, options: list[Option], raw: str) -> Par
     text = in_french(strip_accents(raw).lower().replace("’", "'"))
     # "temps partiel non temps plein plutot": the same correction, its marker last
     text = re.sub(r"\bnon,? ([^.,;!?]+?) plutot\s*([.!]*)$", r", non plutot \1", text)
+    tangled = _tangled_yes(question, options, text)
+    if tangled is not None:
+        return tangled
     if question.type != "multi":
         # "pour la garde oui, pour le reste non... donc oui je dirais": the conclusion answers
         concluded = list(_CONCLUSION.finditer(text))
@@ -187,6 +224,13 @@ def _number(question: Question, raw: str) -> Parsed:
     return Parsed("answer", value=value)
 
 
+_FOR_THE_ADVISER = re.compile(
+    r"^je (?:prefere|prefererais|prefer) (?:le dire|en parler|en discuter|voir ca|le voir) "
+    r"(?:au|avec (?:le|mon|ma|la)|a mon|a ma|a la) (?:conseiller|conseillere|referent|referente|"
+    r"assistante sociale|as)\b"
+)
+
+
 def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
     """Parse ``raw`` against ``question`` whose visible options are ``options`` (in order)."""
     corrected = _with_correction(question, options, raw)
@@ -203,6 +247,11 @@ def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
     skippable = question.type not in ("consent", "confirm")
     # "ça je reponds pas": a refusal may come after the word pointing at the question.
     refused = any(f"{_unpointed(text)} ".startswith(p + " ") for p in SKIP_STARTS)
+    # "je prefere le dire au conseiller en face": where no option says so, not answered here
+    refused = refused or (
+        _FOR_THE_ADVISER.match(_unpointed(text)) is not None
+        and not any(o.key == "conseiller" for o in options)
+    )
     if _match_set(plain, SKIP) or _match_set(text, SKIP) or refused:
         return Parsed("skip") if skippable else Parsed("unclear", reason=_reason(question))
     dont_know = _match_set(plain, DONT_KNOW) or _match_set(text, DONT_KNOW)

@@ -265,6 +265,14 @@ def _between(pair: list[Option], words: tuple[str, ...]) -> Parsed:
 
 
 def _picked(chosen: list[Option], multi: bool) -> Parsed:
+    every = [o for o in chosen if o.exclusive and isinstance(o.value, list)]
+    if (
+        multi
+        and every
+        and len(chosen) > 3  # "cdi ou cdd peu importe": one of these two
+        and all(o is every[0] or o.key in every[0].value for o in chosen)
+    ):
+        chosen = every[:1]  # "ca m'est egal, cdi cdd interim, n'importe": any of them
     if multi and len(chosen) > 1 and any(o.exclusive for o in chosen):
         chosen = [o for o in chosen if not o.exclusive]  # "rien" beside real choices: the choices
     return Parsed("answer", value=[o.key for o in chosen], options=[o.key for o in chosen])
