@@ -1120,6 +1120,29 @@ STOP24 = [
     ("droits", "ca c'est personnel, je prefere pas dire", "skip"),
     ("droits", "ca je prefere le dire au conseiller en face", "skip"),
     ("impact_famille", "je prefere le dire au conseiller", ["conseiller"]),
+    # with someone, or someone's, is not at their home; not able to go back is not there
+    (
+        "situations_logement",
+        "je vis chez ma mere, avec mes 2 petits freres et ma soeur",
+        ["parents"],
+    ),
+    (
+        "situations_logement",
+        "on est a l'hotel du 115 depuis 5 mois, une chambre a 3 avec le petit de ma copine",
+        ["hotel"],
+    ),
+    ("situations_logement", "ma soeur m'heberge", ["tiers"]),
+    (
+        "situations_logement",
+        "je dors chez un pote depuis 2 mois, je peux pas retourner chez mes parents",
+        ["tiers"],
+    ),
+    ("situations_logement", "je peux plus rester chez ma soeur", ["tiers"]),
+    ("situations_logement", "je peux pas payer le loyer", ["loyer"]),
+    # a first clause that is a whole label answers, unless taken back
+    ("activite", "non jamais, jai arrete le lycee lan dernier", ["jamais"]),
+    ("impact_transport", "un peu, ça va, je m'organise", ["moyen"]),
+    ("impact_papiers", "Pas vraiment... si, un peu quand même, ça me prend du temps", ["moyen"]),
 ]
 
 

@@ -50,6 +50,20 @@ def _exact(text: str, options: list[Option]) -> Option | None:
     return named[0] if len(named) == 1 else None
 
 
+def _label_first(raw: str, options: list[Option]) -> Option | None:
+    """'non jamais, jai arrete le lycee lan dernier': a first clause that is one option's whole
+    label, of two words or more, answers; what follows is why."""
+    said = words_of(raw)
+    if BOUNDARY not in said:
+        return None
+    first = said[: said.index(BOUNDARY)]
+    then = said[len(first) + 1 : len(first) + 2]
+    if then and then[0] in ("si", "enfin", "mais", "quoique", "sauf", "non", "nan", "oui"):
+        return None  # "pas vraiment... si, un peu quand meme": taken back
+    label = [o for o in options if len(first) >= 2 and plain_words(o.sms) == first]
+    return label[0] if len(label) == 1 else None
+
+
 _ALL_BUT = re.compile(
     r"^(?:tout|tous|toutes|n importe|n importe lequel) (?:sauf|a part|hormis|mais pas) (.+)"
 )
@@ -79,6 +93,8 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
     multi = question.type == "multi"
     reason = "multi" if multi else "choice"
     exact = _exact(raw, options)
+    if exact is None and not multi:
+        exact = _label_first(raw, options)
     if exact is not None:
         return Parsed("answer", value=[exact.key], options=[exact.key])
     both = _both(raw, options) if multi else []

@@ -14,6 +14,7 @@ from .negation import (
     FILED,
     LEFT_OR_ASKED,
     NEGATORS,
+    RELATIVES,
     _acted_after,
     _denied,
     _fine_after,
@@ -106,7 +107,7 @@ def _best_phrase(
         if found is None:
             continue
         positions, fuzzy = found
-        if _other_sense(words, positions[0]):
+        if _other_sense(words, positions[0]) or _with_not_at(phrase.plain, words, positions):
             continue
         content = sum(1 for w in phrase.words if w not in STOPWORDS)
         score = content + 0.25 * (len(phrase.words) - content) - (0.5 if fuzzy else 0)
@@ -188,6 +189,33 @@ OTHER_SENSE_BEFORE = {
     "petit": {"trop", "tres", "si", "plus"},  # "le logement, trop petit": not a small child
     "petite": {"trop", "tres", "si", "plus"},
 }
+
+
+PEOPLE = RELATIVES | {
+    "ami",
+    "amie",
+    "amis",
+    "pote",
+    "potes",
+    "copain",
+    "copine",
+    "cousin",
+    "cousine",
+}
+
+
+def _with_not_at(
+    plain: tuple[str, ...], words: tuple[str, ...], positions: tuple[int, ...]
+) -> bool:
+    """'avec mes 2 petits freres et ma soeur', 'le petit de ma copine': who one lives with, or
+    whose, is not whose home it is ('chez ma soeur')."""
+    if not (plain[:1] == ("chez",) or (len(plain) == 1 and plain[0] in PEOPLE)):
+        return False
+    if words[positions[0]] == "chez":
+        return False
+    start = _clause_start(words, positions[0])
+    before = words[max(start, positions[0] - 8) : positions[0]]
+    return "chez" not in before and any(w in ("avec", "de", "du", "d") for w in before)
 
 
 def _other_sense(words: tuple[str, ...], index: int) -> bool:

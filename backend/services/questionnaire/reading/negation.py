@@ -39,6 +39,8 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
             break
         if word == "quoi":
             return True  # "c'est quoi la RQTH ?": asked about, not chosen
+        if word in MOVES and at > 0 and words[at - 1] in ("pas", "plus", "jamais"):
+            return True  # "je peux pas retourner chez mes parents"
         if word in LEFT_OR_ASKED or (word in FILED and not problems):
             return True  # "sorti du foyer", "une demande HLM": left it, or not obtained yet
         if word == "avant" and at == first - 1:
@@ -159,7 +161,10 @@ def _someone_elses(before: tuple[str, ...]) -> bool:
 
 def _unable(words: tuple[str, ...], at: int) -> bool:
     """The negation at ``at`` follows an ability ('pas' in 'j'arrive pas'), or is a 'ni' of a
-    chain that does ('ni ecrire' in 'je sais ni lire ni ecrire')."""
+    chain that does ('ni ecrire' in 'je sais ni lire ni ecrire'). Not being able to go or stay
+    somewhere is not being there ('je peux pas retourner chez mes parents')."""
+    if words[at + 1 : at + 2] and words[at + 1] in MOVES:
+        return False
     if at > 0 and words[at - 1] in ABILITY:
         return True
     if words[at] != "ni":
@@ -370,6 +375,8 @@ OTHERS = NEW_SUBJECT | {"lui", "elle", "eux"}  # "c'est lui qui est malade, pas 
 # "pas connais", "pas capable": not knowing how is the difficulty itself.
 INABILITY = {(w,) for w in ("connais", "sais", "arrive", "comprends", "capable", "peux", "reussis")}
 
+# "je peux pas retourner chez mes parents": not there ("je peux plus rester chez..." is there).
+MOVES = {"retourner", "rentrer", "revenir", "aller", "retourne", "rentre", "reviens", "vais"}
 ABILITY = {"arrive", "jarrive", "arrives", "parviens", "reussis", "sais", "peux", "sait", "peut"}
 
 # After an option's words, these start something else: its negation is not about the option.
