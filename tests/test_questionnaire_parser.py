@@ -1143,6 +1143,21 @@ STOP24 = [
     ("activite", "non jamais, jai arrete le lycee lan dernier", ["jamais"]),
     ("impact_transport", "un peu, ça va, je m'organise", ["moyen"]),
     ("impact_papiers", "Pas vraiment... si, un peu quand même, ça me prend du temps", ["moyen"]),
+    # was in it, ended; words
+    (
+        "niveau",
+        "jai arreté en premiere, jetais en bac pro electricite mais jai lâché apres le covid",
+        ["C12"],
+    ),
+    ("situation_actuelle", "jcherche du taf, l'ecole c fini pr moi", ["recherche"]),
+    ("situations_papiers", "mon titre de sejour fini en mars il faut renouveler", ["identite"]),
+    (
+        "emploi_actuel",
+        "je suis en contrat insertion au Relais, je fais le menage. le contrat fini en mars",
+        ["insertion"],
+    ),
+    ("niveau", "j'ai pas été beaucoup à l'école jusqu'au CM2 à peu près", ["CP4"]),
+    ("projet", "me metre a mon conte en petite maconerie", ["entreprise"]),
 ]
 
 

@@ -25,6 +25,8 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
     first, last = positions[0], positions[-1]
     if _someone_elses(words[_clause_start(words, first) : first]):
         return True  # "c'est mon mari qui a l'AAH"
+    if words[max(0, first - 2) : first] in (("etais", "en"), ("etait", "en")):
+        return True  # "j'etais en bac pro mais j'ai lache": was in it, not any more
     if problems and _gone(words, positions):
         return True  # "j'avais une voiture", "le camion etait en leasing": no longer so
     # "non jamais", "non aucun": a negation before an option named by a negation agrees with it.
@@ -201,6 +203,8 @@ def _broken_or_refused(after: tuple[str, ...], index: int, problems: bool) -> bo
     ends = after[index + 2 : index + 3] in ((), (BOUNDARY,))
     return (
         (after[index] in BROKEN and index <= 4)  # "le bac pro je l'ai rate"
+        # "l'ecole c'est fini pour moi" (an expired residence permit is a difficulty)
+        or (after[index] in ENDED and index <= 2 and not problems)
         or pair in REFUSED_AFTER
         or (pair in NOT_WANTED and ends)
         or (pair in FED_UP and ends and index <= 3 and not problems)
@@ -356,6 +360,7 @@ BROKEN = {
     "morte", "mort", "panne", "cassee", "casse", "hs", "vendue", "vendu", "foutue", "rade",
     "rate", "ratee", "loupe", "loupee", "echoue",  # "le bac pro je l'ai rate"
 }  # fmt: skip
+ENDED = {"fini", "finie", "termine", "terminee"}
 # Just after an option, in its clause: refused ("l'interim par contre c'est trop complique").
 REFUSED_AFTER = {
     ("trop", "complique"), ("pas", "possible"), ("hors", "de"), ("pas", "question"),

@@ -38,6 +38,7 @@ SMS_WORDS = {
     "ale": "alle", "didentite": "d identite", "jdors": "je dors", "qd": "quand", "dabord": "d abord",
     "permi": "permis", "largen": "l argent", "jecri": "j ecris", "jecris": "j ecris",
     "dificil": "difficile", "dificile": "difficile", "difficil": "difficile",
+    "jcherche": "je cherche", "jetais": "j etais", "jetai": "j etais", "javais": "j avais",
 }  # fmt: skip
 # "une vingtaine de km": approximate numbers text2num leaves as words.
 APPROXIMATE = {
