@@ -1158,6 +1158,11 @@ STOP24 = [
     ),
     ("niveau", "j'ai pas été beaucoup à l'école jusqu'au CM2 à peu près", ["CP4"]),
     ("projet", "me metre a mon conte en petite maconerie", ["entreprise"]),
+    # typed by a relative for the person: about the person, not someone else
+    ("droits", "mon pere a le rsa", ["rsa"]),
+    ("droits", "moi j'ai rien, mon mari a le rsa", ["aucun"]),
+    ("activite", "ma mere a travaille l'an dernier a carrefour", ["deux_ans"]),
+    ("activite", "mon pere a jamais travaille", ["jamais"]),
 ]
 
 

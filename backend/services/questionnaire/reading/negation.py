@@ -103,38 +103,36 @@ RELATIVES = {
     "tante", "beau", "belle", "grand", "petit", "petite", "gars", "meuf", "homme",
 }  # fmt: skip
 THEIR_PRONOUNS = {"il", "elle", "ils", "elles", "lui", "eux"}
+PRONOUN_SUBJECTS = {("il",), ("elle",), ("ils",), ("elles",)}
 # Between the relative and the option, these bring the person back ("ma mere m'a mise dehors").
 ME = {"je", "j", "me", "m", "moi", "nous", "on"}
 MINE_AFTER = {"celui", "celle", "ceux", "celles"}  # "l'ordinateur c'est celui de mon fils"
 
 
 def _theirs(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
-    """'Mon mari a le permis', 'eux ils sont proprietaires', 'ma mere a une voiture': the
-    clause's subject is a relative and the option comes after its verb; 'l'ordinateur c'est
-    celui de mon fils', 'la rqth c'est pour mon mari': the option is said to be theirs."""
+    """'Moi j'ai pas le permis. Mon mari a le permis', 'mon grand frere lui il bosse en
+    interim', 'eux ils sont proprietaires': the clause's subject is a relative, set apart from
+    the person (the person speaks of themself elsewhere, or 'lui', 'elle' marks the contrast);
+    'l'ordinateur c'est celui de mon fils', 'la rqth c'est pour mon mari': said to be theirs.
+    A message only about a relative ('mon pere a le rsa') may be typed for them: it stays."""
     first, last = positions[0], positions[-1]
     start = _clause_start(words, first)
+    end = words.index(BOUNDARY, last) if BOUNDARY in words[last:] else len(words)
     before = words[start:first]
     turns = NEGATION_STOPS - {"et", "ou"}  # "mon mari a le permis et la voiture": still his
     if any(w in turns for w in before):
         before = before[max(i for i, w in enumerate(before) if w in turns) + 1 :]
+    elsewhere = words[:start] + words[end:]
+    self_elsewhere = "moi" in words or any(w in ("je", "j") for w in elsewhere)
     if not any(w in ME for w in before):
-        if (
-            before[:1]
-            and before[0] in THEIR_PRONOUNS
-            and before[1:2]
-            in (
-                ("il",),
-                ("elle",),
-                ("ils",),
-            )
-        ):
+        if before[:1] and before[0] in THEIR_PRONOUNS and before[1:2] in PRONOUN_SUBJECTS:
             return True  # "eux ils sont proprietaires"
         for i in range(len(before) - 1):
             if (
                 before[i] in NEW_SUBJECT
                 and before[i + 1] in RELATIVES
                 and (i == 0 or before[i - 1] not in ("de", "d", "chez", "avec", "a", "pour"))
+                and (self_elsewhere or any(w in THEIR_PRONOUNS for w in before[i + 2 : i + 5]))
             ):
                 return True
     after = words[last + 1 : last + 8]
