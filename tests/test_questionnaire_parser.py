@@ -1076,7 +1076,12 @@ STOP24 = [
     ("impact_transport", "celui du milieu", ["moyen"]),
     ("impact_transport", "le premier, sans voiture les entrepots c mort", ["fort"]),
     ("niveau", "le 2, jai quitte l ecole a 14 ans", ["CP4"]),
-    ("niveau", "la 2e", ["CP4"]),
+    ("niveau", "la 2e", None),  # the 2nd option or "la seconde"? school years are ordinals
+    ("temps", "la 2e", ["partiel"]),
+    ("niveau", "5e", ["CP4"]),  # the school year, not the 5th option
+    ("niveau", "4e", None),  # "Primaire a 4e" or "4e finie"
+    ("niveau", "j ai pas de diplome je suis allee jusqu en 5e", ["CP4"]),
+    ("niveau", "en 3e sans le brevet", ["CFG"]),
     ("contrats", "les deux premiers", ["cdi", "cdd"]),
     ("situations_argent", "le 2 et le 6, je vais aux restos du coeur", ["precaire", "alimentaire"]),
     # a relative's, not the person's

@@ -7,7 +7,7 @@ import re
 
 from ..schema import Option
 from .matching import _resolve, option_matches
-from .names import STOPWORDS
+from .names import STOPWORDS, option_phrases
 from .normalising import BOUNDARY, plain_words, words_of
 from .numbers import FILLERS, numbers_in
 
@@ -33,7 +33,22 @@ def _places_as_numbers(text: str, options: list[Option]) -> str:
     return _PLACE.sub(number, " ".join(plain_words(text)))
 
 
+_ORDINAL_ENDS = {"e", "eme", "er", "ere", "re"}
+
+
+def _names_ordinals(options: list[Option]) -> bool:
+    """'Primaire a 4e', '3eme': where options are named by ordinals (school years), '4e' is
+    that year, not the fourth option."""
+    return any(
+        set(p.plain) & _ORDINAL_ENDS and any(w.isdigit() for w in p.plain)
+        for o in options
+        for p in option_phrases(o)
+    )
+
+
 def _by_numbers(text: str, options: list[Option]) -> list[Option] | None:
+    if set(plain_words(text)) & _ORDINAL_ENDS and _names_ordinals(options):
+        return None
     numbers = numbers_in(_places_as_numbers(text, options))
     if numbers is None:
         return None
