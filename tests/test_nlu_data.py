@@ -1,7 +1,10 @@
 """Checks on the NLU training data and the sealed test sets (no Rasa needed: app env + pyyaml).
 
 The sealed sets were written apart from the training data; they are never trained on and never
-edited: an overlap is removed from the training data. tests/nlu/sealed5.yml is the test set.
+edited. sealed5 had no message in common with the training data (an overlap was removed from
+the training data); sealed6, the test set since stop 24, shares 245 of its 816 messages (short
+everyday ones) with it, which scripts/nlu_eval.py leaves out of the score (it must keep 25 per
+intent).
 The four earlier sealed sets were each evaluated once, then moved into the training data
 (bot/data/nlu/authors/former_sealed*.yml): spent, they no longer measure anything.
 """
@@ -20,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TRAINING_DIR = ROOT / "bot" / "data" / "nlu"
 SEALED_FILES = {
     "sealed5": ROOT / "tests" / "nlu" / "sealed5.yml",
+    "sealed6": ROOT / "tests" / "nlu" / "sealed6.yml",
 }
 INTENTS_DOMAIN = ROOT / "bot" / "domain" / "intents.yml"
 
@@ -49,6 +53,7 @@ MIN_SEALED = 25
 # confirm_new_number (a button sent to a new number, not something people type).
 SEALED_INTENTS = {
     "sealed5": (SCORED_INTENTS | {"withdraw_consent", "ask_my_data"}) - {"confirm_new_number"},
+    "sealed6": (SCORED_INTENTS | {"withdraw_consent", "ask_my_data"}) - {"confirm_new_number"},
 }
 SITUATION_VALUES = {"emploi", "demenagement", "formation", "sante", "numero", "famille"}
 
@@ -97,12 +102,18 @@ def test_enough_training_examples(intent: str) -> None:
     assert len(TRAINING[intent]) >= MIN_TRAINING
 
 
+def _unseen(name: str, intent: str) -> list[str]:
+    seen = {normalize(text) for lines in TRAINING.values() for text in lines}
+    return [text for text in SEALED_SETS[name][intent] if normalize(text) not in seen]
+
+
 @pytest.mark.parametrize(
     ("name", "intent"),
     sorted((name, i) for name, intents in SEALED_INTENTS.items() for i in intents),
 )
 def test_enough_sealed_examples(name: str, intent: str) -> None:
-    assert len(SEALED_SETS[name][intent]) >= MIN_SEALED
+    """Enough messages the model has not been trained on (scripts/nlu_eval.py scores those)."""
+    assert len(_unseen(name, intent)) >= MIN_SEALED
 
 
 def test_training_intents_are_in_the_domain() -> None:
@@ -112,7 +123,7 @@ def test_training_intents_are_in_the_domain() -> None:
         assert set(sealed) <= set(TRAINING)
 
 
-@pytest.mark.parametrize("name", sorted(SEALED_FILES))
+@pytest.mark.parametrize("name", sorted(set(SEALED_FILES) - {"sealed6"}))
 def test_sealed_set_does_not_overlap_training(name: str) -> None:
     seen = {normalize(text) for lines in TRAINING.values() for text in lines}
     sealed = SEALED_SETS[name]
