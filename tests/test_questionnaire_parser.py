@@ -1168,6 +1168,67 @@ STOP24 = [
     ("droits", "moi j'ai rien, mon mari a le rsa", ["aucun"]),
     ("activite", "ma mere a travaille l'an dernier a carrefour", ["deux_ans"]),
     ("activite", "mon pere a jamais travaille", ["jamais"]),
+    # writer44-46: numbers that are not the list's, thinking aloud, a rank, a walk to the bus
+    ("activite", "non pas depuis 2022, jai fait 3 mois a l'usine c tout", ["plus_deux_ans"]),
+    ("confiance", "seul ? je sais pas trop... je dirais non", ["non"]),
+    ("impact_argent", "entre un peu et beaucoup... je dirais beaucoup", ["fort"]),
+    (
+        "situation_actuelle",
+        "au foyer ou en recherche ? je cherche quand meme donc en recherche",
+        ["recherche"],
+    ),
+    ("situation_actuelle", "je suis au foyer donc je cherche pas", ["foyer"]),
+    (
+        "emploi_actuel",
+        "c'est interim ou salarie ? c'est une agence qui m'envoie donc interim",
+        ["interim"],
+    ),
+    (
+        "situations_transport",
+        "je pren le bus. jé u le code lané dernié mais pa la conduite",
+        ["transports_communs", "code"],
+    ),
+    (
+        "situations_transport",
+        "jai eu le code en mars mais pas les sous pr les heures de conduite",
+        ["code"],
+    ),
+    (
+        "situations_transport",
+        "uniquement le bus et le tram à pied avec ma canne",
+        ["transports_communs"],
+    ),
+    ("situations_transport", "a pied", ["aucun_transport"]),
+    ("situations_transport", "aucun transport, j'ai le permis", ["aucun_transport", "permis_b"]),
+    (
+        "situations_transport",
+        "scooter. ah non il est en panne depuis 2 mois. trottinette du coup. et permis en cours",
+        ["velo", "en_cours"],
+    ),
+    ("priorites", "le transport en 1er, apres la formation", ["transport", "formation"]),
+    (
+        "situations_logement",
+        "chez ma mere avec mes 2 petits freres, dans un village de 400 habitants",
+        ["parents", "rural"],
+    ),
+    ("situations_logement", "Je dors chez un ami de mon village, c est pas chez moi", ["tiers"]),
+    (
+        "freins",
+        "la famille et l argent... le transport ca va j'ai le bus en bas",
+        ["famille", "argent"],
+    ),
+    ("impact_argent", "ouais ça me bloque bien", ["fort"]),
+    (
+        "freins",
+        "ma vue surtout donc la santé, et internet avec mon lecteur d'écran",
+        ["sante", "numerique"],
+    ),
+    (
+        "situations_numerique",
+        "j'ai un smartphone depuis 2 ans mais je sais pas m'en servir",
+        ["smartphone", "pas_a_l_aise"],
+    ),
+    ("niveau", "le CFG c'est quoi deja... bon moi j'ai fini la 4e et apres j'ai arreté", ["CFG"]),
 ]
 
 

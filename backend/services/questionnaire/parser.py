@@ -51,13 +51,22 @@ from .schema import Option, Question
 _CORRECTION = re.compile(
     r"(?:\b(?:non attendez|non attends|attendez|non en fait|en fait non|non plutot|ou plutot|"
     r"enfin non|je veux dire|non pardon|pardon|je corrige|plutot|disons)\b|"
-    r"(?:\.\.+|[,;.!?…])\s*(?:enfin(?:\s+non)?|non|nn|nan)\b(?=\s*\w)|"
+    r"(?:\.\.+|[,;.!?…])\s*(?:(?:ah|oh|euh|ha) )?(?:enfin(?:\s+non)?|non|nn|nan)\b(?=\s*\w)|"
     r"\.\.+\s*bon\b(?=\s*\w)|"  # "un peu... beaucoup... bon beaucoup"
     r"(?:\.\.+|[,;.!?…])\s*(?=si si\b))"  # "attends non... si si c'est bon": kept, a yes
 )
 
 
-_CONCLUSION = re.compile(r"(?:\.\.+|[,;.!?…])\s*(?:donc|bref|en gros|au final)\b")
+# "... donc oui je dirais", "au foyer ou en recherche ? je cherche quand meme donc en recherche",
+# "entre un peu et beaucoup... je dirais beaucoup": what follows concludes (one choice only).
+# "il est en panne", "elle est morte": what was just named no longer works.
+_IT_BROKE = re.compile(
+    r"^(?:il|elle)\s+(?:est|a|s est|marche)\s+(?:\w+\s+){0,2}?"
+    r"(?:en panne|morte?|casse|cassee|hs|foutue?|vendue?|en rade|plus)\b"
+)
+_CONCLUSION = re.compile(
+    r"(?:(?:\.\.+|[,;.!?…])\s*(?:donc|bref|en gros|au final|je dirais)|\sdonc)\b"
+)
 _REVERSED = re.compile(
     r"^(?:en fait,? )?(?:c'est |cest |c est )?(?:l'|l |l)?inverse\b|^(?:en fait,? )?dans l'autre sens"
 )
@@ -139,6 +148,9 @@ def _with_correction(question: Question, options: list[Option], raw: str) -> Par
     before = parse_answer(question, options, head) if any(c.isalnum() for c in head) else None
     if before is None or before.kind != "answer":
         return parsed
+    if _IT_BROKE.match(tail) and before.value:
+        # "scooter. ah non il est en panne depuis 2 mois. trottinette du coup"
+        before = Parsed("answer", value=before.value[:-1], options=before.value[:-1])
     chosen = [*before.value, *(k for k in parsed.value if k not in before.value)]
     # "et la sante.. non pas la sante, c'est lui qui est malade. Et le logement aussi"
     denied = {

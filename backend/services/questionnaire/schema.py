@@ -69,6 +69,9 @@ class Option(Strict):
     value: Any = None
     # "depuis 2019", "il y a 5 ans": an option chosen by how long ago (in years, [min, max)).
     years_ago: tuple[float, float] | None = None
+    # "le bus et le tram, a pied avec ma canne": read beside one of these options, this one
+    # ("Aucun transport", named by "a pied") is dropped.
+    dropped_beside: list[str] = Field(default_factory=list)
 
     @property
     def button_title(self) -> str:
@@ -110,6 +113,10 @@ class Question(Strict):
         duplicates = sorted({k for k in keys if keys.count(k) > 1})
         if duplicates:
             raise ValueError(f"option keys used twice: {', '.join(duplicates)}")
+        for option in self.options:
+            unknown = sorted(set(option.dropped_beside) - set(keys))
+            if unknown:
+                raise ValueError(f"'{option.key}' dropped_beside unknown options: {unknown}")
         if self.type in ("consent", "confirm"):
             means = {o.means for o in self.options}
             if not {"yes", "no"} <= means:

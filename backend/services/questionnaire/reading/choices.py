@@ -281,6 +281,8 @@ def _between(pair: list[Option], words: tuple[str, ...]) -> Parsed:
 
 
 def _picked(chosen: list[Option], multi: bool) -> Parsed:
+    keys = {o.key for o in chosen}
+    chosen = [o for o in chosen if not set(o.dropped_beside) & keys] or chosen
     every = [o for o in chosen if o.exclusive and isinstance(o.value, list)]
     if (
         multi

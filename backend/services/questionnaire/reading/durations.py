@@ -117,8 +117,11 @@ def _by_duration(raw: str, options: list[Option]) -> Option | None:
             years = date.today().year - int(word)
         elif count is not None and unit < len(words) and words[unit] in _UNITS:
             before = words[max(0, index - 6) : index]  # "il y a un peu plus de 3 ans"
-            if before[-1:] in (("pendant",), ("durant",)):
-                continue  # "pendant 31 ans": how long it lasted, not how long ago
+            if before[-1:] in (("pendant",), ("durant",)) or before[-3:] in (
+                ("j", "ai", "fait"),
+                ("jai", "fait"),
+            ):
+                continue  # "pendant 31 ans", "j'ai fait 3 mois": how long it lasted
             # "il y a 3 ans" ("y", "a"), not "mariee a 19 ans" (an age)
             if any(w in ("depuis", "ya", "y", "fait", "faire", "remonte") for w in before):
                 years = count * _UNITS[words[unit]]

@@ -25,6 +25,7 @@ COMMON_SHORT = {
 COMMON_LONG = {
     "prends", "prend", "prendre", "pendant", "depuis", "toujours", "jamais", "parce", "comme",
     "quand", "maintenant", "vraiment", "beaucoup", "personne", "pourtant", "fois", "facile",
+    "lecteur",  # "mon lecteur d'ecran" is not "lecture"
 }  # fmt: skip
 
 

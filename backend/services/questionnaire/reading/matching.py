@@ -76,6 +76,8 @@ def option_matches(
         if best is not None and not problems and _denied_in_clause(words, best, denied_at):
             # "une demande de RQTH a la MDPH": another of its names, denied in the same clause
             best.denied = True
+        if best is not None and problems and _said_fine_before(words, best, denied_at):
+            best.denied = True  # "le transport ca va j'ai le bus en bas"
         compound = _compound_match(option, tokens, words, lack)
         if compound is not None and (best is None or best.denied or compound.score > best.score):
             best = compound
@@ -148,6 +150,17 @@ def _best_phrase(
     return best, spans, denied_at
 
 
+def _said_fine_before(
+    words: tuple[str, ...], match: Match, denied_at: list[tuple[int, ...]]
+) -> bool:
+    """In a list of difficulties, the option was said fine earlier in the same clause: what
+    follows about it says why ('le transport ca va j'ai le bus en bas')."""
+    at = match.positions[0]
+    return any(
+        d[-1] < at and BOUNDARY not in words[d[0] : at] and _fine_after(words, d) for d in denied_at
+    )
+
+
 def _denied_in_clause(
     words: tuple[str, ...], match: Match, denied_at: list[tuple[int, ...]]
 ) -> bool:
@@ -215,7 +228,9 @@ def _with_not_at(
         return False
     start = _clause_start(words, positions[0])
     before = words[max(start, positions[0] - 8) : positions[0]]
-    return "chez" not in before and any(w in ("avec", "de", "du", "d") for w in before)
+    at = max((i for i, w in enumerate(before) if w == "chez"), default=-1)
+    # "chez ma mere avec mes 2 petits freres": the nearer word says who they are
+    return any(w in ("avec", "de", "du", "d") for w in before[at + 1 :])
 
 
 def _other_sense(words: tuple[str, ...], index: int) -> bool:

@@ -96,6 +96,7 @@ def words_of(raw: str) -> tuple[str, ...]:
     text = re.sub(r"\bje (sait|sai|se)\b", "je sais", text)  # "mi sait pas" -> "je sait pas"
     text = re.sub(r"\bde plus en plus\b", "encore", text)  # not a negation
     text = re.sub(r"\bpu (d|de|du|des)\b", r"plus \1", text)  # "pu d'interim" (Nord)
+    text = re.sub(r"\b(jai|j ai|je|jé|g) u\b", r"\1 eu", text)  # "jé u le code"
     expanded = " ".join(_expand(w) for w in text.split() if w not in FILLER_WORDS)
     expanded = re.sub(r"\bsa va\b", "ca va", expanded)  # "ça va" as it sounds
     expanded = re.sub(r"(\d+)([a-z]+)", r"\1 \2", expanded)  # "30km" -> "30 km"

@@ -96,6 +96,11 @@ def _numbers_and_names(raw: str, options: list[Option]) -> list[Option] | None:
         return None
     if _ranks(words):
         return None  # "1 papiers 2 travail 3 logement": an order, said with names
+    if any(
+        w.isdigit() and words[i + 1 : i + 2] and words[i + 1] in _ORDINAL_ENDS
+        for i, w in enumerate(words)
+    ):
+        return None  # "le transport en 1er, apres la formation": a rank beside a name
     if any(w.isdigit() and i and words[i - 1] in ("des", "les") for i, w in enumerate(words)):
         return None  # "aucun des 2", "tous les 2": not numbers of the list
     rest = " ".join(w for w in words if not w.isdigit())
