@@ -1229,6 +1229,17 @@ STOP24 = [
         ["smartphone", "pas_a_l_aise"],
     ),
     ("niveau", "le CFG c'est quoi deja... bon moi j'ai fini la 4e et apres j'ai arreté", ["CFG"]),
+    (
+        "freins",
+        "Le logement et l'argent.\nDepuis le divorce j'ai plus de chez moi. Mon ex femme a gardé "
+        "la maison, c'est normal elle a les petits enfants le mercredi",
+        ["logement", "argent"],
+    ),
+    (
+        "freins",
+        "l'informatique, c'était mon épouse qui s'occupait de cela. Il y a aussi mon dos",
+        ["numerique", "sante"],
+    ),
 ]
 
 

@@ -138,7 +138,6 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
         problems=question.section == "freins",  # lists of difficulties
         # a relative's situation is the person's answer only about their family
         theirs=question.section in ("situation", "freins")
-        and not question.negation_means_lack
         and question.frein != "contraintes_familiales",
     )
     positive = [m for m in matches if not m.denied]

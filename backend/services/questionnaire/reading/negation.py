@@ -6,6 +6,8 @@ va') or a family member who acted ('ma mere m'a mise dehors')."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from .keywords import NO
 from .normalising import BOUNDARY, _clause_start
 
@@ -104,6 +106,9 @@ RELATIVES = {
 }  # fmt: skip
 THEIR_PRONOUNS = {"il", "elle", "ils", "elles", "lui", "eux"}
 PRONOUN_SUBJECTS = {("il",), ("elle",), ("ils",), ("elles",)}
+PRONOUN_SUBJECTS_SET = {"il", "elle", "ils", "elles"}
+# "il y a aussi mon dos", "il faut", "il me manque": nobody's, the person's own
+IMPERSONAL = {("y",), ("faut",), ("me",), ("m",), ("manque",), ("reste",), ("fait",), ()}
 # Between the relative and the option, these bring the person back ("ma mere m'a mise dehors").
 ME = {"je", "j", "me", "m", "moi", "nous", "on"}
 MINE_AFTER = {"celui", "celle", "ceux", "celles"}  # "l'ordinateur c'est celui de mon fils"
@@ -135,6 +140,18 @@ def _theirs(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
                 and (self_elsewhere or any(w in THEIR_PRONOUNS for w in before[i + 2 : i + 5]))
             ):
                 return True
+        # "Mon ex femme a garde la maison, elle a les petits enfants le mercredi": "elle" is
+        # the relative named before, the person speaks of themself elsewhere
+        named_before = any(a in NEW_SUBJECT and b in RELATIVES for a, b in pairwise(words[:start]))
+        if (
+            self_elsewhere
+            and named_before
+            and any(
+                w in PRONOUN_SUBJECTS_SET and before[i + 1 : i + 2] not in IMPERSONAL
+                for i, w in enumerate(before)
+            )
+        ):
+            return True
     after = words[last + 1 : last + 8]
     if BOUNDARY in after[:1]:
         after = after[1:]
