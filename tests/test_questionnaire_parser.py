@@ -1240,6 +1240,18 @@ STOP24 = [
         "l'informatique, c'était mon épouse qui s'occupait de cela. Il y a aussi mon dos",
         ["numerique", "sante"],
     ),
+    (
+        "freins",
+        "le logement, largent et ma santé. franchement tout sauf le transport, jai mon permis",
+        ["logement", "argent", "sante"],
+    ),
+    ("contrats", "cdi cdd, a part l'interim", ["cdi", "cdd"]),
+    (
+        "activite",
+        "moi travail avant oui. usine emballage 8 ans. fini année dernière. maintenant non",
+        ["deux_ans"],
+    ),
+    ("confiance", "non, tout seul c dificil", ["non"]),
 ]
 
 

@@ -179,11 +179,10 @@ class Player:
                 continue
             key = question.key
             if key not in answers:
-                # An earlier answer was taken for another: the person goes back and answers
-                # it again, with the list's numbers this time.
+                # An earlier answer was taken for another: the person goes back to it, past
+                # the answers that were right, and answers it again with the list's numbers.
                 self.run.wrong.append(f"{key}: asked, though the person's answers lead elsewhere")
-                self.say("retour")
-                if self.state()[1] is not None and self.state()[1].key == key:
+                if not self.back_to_the_wrong_answer(key, answers, tries):
                     break  # no way back: stop here, the run is not completed
                 continue
             meant = answers[key]["means"]
@@ -221,12 +220,32 @@ class Player:
         self.check_stored()
         return self.run
 
+    def back_to_the_wrong_answer(
+        self, key: str, answers: dict[str, dict[str, Any]], tries: dict[str, int]
+    ) -> bool:
+        for _ in range(12):
+            self.say("retour")
+            _, back, _, _ = self.state()
+            if back is None or back.key == key:
+                return False
+            if back.key in answers and self.stored_wrong(back.key):
+                tries[back.key] = max(tries.get(back.key, 0), 1)  # next: the list's numbers
+                return True
+        return False
+
+    def stored_wrong(self, key: str) -> bool:
+        before = len(self.run.wrong)
+        self.check_stored(only=key)
+        wrong = len(self.run.wrong) > before
+        del self.run.wrong[before:]
+        return wrong
+
     def answered(self, key: str) -> bool:
         """The answer to ``key`` was saved by the last message (not a guess to confirm)."""
         status, question, _, _ = self.state()
         return status == "submitted" or question is None or question.key != key
 
-    def check_stored(self) -> None:
+    def check_stored(self, only: str | None = None) -> None:
         from backend.core.db import session_scope
         from backend.models import Contact, PrediagnosticAnswer
         from backend.services.questionnaire.engine import Engine
@@ -243,6 +262,8 @@ class Player:
                 latest_answers(session, prediag) if prediag else {}
             )
             for key, answer in self.persona["answers"].items():
+                if only is not None and key != only:
+                    continue
                 meant = answer["means"]
                 row = stored.get(key)
                 if row is None:

@@ -203,6 +203,8 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
         # sens pas capable": words echoing the question weigh less than the person's own.
         asked = {stem(w) for w in plain_words(question.text)} | {"tout", "toute"}
         own = [m for m in kept if any(stem(said[i]) not in asked for i in m.positions)]
+        # ... but a time is no echo of "ces 2 dernieres annees" ("fini annee derniere")
+        own = [m for m in kept if m in own or m.option.years_ago is not None]
         if own and len(own) < len(kept):
             kept = own
         best = sorted(kept, key=lambda m: (-m.score, m.rank))

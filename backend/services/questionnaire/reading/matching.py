@@ -16,6 +16,7 @@ from .negation import (
     NEGATORS,
     RELATIVES,
     _acted_after,
+    _all_but_this,
     _denied,
     _fine_after,
     _no_problem_with,
@@ -147,7 +148,18 @@ def _best_phrase(
             -best.rank,
         ):
             best = match
+    if best is not None and lack and not best.denied and _left_out(option, words, tokens):
+        best.denied = True  # "tout sauf le transport, j'ai mon permis": left out, whatever follows
     return best, spans, denied_at
+
+
+def _left_out(option: Option, words: tuple[str, ...], tokens: tuple[Token, ...]) -> bool:
+    """Where a lack names the option, 'tout sauf le transport' still leaves it out."""
+    for phrase in option_phrases(option):
+        found = _find(phrase, tokens)
+        if found is not None and not found[1] and _all_but_this(words, found[0][0]):
+            return True
+    return False
 
 
 def _said_fine_before(

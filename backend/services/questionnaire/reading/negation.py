@@ -43,6 +43,8 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
             break
         if word == "quoi":
             return True  # "c'est quoi la RQTH ?": asked about, not chosen
+        if at == first - 1 and _all_but_this(words, first):
+            return True  # "tout sauf l'interim"
         if word in MOVES and at > 0 and words[at - 1] in ("pas", "plus", "jamais"):
             return True  # "je peux pas retourner chez mes parents"
         if word in LEFT_OR_ASKED or (word in FILED and not problems):
@@ -424,10 +426,20 @@ def _no_problem_with(words: tuple[str, ...], first: int) -> bool:
     return False
 
 
+def _all_but_this(words: tuple[str, ...], first: int) -> bool:
+    """'tout sauf le transport', 'a part le logement', 'hormis l'argent': left out."""
+    before = words[max(0, first - 3) : first]
+    while before and before[-1] in ("le", "la", "les", "l", "de", "d", "du", "des"):
+        before = before[:-1]
+    return before[-1:] in (("sauf",), ("hormis",), ("excepte",)) or before[-2:] == ("a", "part")
+
+
 def _not_this(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
     """'pas le transport' opening a clause denies the option even where a lack names it ('pas
     de voiture' is a transport difficulty; 'j'ai pas le permis' too: a verb comes first)."""
     first = positions[0]
+    if _all_but_this(words, first):
+        return True
     if first < 2 or words[first - 1] not in ("le", "la", "les", "l"):
         return False
     if words[first - 2] not in ("pas", "ni"):
