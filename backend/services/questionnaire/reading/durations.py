@@ -10,9 +10,10 @@ from datetime import date
 from ..schema import Option
 from .keywords import YES
 from .matching import option_matches
-from .negation import NEGATORS, SUBJECTS, _theirs
+from .negation import NEGATORS, SUBJECTS
 from .normalising import BOUNDARY, plain_words, words_of
 from .numbers import _number_word
+from .whose import _theirs
 
 
 def _ongoing(raw: str, options: list[Option]) -> Option | None:

@@ -14,7 +14,6 @@ from .negation import (
     FILED,
     LEFT_OR_ASKED,
     NEGATORS,
-    RELATIVES,
     _acted_after,
     _all_but_this,
     _denied,
@@ -22,9 +21,9 @@ from .negation import (
     _no_problem_with,
     _not_this,
     _someone_elses,
-    _theirs,
 )
 from .normalising import BOUNDARY, _clause_start, plain_words, stem, words_of
+from .whose import RELATIVES, _theirs
 
 
 @dataclass
