@@ -102,6 +102,8 @@ class Acks:
     late_ms: list[float] = field(default_factory=list)  # sender behind its schedule
     sids: list[str] = field(default_factory=list)
     failed: int = 0
+    stack_cpu: float = 0.0  # cores used meanwhile by the stack (and this bench)...
+    others_cpu: float = 0.0  # ...and by every other process on the machine
 
     def summary(self) -> str:
         def line(values: list[float]) -> str:
@@ -110,8 +112,36 @@ class Acks:
         return (
             f"{len(self.ms)} answered, {self.failed} failed; p50/p95/p99 ms: seen by the "
             f"sender {line(self.ms)}, backend's own {line(self.server_ms)}, sender late "
-            f"{line(self.late_ms)}"
+            f"{line(self.late_ms)}; cores used meanwhile: {self.stack_cpu:.2f} by the stack, "
+            f"{self.others_cpu:.2f} by other work on the machine (of {os.cpu_count()})"
         )
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """(CPU seconds used by this bench and every process it started, by all the others) since
+    boot, from /proc: a run on a machine shared with other work says how much it got."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+
+    def ours(pid: int) -> bool:
+        while pid > 1:
+            if pid == os.getpid():
+                return True
+            pid = parents.get(pid, 0)
+        return False
+
+    mine = sum(t for pid, t in used.items() if ours(pid))
+    return mine, sum(used.values()) - mine
 
 
 def ack_phase(base_url: str, twilio: FakeTwilio, prefix: str, seconds: float = ACK_SECONDS) -> Acks:
@@ -127,6 +157,7 @@ def ack_phase(base_url: str, twilio: FakeTwilio, prefix: str, seconds: float = A
     requests = [ack_sender.build_request(url, p, twilio.sign(url, p)) for p in params]
     parts = urlsplit(base_url)
     job = {"host": parts.hostname, "port": parts.port, "rate": RATE, "requests": requests}
+    before, started = cpu_seconds(), time.monotonic()
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "ack_sender.py")],
         input=json.dumps(job),
@@ -134,7 +165,9 @@ def ack_phase(base_url: str, twilio: FakeTwilio, prefix: str, seconds: float = A
         text=True,
         check=True,
     )
-    acks = Acks()
+    after, elapsed = cpu_seconds(), time.monotonic() - started
+    acks = Acks(others_cpu=(after[1] - before[1]) / elapsed)
+    acks.stack_cpu = (after[0] - before[0]) / elapsed  # the sender's own is not in it: ended
     for record, sent in zip(json.loads(done.stdout), params, strict=True):
         acks.late_ms.append(record["late_ms"])
         if record.get("status") != 200:
