@@ -15,6 +15,7 @@ from backend.api.routes import health
 from backend.core.body_size import BodySizeLimit
 from backend.core.config import check_production, get_settings
 from backend.core.logs import install_redaction
+from backend.core.timing import ServerTiming
 from backend.services.errors import Refused
 from backend.web import install as install_web_pages
 from channels.routes import router as channels_router
@@ -68,6 +69,8 @@ def create_app() -> FastAPI:
     install_web_pages(app)
     # Outermost: a body over its cap is refused before any handler reads it.
     app.add_middleware(BodySizeLimit)
+    # Outside it: a webhook's answer says how long the backend itself took (bench/load.py).
+    app.add_middleware(ServerTiming)
     return app
 
 

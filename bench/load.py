@@ -5,7 +5,10 @@ For each configuration (the default stack: SQLite, one Rasa, one worker; then th
 scripts/scaled.py: PostgreSQL, Redis, haproxy, two backends, two workers, two Rasa servers):
 
 1. **Ack**: webhooks at RATE per second for ACK_SECONDS, open loop, each from a new person:
-   acknowledgement latency p50/p95/p99 (what Twilio waits for; it gives up at 15 s).
+   acknowledgement latency p50/p95/p99 (what Twilio waits for; it gives up at 15 s), after
+   WARM_SECONDS of the same load not counted. Signed beforehand and sent by a process that
+   does nothing else (bench/ack_sender.py), as a provider on another machine; printed with the
+   backend's own time (its Server-Timing header) and how late the sender was.
 2. **Conversations**: CONTACTS known people at once (seeded, each with an appointment), each
    sending the next message of a realistic conversation as soon as the previous one is
    answered, for TURN_SECONDS: a greeting, an appointment question, then the pre-diagnostic
@@ -31,22 +34,27 @@ against the floor. The last line is the scaled run's:
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "bench"))
 
+import ack_sender  # noqa: E402
 from scaled import ScaledStack  # noqa: E402
 from stack import Stack, free_port  # noqa: E402
 
@@ -55,6 +63,10 @@ from tests.support.database import migrate, reset_caches  # noqa: E402
 
 RATE = int(os.environ.get("LOAD_RATE", 100))  # webhooks per second, phase 1
 ACK_SECONDS = float(os.environ.get("LOAD_ACK_SECONDS", 5))
+# Before phase 1, the same load for this long, printed but not counted: a backend's first
+# requests open its database connections and a Rasa server's first turns build its graphs
+# (measured: the first second's ack p99 was 250-300 ms, the next ones' 20-35 ms).
+WARM_SECONDS = float(os.environ.get("LOAD_WARM_SECONDS", 1))
 CONTACTS = int(os.environ.get("LOAD_CONTACTS", 20))  # people at once, phase 2
 # Each simulated phone goes through several people: one whole conversation each, then the next
 # person (a finished pre-diagnostic is not typed again).
@@ -81,35 +93,91 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def ack_phase(base_url: str, twilio: FakeTwilio, prefix: str) -> tuple[list[float], list[str]]:
-    """Open loop: RATE webhooks a second, whatever the answers' speed."""
+@dataclass
+class Acks:
+    """The ack phase as the sender saw it (bench/ack_sender.py), per answered webhook."""
+
+    ms: list[float] = field(default_factory=list)  # connect -> answer read
+    server_ms: list[float] = field(default_factory=list)  # the backend's own (Server-Timing)
+    late_ms: list[float] = field(default_factory=list)  # sender behind its schedule
+    sids: list[str] = field(default_factory=list)
+    failed: int = 0
+    stack_cpu: float = 0.0  # cores used meanwhile by the stack (and this bench)...
+    others_cpu: float = 0.0  # ...and by every other process on the machine
+
+    def summary(self) -> str:
+        def line(values: list[float]) -> str:
+            return "/".join(f"{percentile(values, q):.1f}" for q in (0.5, 0.95, 0.99))
+
+        return (
+            f"{len(self.ms)} answered, {self.failed} failed; p50/p95/p99 ms: seen by the "
+            f"sender {line(self.ms)}, backend's own {line(self.server_ms)}, sender late "
+            f"{line(self.late_ms)}; cores used meanwhile: {self.stack_cpu:.2f} by the stack, "
+            f"{self.others_cpu:.2f} by other work on the machine (of {os.cpu_count()})"
+        )
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """(CPU seconds used by this bench and every process it started, by all the others) since
+    boot, from /proc: a run on a machine shared with other work says how much it got."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+
+    def ours(pid: int) -> bool:
+        while pid > 1:
+            if pid == os.getpid():
+                return True
+            pid = parents.get(pid, 0)
+        return False
+
+    mine = sum(t for pid, t in used.items() if ours(pid))
+    return mine, sum(used.values()) - mine
+
+
+def ack_phase(base_url: str, twilio: FakeTwilio, prefix: str, seconds: float = ACK_SECONDS) -> Acks:
+    """Open loop: RATE webhooks a second, whatever the answers' speed, each from a new person.
+
+    Built and signed here before the clock starts, sent by a process of its own that does
+    nothing else (bench/ack_sender.py): neither this process's threads nor the fake Twilio
+    receiving the replies delay them, as they would not delay a provider on another machine."""
     url = f"{base_url}/channels/twilio/inbound"
-    total = int(RATE * ACK_SECONDS)
-    latencies: list[float] = []
-    sids: list[str] = []
-    lock = threading.Lock()
-    client = httpx.Client(timeout=15, limits=httpx.Limits(max_connections=200))
-
-    def one(n: int) -> None:
-        params = twilio.inbound_params(f"+336{prefix}{n:07d}", "Bonjour")
-        headers = {"X-Twilio-Signature": twilio.sign(url, params)}
-        started = time.perf_counter()
-        response = client.post(url, data=params, headers=headers)
-        elapsed = time.perf_counter() - started
-        with lock:
-            if response.status_code == 200:
-                latencies.append(elapsed * 1000)
-                sids.append(params["MessageSid"])
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=64) as pool:
-        for n in range(total):
-            delay = start + n / RATE - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            pool.submit(one, n)
-    client.close()
-    return latencies, sids
+    params = [
+        twilio.inbound_params(f"+336{prefix}{n:07d}", "Bonjour") for n in range(int(RATE * seconds))
+    ]
+    requests = [ack_sender.build_request(url, p, twilio.sign(url, p)) for p in params]
+    parts = urlsplit(base_url)
+    job = {"host": parts.hostname, "port": parts.port, "rate": RATE, "requests": requests}
+    before, started = cpu_seconds(), time.monotonic()
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "ack_sender.py")],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    after, elapsed = cpu_seconds(), time.monotonic() - started
+    acks = Acks(others_cpu=(after[1] - before[1]) / elapsed)
+    acks.stack_cpu = (after[0] - before[0]) / elapsed  # the sender's own is not in it: ended
+    for record, sent in zip(json.loads(done.stdout), params, strict=True):
+        acks.late_ms.append(record["late_ms"])
+        if record.get("status") != 200:
+            acks.failed += 1
+            continue
+        acks.ms.append(record["ms"])
+        if record["server_ms"] is not None:
+            acks.server_ms.append(record["server_ms"])
+        acks.sids.append(sent["MessageSid"])
+    return acks
 
 
 def person_number(prefix: str, phone: int, turn: int, contacts: int) -> str:
@@ -143,14 +211,10 @@ def conversation_phase(
                 continue
             with lock:
                 sids.append(params["MessageSid"])
-            deadline = posted + 60
-            while time.monotonic() < deadline:
-                sent = twilio.sent_to(number)
-                if len(sent) > seen:
-                    with lock:
-                        latencies.append((sent[seen]["received_at"] - posted) * 1000)
-                    break
-                time.sleep(0.01)
+            sent = twilio.wait_sent_to(number, seen, timeout=60)
+            if len(sent) > seen:
+                with lock:
+                    latencies.append((sent[seen]["received_at"] - posted) * 1000)
             time.sleep(0.3)  # the rest of the turn's replies, and a person's pause
             turn += 1
         client.close()
@@ -191,14 +255,10 @@ def rasa_twilio_phase(
             if response.is_success:  # Rasa's connector answers 204
                 with lock:
                     acks.append((answered - posted) * 1000)
-            deadline = posted + 60
-            while time.monotonic() < deadline:
-                sent = twilio.sent_to(number)
-                if len(sent) > seen:
-                    with lock:
-                        latencies.append((sent[seen]["received_at"] - posted) * 1000)
-                    break
-                time.sleep(0.01)
+            sent = twilio.wait_sent_to(number, seen, timeout=60)
+            if len(sent) > seen:
+                with lock:
+                    latencies.append((sent[seen]["received_at"] - posted) * 1000)
             time.sleep(0.3)
             turn += 1
         client.close()
@@ -393,12 +453,17 @@ def run(kind: str) -> dict[str, float]:
         stack.start()
         stack.wait_ready(float(os.environ.get("LOAD_READY_SECONDS", 300)))
         print(f"[{kind}] ready in {time.monotonic() - started:.0f} s", flush=True)
-        acks, ack_sids = ack_phase(stack.backend_url, twilio, "1")
+        warm = ack_phase(stack.backend_url, twilio, "4", WARM_SECONDS)
+        print(f"[{kind}] warm-up, not counted: {warm.summary()}", flush=True)
+        accounting(stack.database_url, warm.sids, twilio)
+        ack = ack_phase(stack.backend_url, twilio, "1")
+        acks, ack_sids = ack.ms, ack.sids
         print(
             f"[{kind}] ack: {len(acks)} webhooks at {RATE}/s: p50 {percentile(acks, 0.5):.1f} ms, "
             f"p95 {percentile(acks, 0.95):.1f} ms, p99 {percentile(acks, 0.99):.1f} ms",
             flush=True,
         )
+        print(f"[{kind}] ack detail: {ack.summary()}", flush=True)
         # Let the ack phase's turns drain before measuring conversations.
         accounting(stack.database_url, ack_sids, twilio)
         seed_people(stack.database_url, "2")
@@ -409,7 +474,7 @@ def run(kind: str) -> dict[str, float]:
             f"p95 {percentile(e2e, 0.95):.0f} ms",
             flush=True,
         )
-        lost, duplicated = accounting(stack.database_url, ack_sids + turn_sids, twilio)
+        lost, duplicated = accounting(stack.database_url, warm.sids + ack_sids + turn_sids, twilio)
         r_acks, r_e2e, r_turns, r_elapsed = rasa_twilio_phase(stack.rasa_url, twilio, "3")
         print(
             f"[{kind}] Rasa's Twilio connector: {CONTACTS} people, {r_turns} turns in "

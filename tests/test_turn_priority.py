@@ -11,7 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
-from priority import TurnPriority, is_turn_process, turn_process_nice
+from priority import (
+    TurnPriority,
+    autogroup_niceness,
+    autogroup_path,
+    is_turn_process,
+    turn_process_nice,
+)
 from scaled import ScaledStack
 from stack import Stack, free_port
 from supervisor import Supervisor
@@ -59,7 +65,7 @@ def stop_all(processes: dict[str, subprocess.Popen]) -> None:
 def test_names_and_setting():
     assert all(map(is_turn_process, ["rasa", "rasa2", "actions", "worker", "worker1"]))
     assert not any(map(is_turn_process, ["backend", "backend1", "haproxy", "postgres", "redis"]))
-    assert turn_process_nice({}) == 0  # off unless set
+    assert turn_process_nice({}) == 10  # on unless set to 0
     assert turn_process_nice({"TURN_PROCESS_NICE": "0"}) == 0
     with pytest.raises(ValueError):
         turn_process_nice({"TURN_PROCESS_NICE": "20"})
@@ -99,6 +105,27 @@ def test_the_stack_lowers_its_turn_processes_once_they_answer(tmp_path):
         loaded.touch()
         thread.join()
         stop_all(stack.processes)
+
+
+@pytest.mark.skipif(autogroup_path(os.getpid()) is None, reason="kernel without autogroups")
+def test_the_autogroup_of_a_turn_process_is_lowered_too_never_ours():
+    """Each process leads its own session, so its own autogroup: the CPU is shared between
+    autogroups first, and a niceness given only to the process would change nothing."""
+    ours = autogroup_niceness(os.getpid())
+    priority = TurnPriority(nice=10, say=lambda line: None)
+    worker, backend = spawn(SLEEP), spawn(SLEEP)
+    in_our_session = subprocess.Popen(SLEEP)
+    try:
+        priority.lower("worker", worker)
+        priority.lower("backend", backend)
+        priority.lower("worker2", in_our_session)
+        assert autogroup_niceness(worker.pid) == 10
+        assert autogroup_niceness(backend.pid) == ours
+        # Not a session leader: its autogroup is ours (and the backends'), left alone.
+        assert autogroup_niceness(in_our_session.pid) == ours
+        assert autogroup_niceness(os.getpid()) == ours
+    finally:
+        stop_all({"worker": worker, "backend": backend, "other": in_our_session})
 
 
 def test_zero_leaves_every_process_alone():

@@ -127,3 +127,14 @@ def test_a_retry_racing_the_first_delivery_is_stored_once(channels_env, database
         stored = session.scalars(select(Message.id).where(Message.provider_id == "SMrace1"))
         assert list(stored) == [message.id]
         assert len(session.scalars(select(Task.id)).all()) == 1
+
+
+def test_a_webhook_answer_says_the_backends_own_time_other_answers_do_not(app, twilio):
+    """bench/load.py tells the backend's time from the network's and the proxy's with it."""
+    response, _sid = post(app, twilio, "+33611000809")
+    assert response.status_code == 200
+    name, _, duration = response.headers["server-timing"].partition(";dur=")
+    assert name == "app" and float(duration) > 0
+    refused = app.post(INBOUND, data={"Body": "x"})  # unsigned: refused, still timed
+    assert refused.status_code == 403 and "server-timing" in refused.headers
+    assert "server-timing" not in app.get("/healthz").headers

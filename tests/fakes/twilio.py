@@ -52,6 +52,10 @@ class FakeTwilio:
         self.auth_token = auth_token or secrets.token_hex(16)
         self.lock = threading.Lock()
         self.messages: list[dict[str, Any]] = []  # every accepted message, in order
+        # The same, by recipient, and a signal for each new one: bench/load.py's 20 people wait
+        # on it (scanning every message a hundred times a second took the CPU from the stack).
+        self._by_to: dict[str, list[dict[str, Any]]] = {}
+        self._new_message = threading.Condition(self.lock)
         self.attempts = 0  # every create call, accepted or not
         # (wall, monotonic) time of each create call: retry tests measure the gaps on both clocks
         self.attempt_times: list[tuple[float, float]] = []
@@ -94,6 +98,7 @@ class FakeTwilio:
     def reset(self) -> None:
         with self.lock:
             self.messages.clear()
+            self._by_to.clear()
             self.attempts = 0
             self.attempt_times.clear()
             self.opted_out.clear()
@@ -120,7 +125,13 @@ class FakeTwilio:
 
     def sent_to(self, to: str) -> list[dict[str, Any]]:
         with self.lock:
-            return [m for m in self.messages if m["to"] == to]
+            return list(self._by_to.get(to, ()))
+
+    def wait_sent_to(self, to: str, count: int, timeout: float) -> list[dict[str, Any]]:
+        """The messages sent to ``to`` once there are more than ``count`` (or at ``timeout``)."""
+        with self._new_message:
+            self._new_message.wait_for(lambda: len(self._by_to.get(to, ())) > count, timeout)
+            return list(self._by_to.get(to, ()))
 
     # --- the REST API -----------------------------------------------------------------
 
@@ -157,7 +168,10 @@ class FakeTwilio:
         resource = self._resource(form)
         with self.lock:
             # received_at: when the message reached "Twilio" (bench/load.py's end of a turn).
-            self.messages.append({**resource, "params": form, "received_at": time.monotonic()})
+            message = {**resource, "params": form, "received_at": time.monotonic()}
+            self.messages.append(message)
+            self._by_to.setdefault(message["to"], []).append(message)
+            self._new_message.notify_all()
             hold = self._holds.popleft() if self._holds else 0.0
         if hold:
             await asyncio.sleep(hold)
