@@ -237,9 +237,10 @@ def _number(question: Question, raw: str) -> Parsed:
 
 
 _FOR_THE_ADVISER = re.compile(
-    r"^je (?:prefere|prefererais|prefer) (?:le dire|en parler|en discuter|voir ca|le voir) "
+    r"^(?:c est (?:personnel|prive|perso)\b|"  # "ca c'est personnel, je prefere pas dire"
+    r"je (?:prefere|prefererais|prefer) (?:le dire|en parler|en discuter|voir ca|le voir) "
     r"(?:au|avec (?:le|mon|ma|la)|a mon|a ma|a la) (?:conseiller|conseillere|referent|referente|"
-    r"assistante sociale|as)\b"
+    r"assistante sociale|as)\b)"
 )
 
 
@@ -259,7 +260,8 @@ def parse_answer(question: Question, options: list[Option], raw: str) -> Parsed:
     skippable = question.type not in ("consent", "confirm")
     # "ça je reponds pas": a refusal may come after the word pointing at the question.
     refused = any(f"{_unpointed(text)} ".startswith(p + " ") for p in SKIP_STARTS)
-    # "je prefere le dire au conseiller en face": where no option says so, not answered here
+    # "je prefere le dire au conseiller en face", "c'est personnel": where no option says so
+    # ("Voir avec conseiller" where health, family or papers hold them back), not answered here
     refused = refused or (
         _FOR_THE_ADVISER.match(_unpointed(text)) is not None
         and not any(o.key == "conseiller" for o in options)

@@ -77,7 +77,6 @@ SKIP_STARTS = _phrases(
     "pas envie de repondre", "pas envie d en parler", "je ne souhaite pas repondre",
     "je souhaite pas repondre", "je ne souhaite pas en parler", "je prefererais ne pas",
     "je prefererais pas", "je prefere ne pas m etendre", "je ne prefere pas",
-    "c est personnel", "c est prive", "c est perso",  # "ca c'est personnel, je prefere pas dire"
 )  # fmt: skip
 # Words before a refusal or an "I don't know" that point at the question or the speaker.
 POINTING = {"ca", "la", "moi", "mi", "ben", "bah", "euh", "bof"}
