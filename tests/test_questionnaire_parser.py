@@ -1113,6 +1113,9 @@ STOP24 = [
     ("confirmation", "non ne l'envoyez pas", ["non"]),
     ("confiance", "ma femme dit que j'y arriverai pas mais si, je peux le faire seul", ["oui"]),
     ("confiance", "non pas seul mais oui avec de l'aide", ["non"]),
+    ("consentement", "oui mais non", ["non"]),  # was read as a yes to the consent
+    ("consentement", "oui mais non merci", ["non"]),
+    ("consentement", "oui mais vite", ["oui"]),
     # regional words, any of them, refusals
     ("contrats", "cdi ou cdd, mais pu d'interim j'en ai trop fait", ["cdi", "cdd"]),
     (

@@ -76,6 +76,8 @@ _RETRACTED = re.compile(r"^(?:en fait\s+)?(?:c|c'est|cest|c est|ca|ça)\s+(?:bon
 # "non mais oui allez y", "ma femme dit que j'y arriverai pas mais si": a "mais oui" or "mais si"
 # takes back the no before it; what follows it answers.
 _BUT_YES = re.compile(r"\bmais (?=(?:oui|si|ouais)\b)")
+# "oui mais non": the idiom for no.
+_YES_BUT_NO = re.compile(r"^\W*(?:oui|ouais|ok)\W+mais\W+(?:non|nan|nn)\b")
 # "non non c bon vous pouvez envoyer": a go-ahead answers a yes-or-no question, whatever
 # "non" came before it (unless it is itself denied: "n'envoyez pas").
 _GO_AHEAD = re.compile(
@@ -88,6 +90,9 @@ def _tangled_yes(question: Question, options: list[Option], text: str) -> Parsed
     """A yes said after a no, in a question answered by one choice."""
     if question.type == "multi":
         return None
+    if _YES_BUT_NO.match(text):
+        no = next((o for o in options if o.means == "no"), None)
+        return Parsed("answer", value=[no.key], options=[no.key]) if no else None
     if question.type in ("consent", "confirm") and _GO_AHEAD.search(text):
         yes = next((o for o in options if o.key == "oui"), None)
         if yes is not None:
