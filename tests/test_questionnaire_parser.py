@@ -1113,6 +1113,35 @@ STOP24 = [
     ("confirmation", "non ne l'envoyez pas", ["non"]),
     ("confiance", "ma femme dit que j'y arriverai pas mais si, je peux le faire seul", ["oui"]),
     ("confiance", "non pas seul mais oui avec de l'aide", ["non"]),
+    # writer38/39, scored once as sealed (184/194), then tuned on
+    ("droits", "on prefere pas repondre a ça", "skip"),
+    (
+        "situations_logement",
+        "il dort chez un pote depuis qu'il est parti de chez sa mere",
+        ["tiers"],
+    ),
+    (
+        "situations_argent",
+        "zero revenu et il a des amendes de train a payer",
+        ["aucune_ressource", "dettes"],
+    ),
+    (
+        "situations_transport",
+        "il a plus le permis, il a ete annulé. il fait tout en velo",
+        ["non_valide", "velo"],
+    ),
+    ("confiance", "bof il sait pas trop", ["nsp"]),
+    ("situation_actuelle", "elle s'occupe de mon pere a plein temps, il a fait un avc", ["aidant"]),
+    ("situations_famille", "elle s'occupe de mon pere, il peut pas rester seul", ["aidant"]),
+    (
+        "freins",
+        "la famille avec mon pere malade, l'argent, et le logement",
+        ["famille", "argent", "logement"],
+    ),
+    ("priorites", "l'argent d'abord, et le loyer", ["argent", "logement"]),
+    ("freins", "L'argent surtout, et les papiers qui traînent.", ["argent", "papiers"]),
+    ("impact_papiers", "Un peu, disons que ça me bloque pour repartir à mon compte.", ["moyen"]),
+    ("rayon", "20 km, disons 25", 25),
     ("consentement", "oui mais non", ["non"]),  # was read as a yes to the consent
     ("consentement", "oui mais non merci", ["non"]),
     ("consentement", "oui mais vite", ["oui"]),

@@ -50,7 +50,7 @@ from .schema import Option, Question
 # person corrects themself; what follows the last of these is the answer.
 _CORRECTION = re.compile(
     r"(?:\b(?:non attendez|non attends|attendez|non en fait|en fait non|non plutot|ou plutot|"
-    r"enfin non|je veux dire|non pardon|pardon|je corrige|plutot|disons)\b|"
+    r"enfin non|je veux dire|non pardon|pardon|je corrige|plutot|disons(?! que))\b|"
     r"(?:\.\.+|[,;.!?…])\s*(?:(?:ah|oh|euh|ha) )?(?:enfin(?:\s+non)?|non|nn|nan)\b(?=\s*\w)|"
     r"\.\.+\s*bon\b(?=\s*\w)|"  # "un peu... beaucoup... bon beaucoup"
     r"(?:\.\.+|[,;.!?…])\s*(?=si si\b))"  # "attends non... si si c'est bon": kept, a yes

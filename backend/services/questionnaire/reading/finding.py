@@ -26,6 +26,7 @@ COMMON_LONG = {
     "prends", "prend", "prendre", "pendant", "depuis", "toujours", "jamais", "parce", "comme",
     "quand", "maintenant", "vraiment", "beaucoup", "personne", "pourtant", "fois", "facile",
     "lecteur",  # "mon lecteur d'ecran" is not "lecture"
+    "trainent", "traine", "trainer",  # "les papiers qui trainent" is not "traitement"
 }  # fmt: skip
 
 

@@ -77,6 +77,9 @@ SKIP_STARTS = _phrases(
     "pas envie de repondre", "pas envie d en parler", "je ne souhaite pas repondre",
     "je souhaite pas repondre", "je ne souhaite pas en parler", "je prefererais ne pas",
     "je prefererais pas", "je prefere ne pas m etendre", "je ne prefere pas",
+    # typed for someone: "on prefere pas repondre a ca", "il prefere pas"
+    "on prefere pas", "on prefere ne pas", "il prefere pas", "elle prefere pas",
+    "il prefere ne pas", "elle prefere ne pas",
 )  # fmt: skip
 # Words before a refusal or an "I don't know" that point at the question or the speaker.
 POINTING = {"ca", "la", "moi", "mi", "ben", "bah", "euh", "bof"}

@@ -208,7 +208,6 @@ OTHER_SENSE_BEFORE = {
     "gardes": {"je", "tu"},
     # "c'etait mon epouse qui s'occupait de cela": someone else took care, not the person
     "occupait": {"s"},
-    "occupe": {"s"},
     "occupaient": {"s"},
     "petit": {"trop", "tres", "si", "plus"},  # "le logement, trop petit": not a small child
     "petite": {"trop", "tres", "si", "plus"},

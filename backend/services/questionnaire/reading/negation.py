@@ -25,10 +25,8 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
     first, last = positions[0], positions[-1]
     if _someone_elses(words[_clause_start(words, first) : first]):
         return True  # "c'est mon mari qui a l'AAH"
-    if words[max(0, first - 2) : first] in (("etais", "en"), ("etait", "en")):
-        return True  # "j'etais en bac pro mais j'ai lache": was in it, not any more
-    if problems and _gone(words, positions):
-        return True  # "j'avais une voiture", "le camion etait en leasing": no longer so
+    if _no_longer(words, positions, problems):
+        return True
     # "non jamais", "non aucun": a negation before an option named by a negation agrees with it.
     reach = 0 if all(words[i] in NEGATORS for i in positions) else NEGATION_REACH
     # "je ne tiens pas particulierement a un CDI": a softening word does not count
@@ -95,6 +93,20 @@ def _gone(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
     if any(w in NEGATION_STOPS for w in before):
         before = before[max(i for i, w in enumerate(before) if w in NEGATION_STOPS) + 1 :]
     return any(w in PAST for w in before + after) and not any(w in NOW for w in clause)
+
+
+def _no_longer(words: tuple[str, ...], positions: tuple[int, ...], problems: bool) -> bool:
+    """Left, or no longer so: 'depuis qu'il est parti de chez sa mere', 'j'etais en bac pro
+    mais j'ai lache'; in a list of situations, 'j'avais une voiture'."""
+    first = positions[0]
+    if any(
+        words[i] in LEFT_OR_ASKED and words[i + 1 : i + 3] == ("de", "chez")
+        for i in range(max(0, first - 6), first)
+    ):
+        return True
+    if words[max(0, first - 2) : first] in (("etais", "en"), ("etait", "en")):
+        return True
+    return problems and _gone(words, positions)
 
 
 def _someone_elses(before: tuple[str, ...]) -> bool:
@@ -294,7 +306,7 @@ def _bare_negation(word: str, rest: tuple[str, ...]) -> bool:
 # Just before an option: the person left it, or asked for it without having it yet.
 LEFT_OR_ASKED = {
     "sorti", "sortie", "sortis", "quitte", "demande", "demandee", "attente", "commence",
-    "commencee",
+    "commencee", "parti", "partie", "partis",  # "depuis qu'il est parti de chez sa mere"
 }  # fmt: skip
 # "dossier mdph": asked for, not obtained; in a list of difficulties a file named is that
 # difficulty ("dossier caf bloque").

@@ -34,6 +34,8 @@ def _theirs(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
     'l'ordinateur c'est celui de mon fils', 'la rqth c'est pour mon mari': said to be theirs.
     A message only about a relative ('mon pere a le rsa') may be typed for them: it stays."""
     first, last = positions[0], positions[-1]
+    if first >= 2 and words[first - 2] in NEW_SUBJECT and words[first - 1] in RELATIVES:
+        return True  # "la famille avec mon pere malade": the father's illness
     start = _clause_start(words, first)
     end = words.index(BOUNDARY, last) if BOUNDARY in words[last:] else len(words)
     before = words[start:first]
