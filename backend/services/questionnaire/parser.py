@@ -57,13 +57,13 @@ _CORRECTION = re.compile(
 )
 
 
-# "... donc oui je dirais", "au foyer ou en recherche ? je cherche quand meme donc en recherche",
-# "entre un peu et beaucoup... je dirais beaucoup": what follows concludes (one choice only).
 # "il est en panne", "elle est morte": what was just named no longer works.
 _IT_BROKE = re.compile(
     r"^(?:il|elle)\s+(?:est|a|s est|marche)\s+(?:\w+\s+){0,2}?"
     r"(?:en panne|morte?|casse|cassee|hs|foutue?|vendue?|en rade|plus)\b"
 )
+# "... donc oui je dirais", "au foyer ou en recherche ? je cherche quand meme donc en recherche",
+# "entre un peu et beaucoup... je dirais beaucoup": what follows concludes (one choice only).
 _CONCLUSION = re.compile(
     r"(?:(?:\.\.+|[,;.!?…])\s*(?:donc|bref|en gros|au final|je dirais)|\sdonc)\b"
 )
@@ -94,7 +94,7 @@ def _tangled_yes(question: Question, options: list[Option], text: str) -> Parsed
         no = next((o for o in options if o.means == "no"), None)
         return Parsed("answer", value=[no.key], options=[no.key]) if no else None
     if question.type in ("consent", "confirm") and _GO_AHEAD.search(text):
-        yes = next((o for o in options if o.key == "oui"), None)
+        yes = next((o for o in options if o.means == "yes"), None)
         if yes is not None:
             return Parsed("answer", value=[yes.key], options=[yes.key])
     found = list(_BUT_YES.finditer(text))

@@ -202,9 +202,13 @@ def _choices(question: Question, options: list[Option], raw: str) -> Parsed:  # 
         # "Vous sentez-vous capable de faire vos demarches seul ?" "Non, toute seule je ne m'en
         # sens pas capable": words echoing the question weigh less than the person's own.
         asked = {stem(w) for w in plain_words(question.text)} | {"tout", "toute"}
-        own = [m for m in kept if any(stem(said[i]) not in asked for i in m.positions)]
         # ... but a time is no echo of "ces 2 dernieres annees" ("fini annee derniere")
-        own = [m for m in kept if m in own or m.option.years_ago is not None]
+        own = [
+            m
+            for m in kept
+            if m.option.years_ago is not None
+            or any(stem(said[i]) not in asked for i in m.positions)
+        ]
         if own and len(own) < len(kept):
             kept = own
         best = sorted(kept, key=lambda m: (-m.score, m.rank))

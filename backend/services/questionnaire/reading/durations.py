@@ -11,7 +11,7 @@ from ..schema import Option
 from .keywords import YES
 from .matching import option_matches
 from .negation import NEGATORS, SUBJECTS
-from .normalising import BOUNDARY, plain_words, words_of
+from .normalising import BOUNDARY, words_of
 from .numbers import _number_word
 from .whose import _theirs
 
@@ -88,17 +88,16 @@ def _said_outright(raw: str, options: list[Option]) -> bool:
     )
 
 
-def _own_clauses(raw: str) -> str:
-    """The message without the clauses about a relative ('mon grand frere lui il bosse en
-    interim depuis 2 ans': his time, not the person's)."""
+def _own_words(raw: str) -> tuple[str, ...]:
+    """The message's words without the clauses about a relative ('mon grand frere lui il bosse
+    en interim depuis 2 ans': his time, not the person's)."""
     clauses: list[list[str]] = [[]]
     for word in words_of(raw):
         if word == BOUNDARY:
             clauses.append([])
         else:
             clauses[-1].append(word)
-    own = [c for c in clauses if c and not _theirs(tuple(c), (len(c) - 1,))]
-    return " . ".join(" ".join(c) for c in own)
+    return tuple(w for c in clauses if c and not _theirs(tuple(c), (len(c) - 1,)) for w in c)
 
 
 def _by_duration(raw: str, options: list[Option]) -> Option | None:
@@ -107,7 +106,7 @@ def _by_duration(raw: str, options: list[Option]) -> Option | None:
     timed = [o for o in options if o.years_ago is not None]
     if not timed:
         return None
-    words = plain_words(_own_clauses(raw))
+    words = _own_words(raw)
     years: float | None = None
     for index, word in enumerate(words):
         count = int(word) if word.isdigit() else _number_word(word)

@@ -102,6 +102,7 @@ def _best_phrase(
     best: Match | None = None
     spans: list[tuple[int, ...]] = []
     denied_at: list[tuple[int, ...]] = []
+    left_out = False  # "tout sauf le transport": where a lack names it, still left out
     for phrase in option_phrases(option):
         if all(w in STOPWORDS for w in phrase.words):
             continue
@@ -109,6 +110,7 @@ def _best_phrase(
         if found is None:
             continue
         positions, fuzzy = found
+        left_out = left_out or (not fuzzy and _all_but_this(words, positions[0]))
         if _other_sense(words, positions[0]) or _with_not_at(phrase.plain, words, positions):
             continue
         content = sum(1 for w in phrase.words if w not in STOPWORDS)
@@ -147,18 +149,9 @@ def _best_phrase(
             -best.rank,
         ):
             best = match
-    if best is not None and lack and not best.denied and _left_out(option, words, tokens):
+    if best is not None and lack and left_out:
         best.denied = True  # "tout sauf le transport, j'ai mon permis": left out, whatever follows
     return best, spans, denied_at
-
-
-def _left_out(option: Option, words: tuple[str, ...], tokens: tuple[Token, ...]) -> bool:
-    """Where a lack names the option, 'tout sauf le transport' still leaves it out."""
-    for phrase in option_phrases(option):
-        found = _find(phrase, tokens)
-        if found is not None and not found[1] and _all_but_this(words, found[0][0]):
-            return True
-    return False
 
 
 def _said_fine_before(

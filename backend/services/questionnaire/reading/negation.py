@@ -72,7 +72,7 @@ def _denied(words: tuple[str, ...], positions: tuple[int, ...], problems: bool =
 
 # A past of having or being: in a list of situations, what was is not what is.
 PAST = {"avais", "avait", "avaient", "etais", "etait", "etaient", "vendu", "vendue"}
-NOW = {"maintenant", "toujours", "encore", "actuellement", "aujourd", "depuis", "en ce moment"}
+NOW = {"maintenant", "toujours", "encore", "actuellement", "aujourd", "depuis"}
 
 
 def _gone(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:

@@ -9,7 +9,7 @@ from ..schema import Option
 from .matching import _resolve, option_matches
 from .names import STOPWORDS, option_phrases
 from .normalising import BOUNDARY, plain_words, words_of
-from .numbers import FILLERS, numbers_in
+from .numbers import FILLERS, ORDINAL_ENDS, numbers_in
 
 # "le dernier", "celui du milieu": a place in the list shown, said in words.
 _LAST = {"dernier", "derniere", "bas"}
@@ -33,21 +33,18 @@ def _places_as_numbers(text: str, options: list[Option]) -> str:
     return _PLACE.sub(number, " ".join(plain_words(text)))
 
 
-_ORDINAL_ENDS = {"e", "eme", "er", "ere", "re"}
-
-
 def _names_ordinals(options: list[Option]) -> bool:
     """'Primaire a 4e', '3eme': where options are named by ordinals (school years), '4e' is
     that year, not the fourth option."""
     return any(
-        set(p.plain) & _ORDINAL_ENDS and any(w.isdigit() for w in p.plain)
+        set(p.plain) & ORDINAL_ENDS and any(w.isdigit() for w in p.plain)
         for o in options
         for p in option_phrases(o)
     )
 
 
 def _by_numbers(text: str, options: list[Option]) -> list[Option] | None:
-    if set(plain_words(text)) & _ORDINAL_ENDS and _names_ordinals(options):
+    if set(plain_words(text)) & ORDINAL_ENDS and _names_ordinals(options):
         return None
     numbers = numbers_in(_places_as_numbers(text, options))
     if numbers is None:
@@ -97,7 +94,7 @@ def _numbers_and_names(raw: str, options: list[Option]) -> list[Option] | None:
     if _ranks(words):
         return None  # "1 papiers 2 travail 3 logement": an order, said with names
     if any(
-        w.isdigit() and words[i + 1 : i + 2] and words[i + 1] in _ORDINAL_ENDS
+        w.isdigit() and words[i + 1 : i + 2] and words[i + 1] in ORDINAL_ENDS
         for i, w in enumerate(words)
     ):
         return None  # "le transport en 1er, apres la formation": a rank beside a name

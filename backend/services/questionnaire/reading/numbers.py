@@ -17,8 +17,10 @@ FILLERS = {
     "kilometre", "environ", "max", "maximum", "jusqu", "ou", "option", "options", "oui",
     "bah", "ben", "euh", "alors", "donc", "voila", "hmm", "heu", "bon", "dirais", "dire",
     "peu", "abord", "dabord", "apres", "ensuite", "surtout", "enfin", "d", "mais",
-    "e", "eme", "er", "ere", "re",  # "la 2e", "le 1er": an ordinal's ending, typed apart
 }  # fmt: skip
+# "la 2e", "le 1er": an ordinal's ending, typed apart from its number.
+ORDINAL_ENDS = {"e", "eme", "er", "ere", "re"}
+FILLERS |= ORDINAL_ENDS
 
 
 # Small numbers text2num leaves as words, ordinals, and their phone spellings.

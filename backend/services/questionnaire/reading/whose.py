@@ -18,8 +18,7 @@ RELATIVES = {
     "tante", "beau", "belle", "grand", "petit", "petite", "gars", "meuf", "homme",
 }  # fmt: skip
 THEIR_PRONOUNS = {"il", "elle", "ils", "elles", "lui", "eux"}
-PRONOUN_SUBJECTS = {("il",), ("elle",), ("ils",), ("elles",)}
-PRONOUN_SUBJECTS_SET = {"il", "elle", "ils", "elles"}
+PRONOUN_SUBJECTS = {"il", "elle", "ils", "elles"}
 # "il y a aussi mon dos", "il faut", "il me manque": nobody's, the person's own
 IMPERSONAL = {("y",), ("faut",), ("me",), ("m",), ("manque",), ("reste",), ("fait",), ()}
 # Between the relative and the option, these bring the person back ("ma mere m'a mise dehors").
@@ -45,7 +44,7 @@ def _theirs(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
     elsewhere = words[:start] + words[end:]
     self_elsewhere = "moi" in words or any(w in ("je", "j") for w in elsewhere)
     if not any(w in ME for w in before):
-        if before[:1] and before[0] in THEIR_PRONOUNS and before[1:2] in PRONOUN_SUBJECTS:
+        if before[1:2] and before[0] in THEIR_PRONOUNS and before[1] in PRONOUN_SUBJECTS:
             return True  # "eux ils sont proprietaires"
         for i in range(len(before) - 1):
             if (
@@ -62,7 +61,7 @@ def _theirs(words: tuple[str, ...], positions: tuple[int, ...]) -> bool:
             self_elsewhere
             and named_before
             and any(
-                w in PRONOUN_SUBJECTS_SET and before[i + 1 : i + 2] not in IMPERSONAL
+                w in PRONOUN_SUBJECTS and before[i + 1 : i + 2] not in IMPERSONAL
                 for i, w in enumerate(before)
             )
         ):
