@@ -58,10 +58,17 @@ def autogroup_path(pid: int) -> Path | None:
     return path
 
 
+def parse_autogroup(text: str) -> int | None:
+    """``/autogroup-42 nice 10`` -> 10. A process in the root autogroup (one whose session
+    was never its own, such as init's, or a job started by a service without setsid) reads
+    an empty file: it has no niceness of its own to give."""
+    found = re.fullmatch(r"/autogroup-\d+ nice (-?\d+)", text.strip())
+    return int(found.group(1)) if found else None
+
+
 def autogroup_niceness(pid: int) -> int | None:
-    """``/autogroup-42 nice 10`` -> 10."""
     path = autogroup_path(pid)
-    return None if path is None else int(path.read_text().split()[-1])
+    return None if path is None else parse_autogroup(path.read_text())
 
 
 @dataclass

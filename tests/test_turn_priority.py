@@ -16,6 +16,7 @@ from priority import (
     autogroup_niceness,
     autogroup_path,
     is_turn_process,
+    parse_autogroup,
     turn_process_nice,
 )
 from scaled import ScaledStack
@@ -111,21 +112,33 @@ def test_the_stack_lowers_its_turn_processes_once_they_answer(tmp_path):
 def test_the_autogroup_of_a_turn_process_is_lowered_too_never_ours():
     """Each process leads its own session, so its own autogroup: the CPU is shared between
     autogroups first, and a niceness given only to the process would change nothing."""
+    # None when this test runs in the root autogroup (CI's jobs do): no niceness of its own.
     ours = autogroup_niceness(os.getpid())
     priority = TurnPriority(nice=10, say=lambda line: None)
     worker, backend = spawn(SLEEP), spawn(SLEEP)
     in_our_session = subprocess.Popen(SLEEP)
     try:
+        # A new session is a new autogroup, at niceness 0 wherever we run.
+        assert autogroup_niceness(worker.pid) == autogroup_niceness(backend.pid) == 0
         priority.lower("worker", worker)
         priority.lower("backend", backend)
         priority.lower("worker2", in_our_session)
         assert autogroup_niceness(worker.pid) == 10
-        assert autogroup_niceness(backend.pid) == ours
+        assert autogroup_niceness(backend.pid) == 0
         # Not a session leader: its autogroup is ours (and the backends'), left alone.
         assert autogroup_niceness(in_our_session.pid) == ours
         assert autogroup_niceness(os.getpid()) == ours
     finally:
         stop_all({"worker": worker, "backend": backend, "other": in_our_session})
+
+
+def test_the_root_autogroup_has_no_niceness_to_read():
+    """init's file, and that of every process whose session was never its own, is empty."""
+    assert parse_autogroup("/autogroup-117102 nice 0\n") == 0
+    assert parse_autogroup("/autogroup-7 nice -5\n") == -5
+    assert parse_autogroup("") is None
+    if Path("/proc/1/autogroup").exists() and os.access("/proc/1/autogroup", os.R_OK):
+        assert autogroup_niceness(1) == parse_autogroup(Path("/proc/1/autogroup").read_text())
 
 
 def test_zero_leaves_every_process_alone():
