@@ -391,16 +391,37 @@ def accounting(database_url: str, sids: list[str], twilio: FakeTwilio) -> tuple[
     return lost, duplicated
 
 
+def family(pid: int) -> list[int]:
+    """A process and its children (PostgreSQL's backends, a server's workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        return [pid, *(int(p) for p in children.read_text().split())]
+    except OSError:
+        return [pid]
+
+
+def cpu_by_process(processes: dict) -> dict[str, float]:
+    """CPU seconds used so far by each process of the stack (and its children)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    result = {}
+    for name, process in processes.items():
+        total = 0.0
+        for pid in family(process.pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        result[name] = total
+    return result
+
+
 def memory_mb(processes: dict) -> dict[str, float]:
     """Resident memory of each process (and its children), from /proc."""
     result = {}
     for name, process in processes.items():
         total = 0
-        pids = [process.pid]
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
-        if children.exists():
-            pids += [int(p) for p in children.read_text().split()]
-        for pid in pids:
+        for pid in family(process.pid):
             try:
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                     if line.startswith("VmRSS:"):
@@ -467,11 +488,24 @@ def run(kind: str) -> dict[str, float]:
         # Let the ack phase's turns drain before measuring conversations.
         accounting(stack.database_url, ack_sids, twilio)
         seed_people(stack.database_url, "2")
+        cpu_before = cpu_by_process(stack.processes)
         e2e, turns, elapsed, turn_sids = conversation_phase(stack.backend_url, twilio, "2")
+        cpu_after = cpu_by_process(stack.processes)
         print(
             f"[{kind}] conversations: {CONTACTS} people, {turns} turns in {elapsed:.0f} s "
             f"({turns / elapsed:.1f}/s): e2e p50 {percentile(e2e, 0.5):.0f} ms, "
             f"p95 {percentile(e2e, 0.95):.0f} ms",
+            flush=True,
+        )
+        # Where a turn's CPU goes (a turn still running at the end is counted in part).
+        per_turn = {
+            name: round((cpu_after[name] - cpu_before[name]) * 1000 / max(turns, 1), 1)
+            for name in cpu_after
+        }
+        print(
+            f"[{kind}] CPU ms per turn: {per_turn}, total {sum(per_turn.values()):.0f} "
+            f"({sum(cpu_after.values()) - sum(cpu_before.values()):.1f} s in {elapsed:.0f} s, "
+            f"{os.cpu_count()} cores)",
             flush=True,
         )
         lost, duplicated = accounting(stack.database_url, warm.sids + ack_sids + turn_sids, twilio)
@@ -483,11 +517,15 @@ def run(kind: str) -> dict[str, float]:
             f"{percentile(r_e2e, 0.5):.0f} ms, p95 {percentile(r_e2e, 0.95):.0f} ms",
             flush=True,
         )
+        cpu_before = cpu_by_process(stack.processes)
         floor = floor_phase(stack.rasa_url)
+        cpu_after = cpu_by_process(stack.processes)
         ratio = percentile(e2e, 0.95) / percentile(floor, 0.95)
+        floor_cpu = sum(cpu_after.values()) - sum(cpu_before.values())
         print(
             f"[{kind}] Rasa alone: {len(floor)} turns, p50 {percentile(floor, 0.5):.0f} ms, "
-            f"p95 {percentile(floor, 0.95):.0f} ms; e2e p95 ratio {ratio:.2f}",
+            f"p95 {percentile(floor, 0.95):.0f} ms, CPU {floor_cpu * 1000 / max(len(floor), 1):.0f}"
+            f" ms per turn; e2e p95 ratio {ratio:.2f}",
             flush=True,
         )
         print(
