@@ -1287,6 +1287,14 @@ STOP24 = [
 ]
 
 
+# Stop 25: tuning answers and sentences like them.
+STOP25 = [
+    # "pas loin de" is "almost": nothing denied
+    ("situations_argent", "on a perdu pas loin de 1200 euros depuis son licenciement", ["baisse"]),
+    ("situations_transport", "j'ai un arret de bus pas loin de chez moi", ["transports_communs"]),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -1320,6 +1328,7 @@ def _same(value):
         *WRITER24_27,
         *WRITER30_31,
         *STOP24,
+        *STOP25,
     ],
 )
 def test_persona_answers(key, text, expected):
