@@ -1292,6 +1292,10 @@ STOP25 = [
     # "pas loin de" is "almost": nothing denied
     ("situations_argent", "on a perdu pas loin de 1200 euros depuis son licenciement", ["baisse"]),
     ("situations_transport", "j'ai un arret de bus pas loin de chez moi", ["transports_communs"]),
+    # a partner's parents are someone else's home, not the parental one
+    ("situations_logement", "je dors chez la mere de ma copine", ["tiers"]),
+    ("situations_logement", "chez les parents de mon copain pour l'instant", ["tiers"]),
+    ("situations_logement", "chez ma mere et mon beau pere", ["parents"]),
 ]
 
 
