@@ -1296,6 +1296,13 @@ STOP25 = [
     ("situations_logement", "je dors chez la mere de ma copine", ["tiers"]),
     ("situations_logement", "chez les parents de mon copain pour l'instant", ["tiers"]),
     ("situations_logement", "chez ma mere et mon beau pere", ["parents"]),
+    # "Autre" named by what it is: asked to say more in the next question
+    ("situations_argent", "des dettes et je suis interdit bancaire", ["dettes", "autre"]),
+    (
+        "situations_papiers",
+        "le titre de sejour, et aussi l'equivalence du diplome",
+        ["identite", "autre"],
+    ),
 ]
 
 
