@@ -3,7 +3,7 @@
 import threading
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from backend.core.db import session_scope
 from backend.models import Task, utcnow
@@ -113,3 +113,47 @@ def test_concurrent_workers_never_run_a_task_twice(database_url):
     for key in range(5):  # each contact's tasks ran in their own order
         order = [n for n in seen if n % 5 == key]
         assert order == sorted(order)
+
+
+def test_a_task_put_back_for_later_while_another_worker_read_it_is_not_claimed(database_url):
+    """Worker B reads a due task; before B claims it, worker A claims it, fails, and puts it
+    back for a minute (a provider's 500). B must not take it now: on SQLite B's read is no
+    snapshot, and B once claimed it at once, so a retry came 20 ms after a failure instead
+    of after its backoff (tests/faults/test_sending.py)."""
+    from backend.core.db import get_engine
+
+    with session_scope() as session:
+        queue.enqueue(session, "send", {"n": 1})
+    b_thread = threading.get_ident()
+    a_claimed: list[bool] = []
+
+    def worker_a() -> None:
+        with session_scope() as session:
+            task = queue.claim_next(session, "a")
+            a_claimed.append(task is not None)
+            if task is not None:
+                queue.fail(session, task, "a", "HTTP 500", retry_in=60)
+
+    def before_claim(_conn, _cursor, statement, *_args) -> None:
+        # B's claim, after its read (on PostgreSQL B holds the row's lock: A skips it).
+        if (
+            threading.get_ident() == b_thread
+            and statement.startswith("UPDATE tasks SET status")
+            and not a_claimed
+        ):
+            a = threading.Thread(target=worker_a)
+            a.start()
+            a.join(timeout=30)
+
+    event.listen(get_engine(), "before_cursor_execute", before_claim)
+    try:
+        with session_scope() as session:
+            b_claimed = queue.claim_next(session, "b") is not None
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", before_claim)
+    assert a_claimed and a_claimed[0] != b_claimed  # one of them, never both
+    with session_scope() as session:
+        task = session.scalars(select(Task)).one()
+        assert task.attempts == 1
+        if a_claimed[0]:
+            assert task.status == "pending" and task.run_at > utcnow() + timedelta(seconds=50)

@@ -133,9 +133,17 @@ def claim_next(
             with session.begin_nested():
                 if task.key:
                     _take_lease(session, task.key, worker_id, now, expires)
+                # Still the task that was read: on SQLite the read above is no snapshot, and
+                # meanwhile another thread may have run it, failed and put it back for later
+                # (pending again, not due yet): the same attempts and a due run_at say not.
                 claimed = session.execute(
                     update(Task)
-                    .where(Task.id == task.id, Task.status == TaskStatus.pending)
+                    .where(
+                        Task.id == task.id,
+                        Task.status == TaskStatus.pending,
+                        Task.attempts == task.attempts,
+                        Task.run_at <= now,
+                    )
                     .values(
                         status=TaskStatus.running,
                         locked_by=worker_id,
