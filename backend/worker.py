@@ -16,7 +16,7 @@ from typing import Any
 
 from backend.core.config import check_production, get_settings
 from backend.core.db import session_scope
-from backend.models import TaskStatus
+from backend.models import Task, TaskStatus
 from backend.services import queue
 from backend.tasks import HANDLERS, Handler, follow_up_key
 from channels.setup import configure_channels
@@ -29,13 +29,10 @@ def load_handlers() -> dict[str, Handler]:
     return HANDLERS
 
 
-def run_task(task_id: int, worker_id: str) -> None:
-    from backend.models import Task
-
-    with session_scope() as session:
-        task = session.get(Task, task_id)
-        assert task is not None
-        kind, payload, key = task.kind, dict(task.payload), task.key
+def run_task(task: Task, worker_id: str) -> None:
+    """``task``: as claim_next returned it (its session closed): neither read again at the
+    start nor before it is marked done."""
+    task_id, kind, payload, key = task.id, task.kind, dict(task.payload), task.key
     error: str | None = None
     retry_in: float | None = None
     count_attempt = True
@@ -48,8 +45,7 @@ def run_task(task_id: int, worker_id: str) -> None:
         # The message may quote a number or a text: the log gets the class, the task row the rest.
         logger.warning("task %s (%s) failed: %s", task_id, kind, exc.__class__.__name__)
     with session_scope() as session:
-        task = session.get(Task, task_id)
-        assert task is not None
+        session.add(task)  # what claim_next wrote is what the row holds: no SELECT
         if error is None:
             queue.complete(session, task, worker_id)
         else:
@@ -73,10 +69,9 @@ def run_ready(worker_id: str, key: str, max_tasks: int = 20) -> int:
     while done < max_tasks:
         with session_scope() as session:
             task = queue.claim_next(session, worker_id, set(HANDLERS), key=key)
-            task_id = task.id if task else None
-        if task_id is None:
+        if task is None:
             break
-        run_task(task_id, worker_id)
+        run_task(task, worker_id)
         done += 1
     return done
 
@@ -97,10 +92,9 @@ def run_pending(worker_id: str, max_tasks: int = 1000) -> int:
     while done < max_tasks:
         with session_scope() as session:
             task = queue.claim_next(session, worker_id, set(HANDLERS))
-            task_id = task.id if task else None
-        if task_id is None:
+        if task is None:
             return done
-        run_task(task_id, worker_id)
+        run_task(task, worker_id)
         done += 1
     return done
 

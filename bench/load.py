@@ -34,6 +34,7 @@ against the floor. The last line is the scaled run's:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -392,12 +393,16 @@ def accounting(database_url: str, sids: list[str], twilio: FakeTwilio) -> tuple[
 
 
 def family(pid: int) -> list[int]:
-    """A process and its children (PostgreSQL's backends, a server's workers)."""
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    try:
-        return [pid, *(int(p) for p in children.read_text().split())]
-    except OSError:
-        return [pid]
+    """A process and its descendants (PostgreSQL's backends under runuser and the
+    postmaster, a server's workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        with contextlib.suppress(OSError):  # gone meanwhile
+            children = Path(f"/proc/{current}/task/{current}/children").read_text()
+            todo += [int(p) for p in children.split()]
+    return found
 
 
 def cpu_by_process(processes: dict) -> dict[str, float]:
@@ -444,6 +449,8 @@ def run(kind: str) -> dict[str, float]:
         "LOG_LEVEL": "WARNING",
         "FLOOD_MAX_REPLIES": "1000",  # one person per number here: not a flood
     }
+    if os.environ.get("WORKER_THREADS"):  # to compare settings; the stacks' own otherwise
+        env["WORKER_THREADS"] = os.environ["WORKER_THREADS"]
     workdir = Path(tempfile.mkdtemp(prefix=f"load-{kind}-"))
     logs = ROOT / "tests" / "artifacts" / f"load-{kind}"
     if kind == "default":

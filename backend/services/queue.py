@@ -156,7 +156,8 @@ def claim_next(
         except (IntegrityError, _Taken):
             continue  # the key is busy, or another worker claimed the task first
         session.commit()
-        session.refresh(task)
+        # No refresh: the ORM UPDATE has set what it wrote on ``task`` already (its
+        # synchronize_session evaluates the new values in Python).
         return task
     session.commit()
     return None
@@ -171,9 +172,16 @@ def complete(session: Session, task: Task, worker_id: str) -> None:
     task.finished_at = utcnow()
     task.locked_by = None
     task.locked_until = None
-    session.commit()
+    _release_and_commit(session, task, worker_id)
+
+
+def _release_and_commit(session: Session, task: Task, worker_id: str) -> None:
+    """The task's new state and its key's lease released, in one commit."""
     if task.key:
-        release_lease(session, task.key, worker_id)
+        session.execute(
+            delete(KeyLease).where(KeyLease.key == task.key, KeyLease.owner == worker_id)
+        )
+    session.commit()
 
 
 def fail(
@@ -205,6 +213,4 @@ def fail(
         delay = retry_in if retry_in is not None else min(2**task.attempts, 300)
         task.status = TaskStatus.pending
         task.run_at = utcnow() + timedelta(seconds=delay)
-    session.commit()
-    if task.key:
-        release_lease(session, task.key, worker_id)
+    _release_and_commit(session, task, worker_id)
