@@ -99,11 +99,23 @@ def run_pending(worker_id: str, max_tasks: int = 1000) -> int:
     return done
 
 
+def warm_up() -> None:
+    """Load the questionnaire and read one answer to each question before the first turn:
+    about 0.3 s of CPU that the first people's turns would otherwise wait for."""
+    from backend.services.questionnaire.parser import parse_answer
+    from backend.services.questionnaire.schema import load_questionnaire
+
+    for question in load_questionnaire().questions:
+        if question.options:
+            parse_answer(question, question.options, "oui")
+
+
 def serve(threads: int = 4) -> None:
     """Poll the queue; several threads so that contacts are served in parallel."""
     settings = get_settings()
     check_production(settings)  # the same refusal as the web process
     load_handlers()
+    warm_up()
     from backend.services import retention
 
     with session_scope() as session:

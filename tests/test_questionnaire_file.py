@@ -1,11 +1,13 @@
 """The questionnaire file: checked at load time with the line of any mistake, and within the
 SMS budget once rendered."""
 
+import threading
 from pathlib import Path
 
 import pytest
 
 from backend.services import referential
+from backend.services.questionnaire import schema
 from backend.services.questionnaire.preview import questionnaire_preview
 from backend.services.questionnaire.schema import (
     QUESTIONNAIRE_PATH,
@@ -78,6 +80,20 @@ def test_unknown_orientation_value_and_bad_yaml(tmp_path):
 def test_wording_change_needs_no_code_and_is_picked_up(tmp_path):
     path, _ = broken(tmp_path, 'text: "Quel est votre projet ?"', 'text: "Votre projet ?"')
     assert load_questionnaire(path).question("projet").text == "Votre projet ?"
+
+
+def test_threads_asking_at_once_for_an_edited_questionnaire_parse_it_once(tmp_path, monkeypatch):
+    """The worker's threads all start their first turns together: one parse, not one each."""
+    path, _ = broken(tmp_path, 'text: "Quel est votre projet ?"', 'text: "Votre projet ?"')
+    parses = []
+    real = schema.parse_questionnaire
+    monkeypatch.setattr(schema, "parse_questionnaire", lambda *a: parses.append(1) or real(*a))
+    threads = [threading.Thread(target=load_questionnaire, args=(path,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(parses) == 1
 
 
 def test_every_sms_is_gsm7_and_at_most_two_segments():

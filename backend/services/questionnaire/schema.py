@@ -4,6 +4,7 @@ file, the line and what is wrong, so a coordinator can fix a typo without a deve
 from __future__ import annotations
 
 import hashlib
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -296,10 +297,16 @@ def check_references(q: Questionnaire) -> list[tuple[tuple[Any, ...], str]]:  # 
     return problems
 
 
+# One parse at a time: the worker's threads asking at once for a questionnaire not yet
+# loaded (its first turns, or after an edit) would each parse it (about 150 ms of CPU each).
+_LOADING = threading.Lock()
+
+
 def load_questionnaire(path: Path = QUESTIONNAIRE_PATH) -> Questionnaire:
     """The questionnaire, reloaded when the file changes (a coordinator's edit needs no restart)."""
     stat = path.stat()
-    return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
+    with _LOADING:
+        return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=4)
