@@ -422,17 +422,17 @@ def cpu_by_process(processes: dict) -> dict[str, float]:
 
 
 def memory_mb(processes: dict) -> dict[str, float]:
-    """Resident memory of each process (and its children), from /proc."""
+    """Memory of each process and its descendants, from /proc: their proportional set size
+    (PSS), so that pages they share (PostgreSQL's shared buffers, a forked server's code) are
+    counted once, not once per process."""
     result = {}
     for name, process in processes.items():
         total = 0
         for pid in family(process.pid):
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
+            with contextlib.suppress(OSError):  # gone meanwhile
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Pss:"):
                         total += int(line.split()[1])
-            except OSError:
-                pass
         result[name] = round(total / 1024)
     return result
 

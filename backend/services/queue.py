@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, delete, exists, select, update
+from sqlalchemy import CursorResult, and_, bindparam, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -102,30 +103,11 @@ def claim_next(
 ) -> Task | None:
     """The oldest ready task (of one ``key`` if given), claimed for ``worker_id``."""
     now = utcnow()
-    older = aliased(Task)
-    blocked_by_older = exists().where(
-        and_(
-            older.key == Task.key,
-            older.id < Task.id,
-            older.status.in_((TaskStatus.pending, TaskStatus.running)),
-        )
+    query = _ready_tasks(
+        session.get_bind().dialect.name, frozenset(kinds or ()), by_key=key is not None
     )
-    query = (
-        select(Task)
-        .where(Task.status == TaskStatus.pending, Task.run_at <= now)
-        .where((Task.key.is_(None)) | ~blocked_by_older)
-        .order_by(Task.run_at, Task.id)
-        .limit(20)
-    )
-    if kinds:
-        query = query.where(Task.kind.in_(kinds))
-    if key is not None:
-        query = query.where(Task.key == key)
-    if session.get_bind().dialect.name == "postgresql":
-        # Workers polling at once each lock different candidates instead of all racing for
-        # the oldest one (a lease refused, a rollback, the next candidate, for each of them).
-        query = query.with_for_update(skip_locked=True, of=Task)
-    for task in session.scalars(query).all():
+    params: dict[str, Any] = {"now": now, **({"key": key} if key is not None else {})}
+    for task in session.scalars(query, params).all():
         expires = now + timedelta(seconds=LEASE_SECONDS)
         try:
             # The key's lease and the claim in one transaction: one commit per claim, and the
@@ -161,6 +143,36 @@ def claim_next(
         return task
     session.commit()
     return None
+
+
+@lru_cache(maxsize=16)
+def _ready_tasks(dialect: str, kinds: frozenset[str], *, by_key: bool) -> Any:
+    """The claim's query, built once per process and shape (building it cost more CPU than
+    running it); ``now`` and ``key`` are bound at each claim."""
+    older = aliased(Task)
+    blocked_by_older = exists().where(
+        and_(
+            older.key == Task.key,
+            older.id < Task.id,
+            older.status.in_((TaskStatus.pending, TaskStatus.running)),
+        )
+    )
+    query = (
+        select(Task)
+        .where(Task.status == TaskStatus.pending, Task.run_at <= bindparam("now"))
+        .where((Task.key.is_(None)) | ~blocked_by_older)
+        .order_by(Task.run_at, Task.id)
+        .limit(20)
+    )
+    if kinds:
+        query = query.where(Task.kind.in_(sorted(kinds)))
+    if by_key:
+        query = query.where(Task.key == bindparam("key"))
+    if dialect == "postgresql":
+        # Workers polling at once each lock different candidates instead of all racing for
+        # the oldest one (a lease refused, a rollback, the next candidate, for each of them).
+        query = query.with_for_update(skip_locked=True, of=Task)
+    return query
 
 
 class _Taken(Exception):
