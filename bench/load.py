@@ -193,6 +193,7 @@ def conversation_phase(
     """Closed loop: each person sends the next message once the previous one is answered."""
     url = f"{base_url}/channels/twilio/inbound"
     latencies: list[float] = []
+    by_message: dict[str, list[float]] = {}
     sids: list[str] = []
     lock = threading.Lock()
     stop_at = time.monotonic() + TURN_SECONDS
@@ -216,6 +217,7 @@ def conversation_phase(
             if len(sent) > seen:
                 with lock:
                     latencies.append((sent[seen]["received_at"] - posted) * 1000)
+                    by_message.setdefault(params["Body"], []).append(latencies[-1])
             time.sleep(0.3)  # the rest of the turn's replies, and a person's pause
             turn += 1
         client.close()
@@ -227,6 +229,14 @@ def conversation_phase(
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
+    slowest = sorted(by_message.items(), key=lambda item: -percentile(item[1], 0.95))[:5]
+    print(
+        "  slowest messages, e2e p50/p95 ms: "
+        + "; ".join(
+            f"{text!r} {percentile(ms, 0.5):.0f}/{percentile(ms, 0.95):.0f}" for text, ms in slowest
+        ),
+        flush=True,
+    )
     return latencies, len(latencies), elapsed, sids
 
 
