@@ -1296,6 +1296,9 @@ STOP25 = [
     ("situations_logement", "je dors chez la mere de ma copine", ["tiers"]),
     ("situations_logement", "chez les parents de mon copain pour l'instant", ["tiers"]),
     ("situations_logement", "chez ma mere et mon beau pere", ["parents"]),
+    # tried in the simulator: "bosser" was asked again
+    ("projet", "bosser", ["salariat"]),
+    ("projet", "je veux pas bosser pour un patron, je veux ma boite", ["entreprise"]),
     # "Autre" named by what it is: asked to say more in the next question
     ("situations_argent", "des dettes et je suis interdit bancaire", ["dettes", "autre"]),
     (

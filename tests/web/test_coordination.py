@@ -218,3 +218,25 @@ def test_questionnaire_answers_not_understood_show_their_question_and_the_guess(
     assert "kovoitirage" in page
     assert "Réponse à : Transport, votre cas ?" in page
     assert "réponse « Covoiturage » ?" in page
+
+
+def test_a_message_without_a_guess_has_no_intent_chosen_for_the_coordinator(signed_in, seeded):
+    """'bosser', answered to a question, read by nothing: the select must not offer the first
+    intent of the list (greet) as if it were the assistant's guess."""
+    unknown = fallback(seeded, "bosser", "nlu_fallback", 0.6)
+    guessed = fallback(seeded, "c koi mon rdv", "ask_next_appointment", 0.42)
+    seeded.commit()
+    client = signed_in("coordinateur@demo.fr")
+    page = html.unescape(client.get("/coordination/incompris").text)
+    select_of = {
+        event.id: page.split(f'id="intent-{event.id}"', 1)[1].split("</select>", 1)[0]
+        for event in (unknown, guessed)
+    }
+    assert '<option value="choisir" selected>' in select_of[unknown.id]
+    assert " selected" not in select_of[unknown.id].replace('value="choisir" selected', "")
+    assert '<option value="ask_next_appointment" selected>' in select_of[guessed.id]
+    assert "choisir" not in select_of[guessed.id]
+    # Sent as is, it is refused with a reason; nothing is assigned.
+    url = "/coordination/incompris"
+    refused = post_form(client, url, f"{url}/{unknown.id}", {"intent": "choisir"})
+    assert refused.status_code == 400 and "Choisissez une intention" in html.unescape(refused.text)
