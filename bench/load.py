@@ -118,12 +118,10 @@ class Acks:
         )
 
 
-def cpu_seconds() -> tuple[float, float]:
-    """(CPU seconds used by this bench and every process it started, by all the others) since
-    boot, from /proc: a run on a machine shared with other work says how much it got."""
+def process_times() -> list[tuple[int, float, int]]:
+    """(pid, CPU seconds used since it started, parent pid) of every process, from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    used: dict[int, float] = {}
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -131,8 +129,17 @@ def cpu_seconds() -> tuple[float, float]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:  # gone meanwhile
             continue
-        parents[int(entry.name)] = int(fields[1])
-        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+        found.append((int(entry.name), (int(fields[11]) + int(fields[12])) / ticks, int(fields[1])))
+    return found
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """(CPU seconds used by this bench and every process it started, by all the others) since
+    boot, from /proc: a run on a machine shared with other work says how much it got."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for pid, seconds, parent in process_times():
+        parents[pid], used[pid] = parent, seconds
 
     def ours(pid: int) -> bool:
         while pid > 1:
@@ -416,19 +423,12 @@ def family(pid: int) -> list[int]:
 
 
 def cpu_by_process(processes: dict) -> dict[str, float]:
-    """CPU seconds used so far by each process of the stack (and its children)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    result = {}
-    for name, process in processes.items():
-        total = 0.0
-        for pid in family(process.pid):
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:  # gone meanwhile
-                continue
-            total += (int(fields[11]) + int(fields[12])) / ticks
-        result[name] = total
-    return result
+    """CPU seconds used so far by each process of the stack (and its descendants)."""
+    used = {pid: seconds for pid, seconds, _parent in process_times()}
+    return {
+        name: sum(used.get(pid, 0.0) for pid in family(process.pid))
+        for name, process in processes.items()
+    }
 
 
 def memory_mb(processes: dict) -> dict[str, float]:

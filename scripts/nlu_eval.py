@@ -4,9 +4,10 @@ The sealed set was written apart from the training data by an author who never s
 never trained on and never used to tune (evaluate it once, when every choice is made, and
 report the figure as it is). The six earlier sealed sets were each evaluated once (sealed4:
 macro-F1 0.9361, 10/540 confidently wrong; sealed5: 0.9767, 3/540; sealed6: 0.9630, 4/571),
-then moved into the training data (bot/data/nlu/authors/former_sealed*.yml). The former held-out set is training data too
-(bot/data/nlu/former_heldout.yml); the threshold and the pipeline are tuned by cross-validation
-on the training data (scripts/nlu_crossval.py), which uses the scoring below.
+then moved into the training data (bot/data/nlu/authors/former_sealed*.yml). The former
+held-out set is training data too (bot/data/nlu/former_heldout.yml); the threshold and the
+pipeline are tuned by cross-validation on the training data (scripts/nlu_crossval.py), which
+uses the scoring below.
 
 Every message is parsed by the model itself (scripts/nlu_parse.py, in .venv-bot), so the
 FallbackClassifier is applied as in production (`rasa test nlu` would silently undo it).

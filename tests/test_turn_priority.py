@@ -137,8 +137,9 @@ def test_the_root_autogroup_has_no_niceness_to_read():
     assert parse_autogroup("/autogroup-117102 nice 0\n") == 0
     assert parse_autogroup("/autogroup-7 nice -5\n") == -5
     assert parse_autogroup("") is None
-    if Path("/proc/1/autogroup").exists() and os.access("/proc/1/autogroup", os.R_OK):
-        assert autogroup_niceness(1) == parse_autogroup(Path("/proc/1/autogroup").read_text())
+    init = autogroup_path(1)
+    if init is not None and os.access(init, os.R_OK):
+        assert autogroup_niceness(1) == parse_autogroup(init.read_text())
 
 
 def test_zero_leaves_every_process_alone():

@@ -213,20 +213,8 @@ def _denied_after(after: tuple[str, ...], topic: bool, problems: bool) -> bool:
 # "je bosse pas de nuit", "pas mal", "plus de 2 ans", "perdu pas loin de 1200 euros": the
 # negation is about what follows.
 _NOT_ABOUT_BEFORE = {
-    "de",
-    "d",
-    "du",
-    "des",
-    "la",
-    "le",
-    "les",
-    "un",
-    "une",
-    "mal",
-    "trop",
-    "que",
-    "loin",
-}
+    "de", "d", "du", "des", "la", "le", "les", "un", "une", "mal", "trop", "que", "loin",
+}  # fmt: skip
 # "le car passe plus au village": no longer, there.
 _NO_LONGER = {
     "depuis", "maintenant", "actuellement", "aujourd", "du", "vraiment", "trop", "au", "ici",
