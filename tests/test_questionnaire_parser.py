@@ -1296,6 +1296,12 @@ STOP25 = [
     ("situations_logement", "je dors chez la mere de ma copine", ["tiers"]),
     ("situations_logement", "chez les parents de mon copain pour l'instant", ["tiers"]),
     ("situations_logement", "chez ma mere et mon beau pere", ["parents"]),
+    # sealed writer47/48, scored once (176/178), then read: asides were stored as answers
+    ("rayon", "pardon je descend du bus 2 sec", None),
+    ("rayon", "30 minutes en bus", None),
+    ("rayon", "j'ai 3 enfants donc 10 km pas plus", 10),
+    ("confiance", "c long encore ? jarrive a la creche", None),
+    ("confiance", "jy arrive pas tout seul", ["non"]),
     # tried in the simulator: "bosser" was asked again
     ("projet", "bosser", ["salariat"]),
     ("projet", "je veux pas bosser pour un patron, je veux ma boite", ["entreprise"]),

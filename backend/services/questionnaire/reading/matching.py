@@ -261,6 +261,8 @@ def _by_distinctive_word(
         for w in p.words
     }
     for phrase in option_phrases(option):
+        if phrase.negative:
+            continue  # "j'y arrive pas": a lone "j'arrive" ("I'm coming") says the opposite
         for stemmed, plain in zip(phrase.words, phrase.plain, strict=True):
             if (
                 stemmed in others

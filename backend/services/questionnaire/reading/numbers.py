@@ -65,14 +65,25 @@ def numbers_in(text: str) -> list[int] | None:
     return numbers or None
 
 
+# A number followed by one of these counts something else than kilometres: "je descends du
+# bus 2 sec", "30 minutes en bus", "j'ai 3 enfants".
+OTHER_UNITS = {
+    "s", "sec", "secs", "seconde", "secondes", "min", "mn", "mins", "minute", "minutes", "h",
+    "heure", "heures", "jour", "jours", "semaine", "semaines", "mois", "an", "ans", "enfant",
+    "enfants", "euro", "euros", "eur", "balles", "fois",
+}  # fmt: skip
+
+
 def quantity_in(text: str) -> int | None:
     """The number a sentence gives ('15 km maxi', 'une vingtaine de km', '30km pas plus'):
-    the one before 'km' when there is one, else the only number, else the largest."""
+    the one before 'km' when there is one, else the only number, else the largest; never a
+    number of minutes, children or euros."""
     words = plain_words(text)
     numbers = [
         (i, int(w) if w.isdigit() else NUMBER_WORDS[w])
         for i, w in enumerate(words)
-        if w.isdigit() or (w in NUMBER_WORDS and w not in ("un", "une"))
+        if (w.isdigit() or (w in NUMBER_WORDS and w not in ("un", "une")))
+        and (words[i + 1] if i + 1 < len(words) else "") not in OTHER_UNITS
     ]
     if not numbers:
         return None
