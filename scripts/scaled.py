@@ -48,9 +48,9 @@ def _as_postgres(command: list[str]) -> list[str]:
 HAPROXY_CONFIG = """\
 global
     maxconn 4096
-{log_global}defaults
+defaults
     mode http
-{log_defaults}    timeout connect 2s
+    timeout connect 2s
     timeout client 60s
     timeout server 60s
     # A request whose server died before answering (connection refused, reset, closed without
@@ -77,13 +77,6 @@ backend rasa
 {rasa_servers}
 """
 
-# Per request: path, status, then haproxy's timers in ms: whole request received (TR), queued
-# (Tw), connecting to the server (Tc), server's answer headers (Tr), total active (Ta).
-HAPROXY_LOG = """\
-    log global
-    log-format "%HU %ST TR=%TR Tw=%Tw Tc=%Tc Tr=%Tr Ta=%Ta"
-"""
-
 
 @dataclass
 class ScaledStack:
@@ -98,8 +91,6 @@ class ScaledStack:
     rasas: int = 2
     log_dir: Path | None = None
     credentials: str = "bot/credentials.yml"  # Rasa's input channels (bench/load.py adds one)
-    # haproxy logs each request's timers to its log (bench/load.py: where an answer's time goes)
-    access_log: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
@@ -281,8 +272,6 @@ class ScaledStack:
                 backend_port=self.backend_port,
                 rasa_port=self.rasa_port,
                 backend_servers=servers(backend_ports, "backend"),
-                log_global="    log stdout format raw local0\n" if self.access_log else "",
-                log_defaults=HAPROXY_LOG if self.access_log else "",
                 rasa_servers=servers(rasa_ports, "rasa"),
             )
         )

@@ -83,8 +83,12 @@ def acquire_lease(session: Session, key: str, owner: str, seconds: int = LEASE_S
 
 
 def release_lease(session: Session, key: str, owner: str) -> None:
-    session.execute(delete(KeyLease).where(KeyLease.key == key, KeyLease.owner == owner))
+    _drop_lease(session, key, owner)
     session.commit()
+
+
+def _drop_lease(session: Session, key: str, owner: str) -> None:
+    session.execute(delete(KeyLease).where(KeyLease.key == key, KeyLease.owner == owner))
 
 
 def recover_stale(session: Session) -> int:
@@ -190,9 +194,7 @@ def complete(session: Session, task: Task, worker_id: str) -> None:
 def _release_and_commit(session: Session, task: Task, worker_id: str) -> None:
     """The task's new state and its key's lease released, in one commit."""
     if task.key:
-        session.execute(
-            delete(KeyLease).where(KeyLease.key == task.key, KeyLease.owner == worker_id)
-        )
+        _drop_lease(session, task.key, worker_id)
     session.commit()
 
 
