@@ -27,6 +27,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import speedups
+
+# Loaded by every Rasa server of ours (bot/credentials.yml): the place to install them.
+speedups.install()
+
 logger = logging.getLogger(__name__)
 
 
