@@ -1,16 +1,24 @@
 """The background worker: runs queued tasks (inbound turns, sends, reminders).
 
 Start one or several: ``python -m backend.worker``. Tasks of one contact run in order.
+
+Its threads do not each poll the queue: they wait at a doorbell, and each ring lets one
+thread claim one task. One listener thread rings once per ``WORKER_POLL_SECONDS`` (tasks that
+became due: a retry, a reminder) and, on PostgreSQL, once per task announced (``LISTEN
+task_ready``, backend/services/queue.py), so a new message is started at once. A claim that
+saw more ready tasks than the one it took rings again, so a backlog keeps the threads going.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -36,8 +44,10 @@ def run_task(task: Task, worker_id: str) -> None:
     error: str | None = None
     retry_in: float | None = None
     count_attempt = True
+    follow_up = follow_up_key(kind, key)
     try:
-        HANDLERS[kind](payload)
+        with queue.runs_here(follow_up):
+            HANDLERS[kind](payload)
     except Exception as exc:  # one task's failure must not stop the worker
         error = f"{exc.__class__.__name__}: {exc}"
         retry_in = getattr(exc, "retry_in", None)
@@ -52,7 +62,6 @@ def run_task(task: Task, worker_id: str) -> None:
             queue.fail(session, task, worker_id, error, retry_in, count_attempt=count_attempt)
             if task.status == TaskStatus.failed:
                 on_final_failure(kind, payload)
-    follow_up = follow_up_key(kind, key)
     if follow_up is not None:
         try:
             run_ready(worker_id, follow_up)
@@ -89,14 +98,129 @@ def run_pending(worker_id: str, max_tasks: int = 1000) -> int:
     """Run ready tasks one after another until none is left; returns how many ran."""
     load_handlers()
     done = 0
-    while done < max_tasks:
-        with session_scope() as session:
-            task = queue.claim_next(session, worker_id, set(HANDLERS))
-        if task is None:
-            return done
-        run_task(task, worker_id)
+    while done < max_tasks and run_next(worker_id):
         done += 1
     return done
+
+
+def run_next(worker_id: str, on_backlog: Callable[[], None] | None = None) -> bool:
+    """Claim and run one ready task; False when none was ready. ``on_backlog``: called before
+    the run when the claim saw more ready tasks than the one it took."""
+    with session_scope() as session:
+        task, more = queue.claim_with_backlog(session, worker_id, set(HANDLERS))
+    if task is None:
+        return False
+    if more and on_backlog is not None:
+        on_backlog()
+    run_task(task, worker_id)
+    return True
+
+
+class Doorbell:
+    """Where idle threads wait: each ring wakes one (rings beyond the idle threads are kept,
+    up to ``limit``, for the threads that finish next)."""
+
+    def __init__(self, limit: int) -> None:
+        self._condition = threading.Condition()
+        self._rings = 0
+        self._limit = limit
+
+    def ring(self, count: int = 1) -> None:
+        with self._condition:
+            self._rings = min(self._limit, self._rings + count)
+            self._condition.notify(count)
+
+    def wait(self, timeout: float) -> bool:
+        """True when rung (False: the timeout passed first)."""
+        with self._condition:
+            if not self._rings:
+                self._condition.wait(timeout)
+            if self._rings:
+                self._rings -= 1
+                return True
+            return False
+
+
+# How often the listener puts back the tasks of a worker that died mid-run (their lock expired).
+RECOVER_SECONDS = 5.0
+# While PostgreSQL announces new tasks, the poll only finds those that became due (a retry, a
+# reminder) or one announced while the connection was lost: once a second is enough.
+POLL_WHILE_LISTENING = 1.0
+
+
+def listen(stop: threading.Event, bell: Doorbell, poll_seconds: float) -> None:
+    """Ring the doorbell at each poll and, on PostgreSQL, at each task announced."""
+    notifications = TaskNotifications.for_database(get_settings().database_url)
+    recover_at = 0.0
+    try:
+        while not stop.is_set():
+            if time.monotonic() >= recover_at:
+                try:
+                    with session_scope() as session:
+                        queue.recover_stale(session)
+                except Exception:
+                    logger.exception("recovering stale tasks")
+                recover_at = time.monotonic() + RECOVER_SECONDS
+            listening = notifications is not None and notifications.wait(
+                max(poll_seconds, POLL_WHILE_LISTENING), bell.ring
+            )
+            if not listening:
+                stop.wait(poll_seconds)
+            bell.ring()  # the poll: tasks that became due meanwhile
+    finally:
+        if notifications is not None:
+            notifications.close()
+
+
+class TaskNotifications:
+    """PostgreSQL's ``LISTEN task_ready`` on a connection of its own (autocommit). A lost
+    connection is opened again later; until then the poll alone wakes the threads."""
+
+    def __init__(self, conninfo: str) -> None:
+        self.conninfo = conninfo
+        self.connection: Any = None
+        self.retry_at = 0.0
+
+    @classmethod
+    def for_database(cls, url: str) -> TaskNotifications | None:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "postgresql":
+            return None
+        conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+        return cls(conninfo)
+
+    def wait(self, seconds: float, on_task: Callable[[], None]) -> bool:
+        """Call ``on_task`` for each announcement within ``seconds``; False at once when not
+        listening (no connection: the caller polls)."""
+        import psycopg
+
+        if self.connection is None and time.monotonic() >= self.retry_at:
+            try:
+                self.connection = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5)
+                self.connection.execute(f"LISTEN {queue.TASK_CHANNEL}")
+            except psycopg.Error as exc:
+                logger.warning("LISTEN %s: %s", queue.TASK_CHANNEL, exc.__class__.__name__)
+                self.close()
+                self.retry_at = time.monotonic() + 5
+        if self.connection is None:
+            return False
+        try:
+            for _notification in self.connection.notifies(timeout=seconds):
+                on_task()
+        except psycopg.Error as exc:
+            logger.warning("LISTEN %s lost: %s", queue.TASK_CHANNEL, exc.__class__.__name__)
+            self.close()
+            self.retry_at = time.monotonic() + 1
+            return False
+        return True
+
+    def close(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(Exception):  # closing a broken connection
+                self.connection.close()
+        self.connection = None
 
 
 def warm_up() -> None:
@@ -121,29 +245,31 @@ def serve(threads: int = 4) -> None:
     with session_scope() as session:
         retention.ensure_scheduled(session)  # the daily purge (RETENTION_DAYS)
     stop = threading.Event()
+    bell = Doorbell(limit=threads)
     base_id = f"{socket.gethostname()}-{os.getpid()}"
 
     def loop(index: int) -> None:
         worker_id = f"{base_id}-{index}"
         while not stop.is_set():
+            # One claim per ring, none after a task unless the claim saw more (the backlog
+            # rings): an idle worker's threads cost nothing and no claim comes back empty
+            # just to find out. The timeout only lets the thread see ``stop``.
+            if not bell.wait(1.0):
+                continue
             try:
-                if index == 0:
-                    with session_scope() as session:
-                        queue.recover_stale(session)
-                ran = run_pending(worker_id, max_tasks=50)
+                run_next(worker_id, on_backlog=bell.ring)
             except Exception:
                 logger.exception("worker loop")
-                ran = 0
-            if not ran:
-                stop.wait(settings.worker_poll_seconds)
 
     def shutdown(*_: Any) -> None:
         stop.set()
+        bell.ring(threads)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     logger.info("worker started with %d threads", threads)
-    with ThreadPoolExecutor(max_workers=threads) as pool:
+    with ThreadPoolExecutor(max_workers=threads + 1) as pool:
+        pool.submit(listen, stop, bell, settings.worker_poll_seconds)
         for i in range(threads):
             pool.submit(loop, i)
         while not stop.is_set():

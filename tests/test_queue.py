@@ -157,3 +157,19 @@ def test_a_task_put_back_for_later_while_another_worker_read_it_is_not_claimed(d
         assert task.attempts == 1
         if a_claimed[0]:
             assert task.status == "pending" and task.run_at > utcnow() + timedelta(seconds=50)
+
+
+def test_a_held_lease_is_refused_and_an_expired_one_taken_over(db):
+    from backend.models import KeyLease
+
+    assert queue.acquire_lease(db, "contact:7", "a")
+    assert not queue.acquire_lease(db, "contact:7", "b")  # held: refused, no error
+    assert queue.acquire_lease(db, "contact:8", "b")  # another key is free
+    lease = db.get(KeyLease, "contact:7")
+    lease.expires_at = utcnow() - timedelta(seconds=1)  # "a" died with it
+    db.commit()
+    assert queue.acquire_lease(db, "contact:7", "b")
+    queue.release_lease(db, "contact:7", "a")  # a late release by the dead owner: not theirs
+    db.expire_all()
+    assert db.get(KeyLease, "contact:7").owner == "b"
+    assert not queue.acquire_lease(db, "contact:7", "c")

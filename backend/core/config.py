@@ -48,8 +48,10 @@ class Settings(BaseSettings):
     backend_url: str = "http://127.0.0.1:8000"
     outage_retry_seconds: float = 3.0
     outage_patience_seconds: float = 900.0
-    # Set by `make run`: the worker is a separate process. Tests may run it in-process.
-    worker_poll_seconds: float = 0.2
+    # How often an idle worker looks at the queue (one thread per worker process looks, then
+    # wakes the others for what it found: backend/worker.py). On PostgreSQL a new task also
+    # wakes it at once (LISTEN/NOTIFY); on SQLite this is how long a new message may wait.
+    worker_poll_seconds: float = Field(default=0.05, gt=0)
     # Niceness of the turn processes (Rasa servers, action server, workers) started by `make run`
     # and `make run-scaled` (scripts/priority.py), once they answer: webhook acknowledgements,
     # which Twilio waits for, win the CPU over turns. 0 leaves them at normal priority.

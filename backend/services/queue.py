@@ -3,17 +3,24 @@
 Safe with several workers: a task is claimed by a conditional UPDATE, and tasks sharing a
 ``key`` (one contact's inbound messages, say) run one at a time and in id order, guarded by a
 row in ``key_leases`` whose INSERT is the lock.
+
+On PostgreSQL a task due now is also announced (``NOTIFY task_ready``, sent at the commit that
+stores it): workers listening start on it at once rather than at their next poll
+(backend/worker.py). SQLite has no such signal; workers poll it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, bindparam, delete, exists, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import CursorResult, and_, bindparam, delete, exists, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from backend.core.clock import utcnow
@@ -23,6 +30,22 @@ from backend.models import KeyLease, Task, TaskStatus
 logger = logging.getLogger(__name__)
 
 LEASE_SECONDS = 120
+# The PostgreSQL channel a task due now is announced on; its payload is empty (one wake-up).
+TASK_CHANNEL = "task_ready"
+_ANNOUNCE = text(f"NOTIFY {TASK_CHANNEL}")
+# Keys whose new tasks this thread runs itself next (a turn's replies): not announced, or every
+# worker would wake for them and find them taken.
+_run_here: ContextVar[frozenset[str]] = ContextVar("run_here", default=frozenset())
+
+
+@contextmanager
+def runs_here(key: str | None) -> Iterator[None]:
+    """Within: tasks queued for ``key`` are left to this thread (not announced)."""
+    token = _run_here.set(_run_here.get() | {key} if key else _run_here.get())
+    try:
+        yield
+    finally:
+        _run_here.reset(token)
 
 
 def enqueue(
@@ -56,30 +79,50 @@ def enqueue(
         task = Task(**values)
         session.add(task)
         session.flush()
-        return task
-    # Another process may have queued it first: the unique key refuses it in the INSERT itself
-    # (no savepoint around it, which costs two more round trips on PostgreSQL).
-    return insert_unless_duplicate(session, Task, values, unique=("dedupe_key",))
+    else:
+        # Another process may have queued it first: the unique key refuses it in the INSERT
+        # itself (no savepoint around it, which costs two more round trips on PostgreSQL).
+        task = insert_unless_duplicate(session, Task, values, unique=("dedupe_key",))
+    if task is not None and run_at is None and key not in _run_here.get():
+        announce(session)
+    return task
 
 
-def _take_lease(session: Session, key: str, owner: str, now: datetime, expires: datetime) -> None:
-    """Insert the key's lease, an expired one cleared first; raises IntegrityError when another
-    owner holds it. No commit: the caller's savepoint decides."""
-    session.execute(delete(KeyLease).where(KeyLease.key == key, KeyLease.expires_at < now))
-    session.add(KeyLease(key=key, owner=owner, expires_at=expires))
-    session.flush()
+def announce(session: Session) -> None:
+    """Wake a listening worker when this transaction commits (PostgreSQL; nothing on SQLite).
+    A rollback sends nothing; several in one transaction are delivered as one."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_ANNOUNCE)
 
 
 def acquire_lease(session: Session, key: str, owner: str, seconds: int = LEASE_SECONDS) -> bool:
     now = utcnow()
-    try:
-        with session.begin_nested():
-            _take_lease(session, key, owner, now, now + timedelta(seconds=seconds))
-        session.commit()
-        return True
-    except IntegrityError:
-        session.rollback()
-        return False
+    taken = _take_lease(session, key, owner, now, now + timedelta(seconds=seconds))
+    session.commit()
+    return taken
+
+
+def _take_lease(session: Session, key: str, owner: str, now: datetime, expires: datetime) -> bool:
+    """Insert the key's lease, or take over an expired one; False when another owner holds it.
+    One statement, no savepoint: a held key is no error to roll back. No commit."""
+    statement = _lease_statement(session.get_bind().dialect.name)
+    params = {"lease_key": key, "lease_owner": owner, "lease_now": now, "lease_until": expires}
+    return session.execute(statement, params).first() is not None
+
+
+@lru_cache(maxsize=4)
+def _lease_statement(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(KeyLease).values(
+        key=bindparam("lease_key"),
+        owner=bindparam("lease_owner"),
+        expires_at=bindparam("lease_until"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[KeyLease.key],
+        set_={"owner": statement.excluded.owner, "expires_at": statement.excluded.expires_at},
+        where=KeyLease.expires_at < bindparam("lease_now"),
+    ).returning(KeyLease.key)
 
 
 def release_lease(session: Session, key: str, owner: str) -> None:
@@ -88,7 +131,18 @@ def release_lease(session: Session, key: str, owner: str) -> None:
 
 
 def _drop_lease(session: Session, key: str, owner: str) -> None:
-    session.execute(delete(KeyLease).where(KeyLease.key == key, KeyLease.owner == owner))
+    session.execute(_drop_lease_statement(), {"lease_key": key, "lease_owner": owner})
+
+
+@lru_cache(maxsize=1)
+def _drop_lease_statement() -> Any:
+    """Built once; no ORM bookkeeping (no lease is ever loaded as an object): it cost 10% of a
+    worker's CPU as an ORM DELETE built at each call (py-spy, bench/load.py)."""
+    return (
+        delete(KeyLease)
+        .where(KeyLease.key == bindparam("lease_key"), KeyLease.owner == bindparam("lease_owner"))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def recover_stale(session: Session) -> int:
@@ -106,47 +160,47 @@ def claim_next(
     session: Session, worker_id: str, kinds: set[str] | None = None, key: str | None = None
 ) -> Task | None:
     """The oldest ready task (of one ``key`` if given), claimed for ``worker_id``."""
+    return claim_with_backlog(session, worker_id, kinds, key)[0]
+
+
+def claim_with_backlog(
+    session: Session, worker_id: str, kinds: set[str] | None = None, key: str | None = None
+) -> tuple[Task | None, bool]:
+    """``claim_next``, and whether more ready tasks were seen than the one claimed (the worker
+    then wakes another of its threads for them)."""
     now = utcnow()
-    query = _ready_tasks(
-        session.get_bind().dialect.name, frozenset(kinds or ()), by_key=key is not None
-    )
+    expires = now + timedelta(seconds=LEASE_SECONDS)
+    dialect = session.get_bind().dialect.name
+    query = _ready_tasks(dialect, frozenset(kinds or ()), by_key=key is not None)
     params: dict[str, Any] = {"now": now, **({"key": key} if key is not None else {})}
-    for task in session.scalars(query, params).all():
-        expires = now + timedelta(seconds=LEASE_SECONDS)
-        try:
-            # The key's lease and the claim in one transaction: one commit per claim, and the
-            # candidate's row lock held until the task is marked running.
-            with session.begin_nested():
-                if task.key:
-                    _take_lease(session, task.key, worker_id, now, expires)
-                # Still the task that was read: on SQLite the read above is no snapshot, and
-                # meanwhile another thread may have run it, failed and put it back for later
-                # (pending again, not due yet): the same attempts and a due run_at say not.
-                claimed = session.execute(
-                    update(Task)
-                    .where(
-                        Task.id == task.id,
-                        Task.status == TaskStatus.pending,
-                        Task.attempts == task.attempts,
-                        Task.run_at <= now,
-                    )
-                    .values(
-                        status=TaskStatus.running,
-                        locked_by=worker_id,
-                        locked_until=expires,
-                        attempts=Task.attempts + 1,
-                    )
-                )
-                if cast(CursorResult[Any], claimed).rowcount != 1:
-                    raise _Taken
-        except (IntegrityError, _Taken):
-            continue  # the key is busy, or another worker claimed the task first
+    # Ids only: the one claimed comes back whole from the UPDATE.
+    candidates = session.execute(query, params).all()
+    for index, (task_id, task_key, attempts) in enumerate(candidates):
+        # The key's lease and the claim in one transaction: one commit per claim, and the
+        # candidate's row lock held until the task is marked running.
+        if task_key and not _take_lease(session, task_key, worker_id, now, expires):
+            continue  # the key is busy
+        # Still the task that was read: on SQLite the read above is no snapshot, and meanwhile
+        # another thread may have run it, failed and put it back for later (pending again, not
+        # due yet): the same attempts and a due run_at say not.
+        task = session.scalars(
+            _claim_statement(),
+            {
+                "task_id": task_id,
+                "seen_attempts": attempts,
+                "claim_now": now,
+                "owner": worker_id,
+                "lock_until": expires,
+            },
+        ).first()
+        if task is None:  # another worker claimed it first
+            if task_key:
+                _drop_lease(session, task_key, worker_id)
+            continue
         session.commit()
-        # No refresh: the ORM UPDATE has set what it wrote on ``task`` already (its
-        # synchronize_session evaluates the new values in Python).
-        return task
+        return task, index + 1 < len(candidates)
     session.commit()
-    return None
+    return None, False
 
 
 @lru_cache(maxsize=16)
@@ -162,7 +216,7 @@ def _ready_tasks(dialect: str, kinds: frozenset[str], *, by_key: bool) -> Any:
         )
     )
     query = (
-        select(Task)
+        select(Task.id, Task.key, Task.attempts)
         .where(Task.status == TaskStatus.pending, Task.run_at <= bindparam("now"))
         .where((Task.key.is_(None)) | ~blocked_by_older)
         .order_by(Task.run_at, Task.id)
@@ -174,13 +228,33 @@ def _ready_tasks(dialect: str, kinds: frozenset[str], *, by_key: bool) -> Any:
         query = query.where(Task.key == bindparam("key"))
     if dialect == "postgresql":
         # Workers polling at once each lock different candidates instead of all racing for
-        # the oldest one (a lease refused, a rollback, the next candidate, for each of them).
+        # the oldest one (a lease refused, the next candidate, for each of them).
         query = query.with_for_update(skip_locked=True, of=Task)
     return query
 
 
-class _Taken(Exception):
-    """Another worker claimed the task between the query and the update."""
+@lru_cache(maxsize=1)
+def _claim_statement() -> Any:
+    """Mark one candidate running and return it whole (RETURNING: no second read)."""
+    return (
+        update(Task)
+        .where(
+            Task.id == bindparam("task_id"),
+            Task.status == TaskStatus.pending,
+            Task.attempts == bindparam("seen_attempts"),
+            Task.run_at <= bindparam("claim_now"),
+        )
+        .values(
+            status=TaskStatus.running,
+            locked_by=bindparam("owner"),
+            locked_until=bindparam("lock_until"),
+            attempts=Task.attempts + 1,
+        )
+        .returning(Task)
+        # The returned row wins over a copy the session may hold already (no evaluation of
+        # the SET in Python, no stale status left on that copy).
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
 
 
 def complete(session: Session, task: Task, worker_id: str) -> None:
