@@ -161,9 +161,13 @@ def listen(stop: threading.Event, bell: Doorbell, poll_seconds: float) -> None:
                 except Exception:
                     logger.exception("recovering stale tasks")
                 recover_at = time.monotonic() + RECOVER_SECONDS
-            listening = notifications is not None and notifications.wait(
-                max(poll_seconds, POLL_WHILE_LISTENING), bell.ring
-            )
+            try:
+                listening = notifications is not None and notifications.wait(
+                    max(poll_seconds, POLL_WHILE_LISTENING), bell.ring
+                )
+            except Exception:  # the rings must go on: without them no thread claims
+                logger.exception("listening for tasks")
+                listening = False
             if not listening:
                 stop.wait(poll_seconds)
             bell.ring()  # the poll: tasks that became due meanwhile
