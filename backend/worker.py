@@ -75,12 +75,7 @@ def run_ready(worker_id: str, key: str, max_tasks: int = 20) -> int:
     once holds: another worker may have claimed it first, and a send that fails is left to the
     queue's backoff (it then holds the later sends of that key back, keeping their order)."""
     done = 0
-    while done < max_tasks:
-        with session_scope() as session:
-            task = queue.claim_next(session, worker_id, set(HANDLERS), key=key)
-        if task is None:
-            break
-        run_task(task, worker_id)
+    while done < max_tasks and run_next(worker_id, key=key):
         done += 1
     return done
 
@@ -103,11 +98,14 @@ def run_pending(worker_id: str, max_tasks: int = 1000) -> int:
     return done
 
 
-def run_next(worker_id: str, on_backlog: Callable[[], None] | None = None) -> bool:
-    """Claim and run one ready task; False when none was ready. ``on_backlog``: called before
-    the run when the claim saw more ready tasks than the one it took."""
+def run_next(
+    worker_id: str, on_backlog: Callable[[], None] | None = None, key: str | None = None
+) -> bool:
+    """Claim and run one ready task (of one ``key`` if given); False when none was ready.
+    ``on_backlog``: called before the run when the claim saw more ready tasks than the one it
+    took."""
     with session_scope() as session:
-        task, more = queue.claim_with_backlog(session, worker_id, set(HANDLERS))
+        task, more = queue.claim_with_backlog(session, worker_id, set(HANDLERS), key=key)
     if task is None:
         return False
     if more and on_backlog is not None:
@@ -239,7 +237,8 @@ def warm_up() -> None:
 
 
 def serve(threads: int = 4) -> None:
-    """Poll the queue; several threads so that contacts are served in parallel."""
+    """Run the queue's tasks with ``threads`` threads, so that contacts are served in
+    parallel, woken by one listener thread (see the module's docstring)."""
     settings = get_settings()
     check_production(settings)  # the same refusal as the web process
     load_handlers()
