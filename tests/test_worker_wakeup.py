@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -20,6 +18,7 @@ from backend.core.db import session_scope
 from backend.models import Task
 from backend.services import queue
 from backend.worker import Doorbell, TaskNotifications
+from tests.support.worker import start_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,19 +90,11 @@ def test_a_task_due_now_is_announced_at_commit_and_not_on_rollback(database_url)
 def test_on_postgresql_a_worker_starts_a_new_task_without_waiting_for_its_poll(database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite has no announcements: its workers poll")
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": database_url,
-        "WORKER_POLL_SECONDS": "30",  # a poll that would come far too late
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "backend.worker"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    worker = start_worker(
+        {
+            "DATABASE_URL": database_url,
+            "WORKER_POLL_SECONDS": "30",  # a poll that would come far too late
+        }
     )
     try:
         time.sleep(4)  # started, its first poll done, listening

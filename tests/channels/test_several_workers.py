@@ -8,12 +8,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -25,10 +22,10 @@ from starlette.routing import Route
 from backend.core.db import session_scope
 from backend.models import Contact, Message
 from tests.fakes.server import ServerThread
+from tests.support.worker import start_worker
 
 from .conftest import PUBLIC
 
-ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = [f"+336110006{n:02d}" for n in range(6)]
 BURST = 5
 
@@ -81,18 +78,7 @@ def test_two_worker_processes_process_each_message_once_and_in_order(
     app_any_db, database_url, twilio, rasa, monkeypatch
 ):
     monkeypatch.setenv("RASA_URL", rasa.server.url)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "WORKER_POLL_SECONDS": "0.05"}
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "backend.worker"],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(2)
-    ]
+    workers = [start_worker({"WORKER_POLL_SECONDS": "0.05"}) for _ in range(2)]
     try:
         url = "/channels/twilio/inbound"
         for n in range(BURST):  # each person writes BURST times, interleaved with the others

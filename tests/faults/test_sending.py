@@ -7,11 +7,9 @@ import itertools
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -22,8 +20,8 @@ from backend.services.outbox import queue_outbound
 from channels.outbound import INTERRUPTED
 from channels.rendering import render
 from tests.fakes.twilio import FakeTwilio
+from tests.support.worker import start_worker
 
-ROOT = Path(__file__).resolve().parents[2]
 PERSON = "+33611000301"
 
 
@@ -41,24 +39,16 @@ def worker(database_url, twilio) -> Iterator:
     started: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": database_url,
-            "TWILIO_ACCOUNT_SID": twilio.account_sid,
-            "TWILIO_AUTH_TOKEN": twilio.auth_token,
-            "TWILIO_FROM_NUMBER": "+33700000000",
-            "TWILIO_API_BASE_URL": twilio.url,
-            "SEND_MAX_RETRIES": "2",
-            "WORKER_POLL_SECONDS": "0.1",
-        }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "backend.worker"],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        process = start_worker(
+            {
+                "DATABASE_URL": database_url,
+                "TWILIO_ACCOUNT_SID": twilio.account_sid,
+                "TWILIO_AUTH_TOKEN": twilio.auth_token,
+                "TWILIO_FROM_NUMBER": "+33700000000",
+                "TWILIO_API_BASE_URL": twilio.url,
+                "SEND_MAX_RETRIES": "2",
+                "WORKER_POLL_SECONDS": "0.1",
+            }
         )
         started.append(process)
         return process
