@@ -22,6 +22,10 @@ scripts/scaled.py: PostgreSQL, Redis, haproxy, two backends, two workers, two Ra
    would deploy. Its webhook answers once the whole turn is done and the replies are sent.
 4. **Floor**: the same conversations straight to Rasa's HTTP channel (the one our gateway uses),
    same model, same concurrency: Rasa alone. The ratio e2e p95 / floor p95 is our overhead.
+   Its people are known (seeded like phase 2's, each with an appointment) and each call carries
+   what our worker sends (the contact id as sender, the contact in the metadata), so its actions
+   do the same work: for an unknown sender they fail at once ("souci technique") and the
+   floor would be cheaper than the turns it is compared with.
 5. **Lost / duplicated**: after the load drains, every webhook must be stored once and either
    answered (each reply sent once) or batched by flood control into a later turn that was.
 
@@ -304,8 +308,9 @@ def write_credentials(workdir: Path, twilio: FakeTwilio) -> str:
     return str(path)
 
 
-def floor_phase(rasa_url: str) -> list[float]:
-    """The same conversations straight to Rasa (its HTTP channel), same concurrency."""
+def floor_phase(rasa_url: str, contact_ids: dict[str, int]) -> list[float]:
+    """The same conversations straight to Rasa (its HTTP channel), same concurrency, for known
+    people (``contact_ids``: phone number -> contact id, from seed_people)."""
     latencies: list[float] = []
     lock = threading.Lock()
     stop_at = time.monotonic() + min(TURN_SECONDS, 20)
@@ -314,13 +319,14 @@ def floor_phase(rasa_url: str) -> list[float]:
         client = httpx.Client(timeout=30)
         turn = 0
         while time.monotonic() < stop_at:
+            contact_id = contact_ids[person_number("5", index, turn, CONTACTS)]
             started = time.monotonic()
             response = client.post(
                 f"{rasa_url}/webhooks/gateway/webhook",
                 json={
-                    "sender": f"floor-{person_number('5', index, turn, CONTACTS)}",
+                    "sender": str(contact_id),
                     "message": CONVERSATION[turn % len(CONVERSATION)],
-                    "metadata": {},
+                    "metadata": {"contact_id": contact_id, "channel": "sms"},
                 },
             )
             if response.status_code == 200:
@@ -338,8 +344,8 @@ def floor_phase(rasa_url: str) -> list[float]:
     return latencies
 
 
-def seed_people(database_url: str, prefix: str, contacts: int = CONTACTS) -> None:
-    """The conversation phase's people: known beneficiaries, each with an appointment."""
+def seed_people(database_url: str, prefix: str, contacts: int = CONTACTS) -> dict[str, int]:
+    """Known beneficiaries, each with an appointment: phone number -> contact id."""
     os.environ["DATABASE_URL"] = database_url
     reset_caches()
     from datetime import UTC, datetime, timedelta
@@ -348,6 +354,7 @@ def seed_people(database_url: str, prefix: str, contacts: int = CONTACTS) -> Non
     from backend.models import Appointment, Beneficiary, Contact, Structure
     from backend.seed import seed
 
+    contact_ids: dict[str, int] = {}
     with session_scope() as session:
         seed(session)
         structure = session.query(Structure).first()
@@ -360,9 +367,10 @@ def seed_people(database_url: str, prefix: str, contacts: int = CONTACTS) -> Non
             session.add(person)
             session.flush()
             number = f"+336{prefix}{index:07d}"
-            session.add(
-                Contact(beneficiary_id=person.id, channel="sms", address=number, verified=True)
+            contact = Contact(
+                beneficiary_id=person.id, channel="sms", address=number, verified=True
             )
+            session.add(contact)
             session.add(
                 Appointment(
                     beneficiary_id=person.id,
@@ -373,6 +381,9 @@ def seed_people(database_url: str, prefix: str, contacts: int = CONTACTS) -> Non
                     with_whom="Claire Martin",
                 )
             )
+            session.flush()
+            contact_ids[number] = contact.id
+    return contact_ids
 
 
 def accounting(database_url: str, sids: list[str], twilio: FakeTwilio) -> tuple[int, int]:
@@ -535,7 +546,7 @@ def run(kind: str) -> dict[str, float]:
             flush=True,
         )
         cpu_before = cpu_by_process(stack.processes)
-        floor = floor_phase(stack.rasa_url)
+        floor = floor_phase(stack.rasa_url, seed_people(stack.database_url, "5"))
         cpu_after = cpu_by_process(stack.processes)
         ratio = percentile(e2e, 0.95) / percentile(floor, 0.95)
         floor_cpu = sum(cpu_after.values()) - sum(cpu_before.values())
