@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, create_engine, event
+from sqlalchemy import Engine, bindparam, create_engine, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,7 +57,35 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **common)
+    engine = create_engine(url, pool_size=10, max_overflow=10, **common)
+    ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+# A pooled PostgreSQL connection is checked (a round trip) before use only when it sat idle
+# this long: the restart, failover or firewall that drops connections happens while they wait.
+# SQLAlchemy's pool_pre_ping checks at every checkout: about nine round trips per turn under
+# load, 4% of a worker's CPU and PostgreSQL's share (bench/load.py, py-spy). A connection that
+# breaks in steady use fails one statement; SQLAlchemy then drops the whole pool's connections,
+# and the queue retries the task.
+PING_AFTER_IDLE_SECONDS = 2.0
+
+
+def ping_when_idle(engine: Engine, seconds: float) -> None:
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("checked_in_at")  # None: a new connection, just made
+        if since is None or time.monotonic() - since < seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool throws this connection away and checks out another (a new one if need be).
+            raise exc.DisconnectionError("idle connection is gone") from error
 
 
 @lru_cache
