@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from backend.models import (
@@ -12,25 +14,64 @@ from backend.models import (
 
 from .schema import Option, Question, Questionnaire
 
+# Within one transaction, the person's latest pre-diagnostic and its answers are read once: a
+# questionnaire turn asked for them four times each (the router, the answer, the next question,
+# its summary). Rows this module's callers add are recorded here (remember_*); the memo is
+# dropped at each commit and rollback, so a later transaction reads what others wrote meanwhile.
+_MEMO = "questionnaire_reads"
+
+
+def _memo(session: Session) -> dict[tuple[str, int], Any]:
+    return session.info.setdefault(_MEMO, {})
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def forget_reads(session: Session) -> None:
+    """Drop the memo (done at each commit and rollback; erasure also calls it after its bulk
+    deletes)."""
+    session.info.pop(_MEMO, None)
+
 
 def latest_prediagnostic(session: Session, beneficiary_id: int | None) -> Prediagnostic | None:
     if beneficiary_id is None:
         return None
-    return session.scalar(
-        select(Prediagnostic)
-        .where(Prediagnostic.beneficiary_id == beneficiary_id)
-        .order_by(Prediagnostic.id.desc())
-        .limit(1)
-    )
+    memo = _memo(session)
+    if ("prediagnostic", beneficiary_id) not in memo:
+        memo["prediagnostic", beneficiary_id] = session.scalar(
+            select(Prediagnostic)
+            .where(Prediagnostic.beneficiary_id == beneficiary_id)
+            .order_by(Prediagnostic.id.desc())
+            .limit(1)
+        )
+    return memo["prediagnostic", beneficiary_id]
 
 
 def latest_answers(session: Session, prediag: Prediagnostic) -> dict[str, PrediagnosticAnswer]:
-    rows = session.scalars(
-        select(PrediagnosticAnswer)
-        .where(PrediagnosticAnswer.prediagnostic_id == prediag.id)
-        .order_by(PrediagnosticAnswer.id)
-    )
-    return {row.question_key: row for row in rows}
+    """The latest answer per question (a copy: the caller may change it)."""
+    memo = _memo(session)
+    if ("answers", prediag.id) not in memo:
+        rows = session.scalars(
+            select(PrediagnosticAnswer)
+            .where(PrediagnosticAnswer.prediagnostic_id == prediag.id)
+            .order_by(PrediagnosticAnswer.id)
+        )
+        memo["answers", prediag.id] = {row.question_key: row for row in rows}
+    return dict(memo["answers", prediag.id])
+
+
+def remember_new_prediagnostic(session: Session, prediag: Prediagnostic) -> None:
+    """``prediag`` (flushed) is now its beneficiary's latest, with no answer yet."""
+    memo = _memo(session)
+    memo["prediagnostic", prediag.beneficiary_id] = prediag
+    memo["answers", prediag.id] = {}
+
+
+def remember_answer(session: Session, row: PrediagnosticAnswer) -> None:
+    """``row`` (flushed) is now the latest answer to its question."""
+    answers = _memo(session).get(("answers", row.prediagnostic_id))
+    if answers is not None:
+        answers[row.question_key] = row
 
 
 def chosen(answers: dict[str, PrediagnosticAnswer], key: str) -> list[str] | None:
