@@ -68,3 +68,16 @@ def test_after_a_commit_what_another_session_wrote_is_read(db):
         other.commit()
 
     assert list(latest_answers(db, prediag)) == ["consentement"]
+
+
+def test_an_answer_rolled_back_with_its_savepoint_is_not_read(db):
+    contact = new_contact(db)
+    start(db, contact)
+    message_id = inbound(db, contact, "oui").id
+    prediag = latest_prediagnostic(db, contact.beneficiary_id)
+    savepoint = db.begin_nested()
+    Engine(db, contact).respond("oui", message_id=message_id)
+    assert list(latest_answers(db, prediag)) == ["consentement"]
+    savepoint.rollback()
+
+    assert latest_answers(db, prediag) == {}

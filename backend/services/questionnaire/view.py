@@ -26,11 +26,15 @@ def _memo(session: Session) -> dict[tuple[str, int], Any]:
 
 
 @event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
 def forget_reads(session: Session) -> None:
     """Drop the memo (done at each commit and rollback; erasure also calls it after its bulk
     deletes)."""
     session.info.pop(_MEMO, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, _previous: Any) -> None:
+    forget_reads(session)  # a savepoint's rollback too: what it added is gone
 
 
 def latest_prediagnostic(session: Session, beneficiary_id: int | None) -> Prediagnostic | None:
