@@ -3,10 +3,11 @@ its own writes and, after a commit, other processes' (backend/services/questionn
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import delete, event
 
 from backend.core.db import get_sessionmaker
 from backend.models import PrediagnosticAnswer
+from backend.services import consent
 from backend.services.questionnaire.engine import Engine
 from backend.services.questionnaire.view import latest_answers, latest_prediagnostic
 from tests.test_prediagnostic import inbound, new_contact, start
@@ -81,3 +82,50 @@ def test_an_answer_rolled_back_with_its_savepoint_is_not_read(db):
     savepoint.rollback()
 
     assert latest_answers(db, prediag) == {}
+
+
+def test_a_row_added_by_any_code_in_the_transaction_is_in_the_next_read(db):
+    contact = new_contact(db)
+    start(db, contact)
+    prediag = latest_prediagnostic(db, contact.beneficiary_id)
+    assert latest_answers(db, prediag) == {}
+    db.add(PrediagnosticAnswer(prediagnostic_id=prediag.id, question_key="consentement"))
+    db.flush()
+
+    assert list(latest_answers(db, prediag)) == ["consentement"]
+
+
+def test_a_refusal_forgotten_in_the_transaction_is_not_read_again(db):
+    contact = new_contact(db)
+    start(db, contact)
+    Engine(db, contact).respond("non", message_id=inbound(db, contact, "non").id)
+    prediag = latest_prediagnostic(db, contact.beneficiary_id)
+    assert latest_answers(db, prediag)  # the refusal
+
+    assert consent.forget_refused(db, prediag.id)  # a bulk DELETE of answers, then the row
+
+    assert latest_prediagnostic(db, contact.beneficiary_id) is None
+
+
+def test_a_bulk_delete_of_answers_drops_the_memo(db):
+    contact = new_contact(db)
+    start(db, contact)
+    Engine(db, contact).respond("oui", message_id=inbound(db, contact, "oui").id)
+    prediag = latest_prediagnostic(db, contact.beneficiary_id)
+    assert latest_answers(db, prediag)
+    db.execute(
+        delete(PrediagnosticAnswer).where(PrediagnosticAnswer.prediagnostic_id == prediag.id),
+        execution_options={"synchronize_session": False},
+    )
+
+    assert latest_answers(db, prediag) == {}
+
+
+def test_a_pre_diagnostic_deleted_in_the_transaction_is_not_read_again(db):
+    contact = new_contact(db)
+    start(db, contact)
+    prediag = latest_prediagnostic(db, contact.beneficiary_id)
+    db.delete(prediag)
+    db.flush()
+
+    assert latest_prediagnostic(db, contact.beneficiary_id) is None

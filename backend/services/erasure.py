@@ -46,7 +46,6 @@ from backend.models import (
 )
 from backend.services import queue
 from backend.services.events import EventKind, record_event
-from backend.services.questionnaire.view import forget_reads
 from channels.turns import contact_key
 
 logger = logging.getLogger(__name__)
@@ -204,7 +203,6 @@ def erase_declarations(
             execution_options={"synchronize_session": False},
         )
         result.answers = int(answers.rowcount or 0)  # type: ignore[attr-defined]
-        forget_reads(session)  # their memo in this transaction (questionnaire/view.py)
         session.execute(
             update(OrientationSuggestion)
             .where(OrientationSuggestion.prediagnostic_id.in_(gone))

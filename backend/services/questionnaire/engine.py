@@ -48,14 +48,7 @@ from .render import (
 from .schema import Option, Question, Questionnaire, load_questionnaire
 from .state import CONSENT_REFUSED, QuestionnaireState
 from .summary import freins_from, summary
-from .view import (
-    View,
-    _yes_key,
-    latest_answers,
-    latest_prediagnostic,
-    remember_answer,
-    remember_new_prediagnostic,
-)
+from .view import View, _yes_key, latest_answers, latest_prediagnostic
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +173,6 @@ class Engine:
         )
         self.session.add(prediag)
         self.session.flush()
-        remember_new_prediagnostic(self.session, prediag)
         return prediag, True
 
     def view(self, prediag: Prediagnostic) -> View:
@@ -498,7 +490,6 @@ class Engine:
         )
         self.session.add(row)
         self.session.flush()
-        remember_answer(self.session, row)
         state.history = [k for k in state.history if k != question.key] + [question.key]
         state.failures.pop(question.key, None)
         state.cursor = None

@@ -16,9 +16,11 @@ from .schema import Option, Question, Questionnaire
 
 # Within one transaction, the person's latest pre-diagnostic and its answers are read once: a
 # questionnaire turn asked for them four times each (the router, the answer, the next question,
-# its summary). Rows this module's callers add are recorded here (remember_*); the memo is
-# dropped at each commit and rollback, so a later transaction reads what others wrote meanwhile.
+# its summary). The memo follows the session's own writes to these two tables: rows it inserts
+# are added at the flush; a row it deletes, or any bulk UPDATE or DELETE of them, drops the
+# memo. Every commit and rollback drop it, so a later transaction reads what others wrote.
 _MEMO = "questionnaire_reads"
+_MEMO_TABLES = (Prediagnostic, PrediagnosticAnswer)
 
 
 def _memo(session: Session) -> dict[tuple[str, int], Any]:
@@ -27,14 +29,39 @@ def _memo(session: Session) -> dict[tuple[str, int], Any]:
 
 @event.listens_for(Session, "after_commit")
 def forget_reads(session: Session) -> None:
-    """Drop the memo (done at each commit and rollback; erasure also calls it after its bulk
-    deletes)."""
     session.info.pop(_MEMO, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _rolled_back(session: Session, _previous: Any) -> None:
     forget_reads(session)  # a savepoint's rollback too: what it added is gone
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: Any) -> None:
+    memo = session.info.get(_MEMO)
+    if memo is None:
+        return
+    if any(isinstance(row, _MEMO_TABLES) for row in session.deleted):
+        forget_reads(session)
+        return
+    added = [row for row in session.new if isinstance(row, _MEMO_TABLES)]
+    for prediag in (row for row in added if isinstance(row, Prediagnostic)):
+        # The newest row: its beneficiary's latest, with no answer yet.
+        memo["prediagnostic", prediag.beneficiary_id] = prediag
+        memo["answers", prediag.id] = {}
+    for answer in (row for row in added if isinstance(row, PrediagnosticAnswer)):
+        answers = memo.get(("answers", answer.prediagnostic_id))
+        if answers is not None:  # the newest row: the latest answer to its question
+            answers[answer.question_key] = answer
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_write(state: Any) -> None:
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ in _MEMO_TABLES for mapper in state.all_mappers
+    ):
+        forget_reads(state.session)
 
 
 def latest_prediagnostic(session: Session, beneficiary_id: int | None) -> Prediagnostic | None:
@@ -62,20 +89,6 @@ def latest_answers(session: Session, prediag: Prediagnostic) -> dict[str, Predia
         )
         memo["answers", prediag.id] = {row.question_key: row for row in rows}
     return dict(memo["answers", prediag.id])
-
-
-def remember_new_prediagnostic(session: Session, prediag: Prediagnostic) -> None:
-    """``prediag`` (flushed) is now its beneficiary's latest, with no answer yet."""
-    memo = _memo(session)
-    memo["prediagnostic", prediag.beneficiary_id] = prediag
-    memo["answers", prediag.id] = {}
-
-
-def remember_answer(session: Session, row: PrediagnosticAnswer) -> None:
-    """``row`` (flushed) is now the latest answer to its question."""
-    answers = _memo(session).get(("answers", row.prediagnostic_id))
-    if answers is not None:
-        answers[row.question_key] = row
 
 
 def chosen(answers: dict[str, PrediagnosticAnswer], key: str) -> list[str] | None:
