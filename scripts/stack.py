@@ -7,6 +7,7 @@ same processes with the same command lines.
 from __future__ import annotations
 
 import os
+import random
 import secrets
 import signal
 import socket
@@ -31,8 +32,34 @@ APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 RUN_ACTION_TOKEN = secrets.token_urlsafe(32)
 
 
+# Ports a server of ours may take: below the kernel's ephemeral range (32768-60999 by
+# default), where the outgoing connections of the same run (to PostgreSQL, Rasa, the fake
+# providers) take their local ports. A port the kernel handed out as free (bind to 0) comes
+# from that range, and an outgoing connection took one between the check and the server's
+# bind: "address already in use", a process that cannot start (seen in bench/load.py).
+_SERVER_PORTS = (20000, 32000)
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A loopback port nothing listens on, outside the ephemeral range when it leaves room."""
+    low, high = _ephemeral_range()
+    candidates = [p for p in range(*_SERVER_PORTS) if not low <= p <= high]
+    for port in random.sample(candidates, min(50, len(candidates))):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as sock:  # no room left below the range: the kernel's choice
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from scripts.stack import free_port
+
 
 def find_bin_dir() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
@@ -23,12 +25,6 @@ def find_bin_dir() -> Path | None:
         return Path(found[-1]).parent
     pg_ctl = shutil.which("pg_ctl")
     return Path(pg_ctl).parent if pg_ctl else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class PostgresServer:
@@ -39,7 +35,7 @@ class PostgresServer:
         self.bin_dir = bin_dir
         self.dir = Path(tempfile.mkdtemp(prefix="pgtest-"))
         self.data = self.dir / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.as_user: str | None = "postgres" if os.geteuid() == 0 else None
 
     def _run(self, *args: str) -> None:
