@@ -8,7 +8,7 @@ SQLite and PostgreSQL.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend.models import Contact, Event, Message, PrediagnosticAnswer
 from backend.services.conversation import Router, is_held
@@ -222,3 +222,62 @@ def test_after_a_digression_the_main_menu_is_left_out_and_the_question_comes_aga
     # A menu of the digression's own stays the last thing sent: no question after it.
     rdv = [{"text": "Votre prochain RDV : lundi 14h.", "buttons": APPOINTMENT}]
     assert router.after_digression(rdv) == rdv
+
+
+def _latest(db, key: str):
+    return db.scalar(
+        select(PrediagnosticAnswer.value)
+        .where(PrediagnosticAnswer.question_key == key)
+        .order_by(PrediagnosticAnswer.id.desc())
+        .limit(1)
+    )
+
+
+def test_a_yes_that_names_an_earlier_option_asks_before_changing_it(person, db):
+    person.start_questionnaire(["oui", "2", "1", "7", "3"])  # RSA/RQTH: "Aucun des deux"
+    assert _latest(db, "droits") == ["aucun"]
+    decision = person.say("oui jai le rsa")  # to "Pouvez-vous commencer...": a correction
+    [reply] = render(decision.messages, "sms")
+    assert reply.text.startswith("Vous changez une réponse d'avant pour : RSA. C'est bien ca ?")
+    assert "\n1 Oui\n2 Non" in reply.text and reply.segments == 1
+    assert _latest(db, "capacite") is None  # the "oui" is not taken as the answer either
+    decision = person.say("oui")
+    assert _latest(db, "droits") == ["rsa"]
+    assert _latest(db, "capacite") is None
+    assert Engine(db, person.contact).pending_question().key == "capacite"
+    assert "commencer à travailler" in decision.messages[-1]["text"]
+
+
+def test_a_refused_change_keeps_the_earlier_answer_and_the_question(person, db):
+    person.start_questionnaire(["oui", "2", "1", "7", "3"])
+    person.say("oui jai le rsa")
+    person.say("non")
+    assert _latest(db, "droits") == ["aucun"]
+    assert _latest(db, "capacite") is None
+    assert Engine(db, person.contact).pending_question().key == "capacite"
+    person.say("1")
+    assert _latest(db, "capacite") == ["oui"]
+
+
+def test_a_topic_named_beside_a_list_that_has_others_is_not_a_change(person, db):
+    person.start_questionnaire(["oui", "2", "1", "7", "2"])  # RQTH only
+    person.say("oui et le rsa aussi")  # an addition in passing: the yes is the answer
+    assert _latest(db, "capacite") == ["oui"]
+    assert _latest(db, "droits") == ["rqth"]
+
+
+def test_a_yes_that_repeats_an_earlier_answer_or_names_nothing_is_the_answer(person, db):
+    person.start_questionnaire(["oui", "2", "1", "7", "1"])  # RSA
+    person.say("oui jai le rsa")  # says again what was answered: nothing to change
+    assert _latest(db, "capacite") == ["oui"]
+    assert _latest(db, "droits") == ["rsa"]
+    other = Person(db, address="+33633333333", defer_intent=person.defer_intent)
+    other.start_questionnaire(["oui", "2", "1", "7", "3", "oui"])  # a bare yes: no question
+    assert (
+        db.scalar(
+            select(func.count())
+            .select_from(PrediagnosticAnswer)
+            .where(PrediagnosticAnswer.question_key == "capacite")
+        )
+        == 2
+    )

@@ -31,6 +31,7 @@ from backend.models import (
 )
 from backend.services.events import EventKind, record_event
 
+from .correction import earlier_change
 from .declarations import projects_from, sync_projects, sync_situations
 from .parser import parse_answer
 from .reading.normalising import normalise
@@ -38,6 +39,7 @@ from .reading.parsed import Parsed
 from .reading.questions import is_question, long_question
 from .render import (
     between_message,
+    change_message,
     guess_message,
     more_message,
     note_message,
@@ -331,6 +333,11 @@ class Engine:
             return Turn(
                 "answered", [text_message(self.q.messages.confirm_no)], question.key, prediag.id
             )
+        change = earlier_change(view, question, options, parsed, text)
+        if change is not None:  # neither answer is stored on a guess: asked in one SMS
+            prediag.state = state.to_json()
+            message = change_message(self.q, change[0], change[1], text)
+            return Turn("guess", [message], question.key, prediag.id)
         return self._record(prediag, state, question, parsed, text, message_id)
 
     def _answered_after(self, question: Question, options: list[Option], text: str) -> bool:
@@ -371,12 +378,20 @@ class Engine:
     def accept_guess(
         self, question_key: str, value: list[str], raw: str, message_id: int | None
     ) -> Turn:
-        """The person said yes to 'X : c'est bien ça ?': X is the answer."""
+        """The person said yes to 'X : c'est bien ça ?': X is the answer, to the pending
+        question or, for a change to an earlier answer, to that one (the pending question is
+        then asked again)."""
         prediag = self.current()
         question = self.pending_question()
-        if prediag is None or question is None or question.key != question_key:
-            return self.ask()  # the questionnaire moved on meanwhile: show where it is
-        keys = {o.key for o in self.view(prediag).options(question)}
+        if prediag is None or question is None:
+            return self.ask()
+        view = self.view(prediag)
+        if question.key != question_key:
+            earlier = self.q.question(question_key)
+            if earlier is None or not view.applicable(earlier) or not view.answered(earlier):
+                return self.ask()  # the questionnaire moved on meanwhile: show where it is
+            question = earlier
+        keys = {o.key for o in view.options(question)}
         if not value or not set(value) <= keys:
             return self.ask()
         parsed = Parsed("answer", value=list(value), options=list(value))

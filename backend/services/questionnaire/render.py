@@ -166,6 +166,18 @@ def guess_message(
     }
 
 
+def change_message(
+    questionnaire: Questionnaire, earlier: Question, changed: list[Option], raw: str
+) -> Message:
+    """'Vous changez une réponse d'avant pour : RSA. C'est bien ça ? 1 Oui 2 Non': the same
+    confirmation as a guess, for an earlier question."""
+    message = guess_message(questionnaire, earlier, changed, raw)
+    message["text"] = questionnaire.messages.confirm_change.format(
+        choice=", ".join(o.sms for o in changed)
+    )
+    return message
+
+
 def between_message(
     questionnaire: Questionnaire,
     question: Question,

@@ -140,6 +140,7 @@ class Messages(Strict):
     reask_text: str
     still_unclear: str
     confirm_guess: str  # {choice}
+    confirm_change: str  # {choice}: an earlier answer changed
     choose_between: str  # {first} {second}
     guess_refused: str
     paused: str
