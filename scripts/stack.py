@@ -38,6 +38,9 @@ RUN_ACTION_TOKEN = secrets.token_urlsafe(32)
 # from that range, and an outgoing connection took one between the check and the server's
 # bind: "address already in use", a process that cannot start (seen in bench/load.py).
 _SERVER_PORTS = (20000, 32000)
+# Handed out by this process: a stack takes several before it starts any (PostgreSQL, Redis,
+# the backends, the Rasa servers), so the same one must not come twice.
+_handed_out: set[int] = set()
 
 
 def _ephemeral_range() -> tuple[int, int]:
@@ -51,13 +54,14 @@ def _ephemeral_range() -> tuple[int, int]:
 def free_port() -> int:
     """A loopback port nothing listens on, outside the ephemeral range when it leaves room."""
     low, high = _ephemeral_range()
-    candidates = [p for p in range(*_SERVER_PORTS) if not low <= p <= high]
+    candidates = [p for p in range(*_SERVER_PORTS) if not low <= p <= high and p not in _handed_out]
     for port in random.sample(candidates, min(50, len(candidates))):
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _handed_out.add(port)
             return port
     with socket.socket() as sock:  # no room left below the range: the kernel's choice
         sock.bind(("127.0.0.1", 0))

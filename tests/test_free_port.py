@@ -26,4 +26,18 @@ def test_a_port_in_use_is_not_handed_out(monkeypatch) -> None:
         taken = held.getsockname()[1]
         # Two candidates: the one held and the next one.
         monkeypatch.setattr(stack, "_SERVER_PORTS", (taken, taken + 2))
-        assert {free_port() for _ in range(20)} == {taken + 1}
+        for _ in range(20):
+            monkeypatch.setattr(stack, "_handed_out", set())
+            assert free_port() == taken + 1
+
+
+def test_a_port_is_handed_out_once_per_process(monkeypatch) -> None:
+    from scripts import stack
+
+    first = free_port()
+    # The one already handed out and one more: only the other may come (nothing listens on
+    # the first yet, as when a stack takes all its ports before starting its processes).
+    monkeypatch.setattr(stack, "_SERVER_PORTS", (first, first + 2))
+    for _ in range(20):
+        monkeypatch.setattr(stack, "_handed_out", {first})
+        assert free_port() == first + 1
